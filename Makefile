@@ -1,0 +1,40 @@
+# The two commands: `make run` and `make test`. Everything else supports them.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test bench translations clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# Runtime dependencies only; re-installed when the package metadata changes.
+$(VENV)/.run-installed: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install -q -e .
+	touch $@
+
+# Runtime plus the test tools (pytest, hypothesis, beancount as the outside oracle).
+$(VENV)/.test-installed: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@ $(VENV)/.run-installed
+
+translations: $(VENV)/.run-installed
+	$(BIN)/pybabel compile -d translations >/dev/null
+
+run: $(VENV)/.run-installed translations
+	$(BIN)/ledger db upgrade
+	$(BIN)/ledger demo
+	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
+	$(BIN)/ledger run --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.test-installed translations
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.test-installed translations
+	$(BIN)/python -m pytest tests/bench -p no:cacheprovider -s -q
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache test-output

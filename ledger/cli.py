@@ -1,0 +1,280 @@
+"""The `ledger` command: a Flask CLI group over the services.
+
+Commands act as the built-in administrator `system` unless --as names a user.
+A refusal prints its bilingual message to stderr and exits 1.
+"""
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+
+from .app import create_app
+from .db import migrate
+from .db.engine import transaction
+from .domain.errors import LedgerError
+from .domain.money import fen_to_str
+from .services import access, books as book_service, entries, export as exporter, importer, periods, reports, users
+from .services.verify import verify_all
+
+
+def _sessions():
+    return current_app.extensions["ledger_sessions"]
+
+
+def _refusals(fn):
+    """Turn a ledger refusal into a clear message and exit status 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except LedgerError as e:
+            where = f" [{e.field}]" if e.field else ""
+            click.echo(f"错误 Error{where}: {e.message_zh}\n  {e.message_en}", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+def _actor(session, username: str | None):
+    return users.get_user(session, username) if username else users.system_user(session)
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
+def main():
+    """共治账本 Community Trust Ledger."""
+
+
+@main.group()
+def db():
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision):
+    """Create or upgrade the database schema (and its guards)."""
+    migrate.upgrade(current_app.extensions["ledger_engine"], revision)
+    click.echo(f"database at {migrate.current_revision(current_app.extensions['ledger_engine'])}")
+
+
+@main.command()
+@_refusals
+def demo():
+    """Load the demo books and users (running it twice changes nothing)."""
+    from .services.demo import load_demo
+
+    with transaction(_sessions()) as session:
+        created, logins = load_demo(session)
+    click.echo("演示数据已载入 demo loaded." if created else "演示数据已存在 demo already loaded; nothing changed.")
+    click.echo("演示账号 Demo logins (user / password / role):")
+    for username, password, role in logins:
+        click.echo(f"  {username:<12} {password:<20} {role}")
+
+
+@main.group("users")
+def users_group():
+    """Users and their roles."""
+
+
+@users_group.command("create")
+@click.argument("username")
+@click.option("--name", "display_name", default=None, help="Display name.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--admin", is_flag=True, help="Global administrator.")
+@click.option("--role", "roles", multiple=True, metavar="BOOK:ROLE", help="A role in a book, e.g. JCHY:treasurer (repeatable).")
+@_refusals
+def users_create(username, display_name, password, admin, roles):
+    """Create a user, optionally with roles."""
+    with transaction(_sessions()) as session:
+        user = users.create_user(session, username, display_name or username, password, is_admin=admin)
+        system = users.system_user(session)
+        for spec in roles:
+            book_code, _, role = spec.partition(":")
+            users.grant_role(session, system, user, access.get_book(session, book_code), role)
+    click.echo(f"created user {username}")
+
+
+@users_group.command("grant")
+@click.argument("username")
+@click.argument("spec", metavar="BOOK:ROLE")
+@_refusals
+def users_grant(username, spec):
+    """Give a user a role in a book."""
+    with transaction(_sessions()) as session:
+        book_code, _, role = spec.partition(":")
+        users.grant_role(session, users.system_user(session), users.get_user(session, username), access.get_book(session, book_code), role)
+    click.echo(f"granted {spec} to {username}")
+
+
+@main.group("books")
+def books_group():
+    """Books."""
+
+
+@books_group.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def books_list(fmt):
+    """List every book."""
+    with transaction(_sessions()) as session:
+        rows = [
+            {"code": b.code, "kind": b.kind, "name_zh": b.name_zh, "name_en": b.name_en,
+             "approval_threshold": fen_to_str(b.approval_threshold_fen)}
+            for b in book_service.books_for(session, users.system_user(session))
+        ]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for r in rows:
+            click.echo(f"{r['code']:<12} {r['kind']:<16} {r['name_zh']} / {r['name_en']}")
+
+
+@books_group.command("create")
+@click.argument("code")
+@click.option("--name-zh", required=True)
+@click.option("--name-en", default="")
+@click.option("--kind", type=click.Choice(["trust", "community_fund", "foundation"]), required=True)
+@click.option("--threshold", default="10000.00", show_default=True, help="Above this, two approvers are needed.")
+@_refusals
+def books_create(code, name_zh, name_en, kind, threshold):
+    """Open a new book with its kind's chart of accounts."""
+    from .domain.money import to_fen
+
+    with transaction(_sessions()) as session:
+        book_service.create_book(session, users.system_user(session), code, name_zh, name_en or name_zh, kind,
+                                 to_fen(threshold, "threshold"))
+    click.echo(f"created book {code}")
+
+
+@main.command("trial-balance")
+@click.option("--book", "book_code", required=True)
+@click.option("--as-of", "as_of", default=None, help="YYYY-MM-DD; default: everything posted.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@_refusals
+def trial_balance(book_code, as_of, fmt):
+    """Each account's posted balance."""
+    with transaction(_sessions()) as session:
+        book = access.get_book(session, book_code)
+        tb = reports.trial_balance(session, book, importer.parse_date(as_of, "as_of") if as_of else None)
+    rows = [
+        {"code": r.code, "name": r.name_zh, "name_en": r.name_en, "type": r.type,
+         "debit": fen_to_str(r.debit_fen), "credit": fen_to_str(r.credit_fen), "balance": fen_to_str(r.balance_fen)}
+        for r in tb.rows
+    ]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["code", "name", "debit", "credit"])
+        writer.writeheader()
+        writer.writerows(rows)
+        click.echo(out.getvalue(), nl=False)
+    else:
+        click.echo(f"{'科目 code':<10} {'名称 name':<24} {'借方 debit':>18} {'贷方 credit':>18}")
+        for r in rows:
+            click.echo(f"{r['code']:<10} {r['name']:<24} {r['debit']:>18} {r['credit']:>18}")
+        click.echo(f"{'':<10} {'合计 total':<24} {fen_to_str(tb.total_debit_fen):>18} {fen_to_str(tb.total_credit_fen):>18}")
+
+
+@main.command("import-entries")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--book", "book_code", default=None, help="Book for records that name none.")
+@click.option("--as", "username", default=None, help="Administrator to post as (default: system).")
+@_refusals
+def import_entries(path, book_code, username):
+    """Post entries from CSV or JSON lines, idempotently by key; all or nothing."""
+    by_book: dict[str, list] = defaultdict(list)
+    for code, entry in importer.read_entries(path, book_code):
+        by_book[code].append(entry)
+    total_posted = total_skipped = 0
+    with transaction(_sessions()) as session:
+        actor = _actor(session, username)
+        for code, records in by_book.items():
+            book = access.get_book(session, code)
+            bar = None
+            if sys.stderr.isatty():
+                from tqdm import tqdm
+
+                bar = tqdm(total=len(records), desc=code, unit="entries", file=sys.stderr)
+            done = [0]
+
+            def progress(n, bar=bar, done=done):
+                if bar is not None:
+                    bar.update(n - done[0])
+                done[0] = n
+
+            result = entries.post_imported(session, actor, book, records, progress=progress)
+            if bar is not None:
+                bar.close()
+            total_posted += result.posted
+            total_skipped += result.skipped
+    click.echo(f"posted {total_posted}, already present {total_skipped}")
+
+
+@main.command()
+@click.option("--book", "book_code", required=True)
+@click.option("--format", "fmt", type=click.Choice(sorted(exporter.EXPORTERS)), required=True)
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@_refusals
+def export(book_code, fmt, out_path):
+    """Write a book's posted history as beancount, JSON or CSV."""
+    with transaction(_sessions()) as session:
+        book = access.get_book(session, book_code)
+        with out_path.open("w", encoding="utf-8", newline="") as out:
+            count = exporter.EXPORTERS[fmt](session, book, out)
+        access.audit(session, users.system_user(session), book, "export", fmt, path=str(out_path), entries=count)
+    click.echo(f"wrote {count} entries to {out_path}")
+
+
+@main.command()
+@click.option("--book", "book_code", default=None)
+def verify(book_code):
+    """Recompute hash chains, numbering and balances; exit 1 at the first problem."""
+    with transaction(_sessions()) as session:
+        reports_ = verify_all(session, book_code)
+    if book_code and not reports_:
+        click.echo(f"错误 Error: 找不到账簿 no book {book_code}", err=True)
+        sys.exit(1)
+    failed = False
+    for r in reports_:
+        if r.ok:
+            click.echo(f"{r.book}: OK, {r.entries} entries, chain head {r.head}")
+        else:
+            failed = True
+            click.echo(f"{r.book}: FAILED at {r.problems[0]}", err=True)
+            for p in r.problems[1:10]:
+                click.echo(f"  also: {p}", err=True)
+    sys.exit(1 if failed else 0)
+
+
+@main.group("periods")
+def periods_group():
+    """Accounting periods."""
+
+
+@periods_group.command("close")
+@click.option("--book", "book_code", required=True)
+@click.argument("period", metavar="YYYY-MM")
+@click.option("--as", "username", default=None)
+@_refusals
+def periods_close(book_code, period, username):
+    """Close a month."""
+    try:
+        year, month = (int(p) for p in period.split("-"))
+    except ValueError:
+        raise LedgerError(f"期间“{period}”应为 YYYY-MM", f"period \"{period}\" should be YYYY-MM", "period") from None
+    with transaction(_sessions()) as session:
+        book = access.get_book(session, book_code)
+        periods.close_period(session, _actor(session, username), book, year, month)
+    click.echo(f"closed {book_code} {period}")
+
+

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy mappings, the engine and the database's own guards."""

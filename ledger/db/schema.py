@@ -1,0 +1,238 @@
+"""SQLAlchemy 2.0 mappings of the ledger's tables.
+
+Amounts are BIGINT fen. Entry lines carry their book's id so that reports can
+sum a book's lines without touching other books.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    memberships: Mapped[list["Membership"]] = relationship(back_populates="user")
+
+
+class Book(Base):
+    """A book (核算主体): the trust of one compound, a community fund, a foundation."""
+
+    __tablename__ = "books"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    approval_threshold_fen: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Membership(Base):
+    """A user's role in a book."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "book_id", "role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id"))
+    role: Mapped[str] = mapped_column(String(32))
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    book: Mapped[Book] = relationship()
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+    __table_args__ = (UniqueConstraint("book_id", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(16))
+    cash: Mapped[bool] = mapped_column(Boolean, default=False)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Fund(Base):
+    __tablename__ = "funds"
+    __table_args__ = (UniqueConstraint("book_id", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    restricted: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Period(Base):
+    __tablename__ = "periods"
+    __table_args__ = (UniqueConstraint("book_id", "year", "month"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    @property
+    def label(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+class Entry(Base):
+    """A journal entry (记账凭证). Once posted, the database refuses any change."""
+
+    __tablename__ = "entries"
+    __table_args__ = (
+        UniqueConstraint("book_id", "number"),
+        UniqueConstraint("book_id", "chain_seq"),
+        UniqueConstraint("book_id", "idempotency_key"),
+        Index("ix_entries_book_status_date", "book_id", "status", "date"),
+        Index("ix_entries_period_seq", "period_id", "seq"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id"))
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"))
+    date: Mapped[dt.date] = mapped_column(Date)
+    summary: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    source: Mapped[str] = mapped_column(String(16), default="manual")  # manual, import, reversal
+    # Assigned at posting: per-period sequence and its number, book-wide chain position.
+    seq: Mapped[int | None] = mapped_column(Integer)
+    number: Mapped[str | None] = mapped_column(String(32))
+    chain_seq: Mapped[int | None] = mapped_column(Integer)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
+    maker_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    posted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    rejected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    rejected_reason: Mapped[str | None] = mapped_column(Text)
+    # The reversal points at what it reverses; the original is never touched again.
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("entries.id"), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(128))
+    request_digest: Mapped[str | None] = mapped_column(String(64))
+
+    lines: Mapped[list["EntryLine"]] = relationship(
+        back_populates="entry", order_by="EntryLine.line_no", lazy="selectin"
+    )
+    approvals: Mapped[list["Approval"]] = relationship(order_by="Approval.id", lazy="selectin")
+    attachments: Mapped[list["Attachment"]] = relationship(order_by="Attachment.id", lazy="selectin")
+    maker: Mapped[User] = relationship(foreign_keys=[maker_id])
+    period: Mapped[Period] = relationship()
+    reverses: Mapped["Entry | None"] = relationship(
+        remote_side=[id], foreign_keys=[reverses_id], back_populates="reversed_by"
+    )
+    reversed_by: Mapped["Entry | None"] = relationship(
+        foreign_keys=[reverses_id], back_populates="reverses", uselist=False
+    )
+
+    @property
+    def total_debit_fen(self) -> int:
+        return sum(l.amount_fen for l in self.lines if l.amount_fen > 0)
+
+
+class EntryLine(Base):
+    __tablename__ = "entry_lines"
+    __table_args__ = (
+        UniqueConstraint("entry_id", "line_no"),
+        Index("ix_lines_book_account", "book_id", "account_id"),
+        Index("ix_lines_fund_account", "fund_id", "account_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"))
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id"))
+    line_no: Mapped[int] = mapped_column(Integer)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id"))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)  # debit > 0, credit < 0
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+    entry: Mapped[Entry] = relationship(back_populates="lines")
+    account: Mapped[Account] = relationship(lazy="joined")
+    fund: Mapped[Fund] = relationship(lazy="joined")
+
+
+class Approval(Base):
+    """One approver's yes. Append-only."""
+
+    __tablename__ = "approvals"
+    __table_args__ = (UniqueConstraint("entry_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class Attachment(Base):
+    """A voucher (原始凭证), stored by the SHA-256 of its original bytes."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AuditEvent(Base):
+    """Who did what, when. Append-only."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    book_id: Mapped[int | None] = mapped_column(ForeignKey("books.id"))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str | None] = mapped_column(String(128))
+    detail: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,1 @@
+"""The ledger's vocabulary and rules: pure Python, no framework, no I/O."""

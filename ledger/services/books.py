@@ -1,0 +1,170 @@
+"""Books, their charts of accounts and their funds."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from ..db.schema import Account, Book, EntryLine, Fund, Membership, User
+from ..domain.charts import CHARTS, DEFAULT_FUNDS
+from ..domain.errors import DuplicateCode, InvalidInput, NotFound
+from ..domain.model import CHART_ROLES, DEFAULT_APPROVAL_THRESHOLD_FEN, AccountType, BookKind
+from .access import audit, require_admin, require_role
+
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+
+
+def _check_code(code: str, field: str) -> str:
+    code = (code or "").strip()
+    if not _CODE.match(code):
+        raise InvalidInput(
+            f"代码“{code}”无效：只能用字母、数字、-、_，最长32位",
+            f"code \"{code}\" is invalid: letters, digits, - and _ only, at most 32",
+            field,
+        )
+    return code
+
+
+def _check_name(name: str, field: str) -> str:
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        raise InvalidInput("名称须为1到200个字符", "name must be 1 to 200 characters", field)
+    return name
+
+
+def create_book(
+    session: Session,
+    actor: User,
+    code: str,
+    name_zh: str,
+    name_en: str,
+    kind: str,
+    approval_threshold_fen: int = DEFAULT_APPROVAL_THRESHOLD_FEN,
+) -> Book:
+    """Open a new book with its kind's chart of accounts and default funds."""
+    require_admin(actor, "新建账簿", "create books")
+    code = _check_code(code, "code")
+    try:
+        book_kind = BookKind(kind)
+    except ValueError:
+        kinds = ", ".join(k.value for k in BookKind)
+        raise InvalidInput(f"未知账簿类型 {kind}（可选：{kinds}）", f"unknown book kind {kind} (one of: {kinds})", "kind") from None
+    if session.scalar(select(Book).where(Book.code == code)):
+        raise DuplicateCode(f"账簿代码 {code} 已存在", f"book code {code} already exists", "code")
+    book = Book(
+        code=code,
+        name_zh=_check_name(name_zh, "name_zh"),
+        name_en=_check_name(name_en or name_zh, "name_en"),
+        kind=book_kind.value,
+        approval_threshold_fen=approval_threshold_fen,
+    )
+    session.add(book)
+    session.flush()
+    for t in CHARTS[book_kind]:
+        session.add(Account(book_id=book.id, code=t.code, name_zh=t.name_zh, name_en=t.name_en, type=t.type.value, cash=t.cash))
+    for f in DEFAULT_FUNDS[book_kind]:
+        session.add(Fund(book_id=book.id, code=f.code, name_zh=f.name_zh, name_en=f.name_en, restricted=f.restricted))
+    session.flush()
+    audit(session, actor, book, "book.create", code, kind=book_kind.value)
+    return book
+
+
+def books_for(session: Session, user: User) -> list[Book]:
+    """The books a user has a role in (every book, for an administrator)."""
+    query = select(Book).order_by(Book.code)
+    if not user.is_admin:
+        query = query.where(exists().where(Membership.book_id == Book.id, Membership.user_id == user.id))
+    return list(session.scalars(query))
+
+
+def accounts_of(session: Session, book: Book, include_inactive: bool = True) -> list[Account]:
+    query = select(Account).where(Account.book_id == book.id).order_by(Account.code)
+    if not include_inactive:
+        query = query.where(Account.active.is_(True))
+    return list(session.scalars(query))
+
+
+def funds_of(session: Session, book: Book) -> list[Fund]:
+    return list(session.scalars(select(Fund).where(Fund.book_id == book.id).order_by(Fund.code)))
+
+
+def get_account(session: Session, book: Book, code: str) -> Account:
+    account = session.scalar(select(Account).where(Account.book_id == book.id, Account.code == code))
+    if account is None:
+        raise NotFound(f"账簿 {book.code} 中没有科目 {code}", f"book {book.code} has no account {code}", "account")
+    return account
+
+
+def add_account(
+    session: Session, actor: User, book: Book, code: str, name_zh: str, name_en: str, type: str,
+    parent_code: str | None = None, cash: bool = False,
+) -> Account:
+    require_role(session, actor, book, CHART_ROLES, "修改科目表", "change the chart of accounts")
+    code = _check_code(code, "code")
+    try:
+        account_type = AccountType(type)
+    except ValueError:
+        types = ", ".join(t.value for t in AccountType)
+        raise InvalidInput(f"未知科目类型 {type}（可选：{types}）", f"unknown account type {type} (one of: {types})", "type") from None
+    if session.scalar(select(Account).where(Account.book_id == book.id, Account.code == code)):
+        raise DuplicateCode(f"科目代码 {code} 已存在", f"account code {code} already exists", "code")
+    parent = get_account(session, book, parent_code) if parent_code else None
+    if parent is not None and parent.type != account_type.value:
+        raise InvalidInput("下级科目须与上级科目类型相同", "a sub-account must have its parent's type", "parent")
+    account = Account(
+        book_id=book.id, code=code, name_zh=_check_name(name_zh, "name_zh"), name_en=_check_name(name_en or name_zh, "name_en"),
+        type=account_type.value, cash=cash, parent_id=parent.id if parent else None,
+    )
+    session.add(account)
+    session.flush()
+    audit(session, actor, book, "account.add", code)
+    return account
+
+
+def rename_account(session: Session, actor: User, book: Book, code: str, name_zh: str, name_en: str) -> Account:
+    require_role(session, actor, book, CHART_ROLES, "修改科目表", "change the chart of accounts")
+    account = get_account(session, book, code)
+    old = (account.name_zh, account.name_en)
+    account.name_zh = _check_name(name_zh, "name_zh")
+    account.name_en = _check_name(name_en or name_zh, "name_en")
+    audit(session, actor, book, "account.rename", code, old=list(old), new=[account.name_zh, account.name_en])
+    return account
+
+
+def set_account_active(session: Session, actor: User, book: Book, code: str, active: bool) -> Account:
+    """Deactivate (or reactivate) an account. Accounts are never deleted once used."""
+    require_role(session, actor, book, CHART_ROLES, "修改科目表", "change the chart of accounts")
+    account = get_account(session, book, code)
+    account.active = active
+    audit(session, actor, book, "account.activate" if active else "account.deactivate", code)
+    return account
+
+
+def delete_account(session: Session, actor: User, book: Book, code: str) -> None:
+    """Delete an account that was never used; a used one can only be deactivated."""
+    require_role(session, actor, book, CHART_ROLES, "修改科目表", "change the chart of accounts")
+    account = get_account(session, book, code)
+    used = session.scalar(select(exists().where(EntryLine.account_id == account.id)))
+    children = session.scalar(select(exists().where(Account.parent_id == account.id)))
+    if used or children:
+        raise InvalidInput(
+            f"科目 {code} 已被使用，不能删除，只能停用",
+            f"account {code} has been used; it can be deactivated, never deleted",
+            "code",
+        )
+    session.delete(account)
+    audit(session, actor, book, "account.delete", code)
+
+
+def add_fund(session: Session, actor: User, book: Book, code: str, name_zh: str, name_en: str, restricted: bool) -> Fund:
+    require_role(session, actor, book, CHART_ROLES, "新增基金", "add funds")
+    code = _check_code(code, "code")
+    if session.scalar(select(Fund).where(Fund.book_id == book.id, Fund.code == code)):
+        raise DuplicateCode(f"基金代码 {code} 已存在", f"fund code {code} already exists", "code")
+    fund = Fund(book_id=book.id, code=code, name_zh=_check_name(name_zh, "name_zh"),
+                name_en=_check_name(name_en or name_zh, "name_en"), restricted=restricted)
+    session.add(fund)
+    session.flush()
+    audit(session, actor, book, "fund.add", code, restricted=restricted)
+    return fund

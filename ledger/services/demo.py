@@ -1,0 +1,193 @@
+"""`ledger demo`: books a visitor can believe.
+
+锦城花园 (386 units) keeps its trust property for twelve months: fees billed by
+floor area and collected in batches, elevator-advertising and parking revenues,
+cleaning, security, greening, elevator maintenance, utilities, the trustee's
+remuneration, a roof repair paid from the maintenance reserve, one duplicated
+payment reversed. 玉林社区基金 holds a restricted governance-innovation grant.
+Every entry goes through the same services as a person would: made by one
+user, approved by another (two above the threshold). Amounts come from a seeded
+random generator, so every run makes the same books.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import random
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..db.schema import Book, User
+from ..domain.model import EntryInput, Line
+from ..domain.money import to_fen
+from . import books, entries, periods, users
+
+TRUST = "JCHY"
+FUND = "YLSQ"
+
+# username, display name, global admin?, roles per book
+DEMO_USERS = [
+    ("admin", "系统管理员 王磊", True, {}),
+    ("caiwu", "财务 李秀英", False, {TRUST: "treasurer", FUND: "treasurer"}),
+    ("weiyuan1", "业委会主任 张建国", False, {TRUST: "committee"}),
+    ("weiyuan2", "业委会委员 陈美兰", False, {TRUST: "committee"}),
+    ("jianchaa", "信托监察人 刘志强", False, {TRUST: "supervisor", FUND: "supervisor"}),
+    ("wuye", "锦城物业 赵敏", False, {TRUST: "trustee"}),
+    ("jijin", "基金管理人 周晓燕", False, {FUND: "fund_manager"}),
+    ("jijin2", "基金理事 吴国华", False, {FUND: "fund_manager"}),
+    ("yezhu", "业主 孙丽 (3-2-601)", False, {TRUST: "viewer", FUND: "viewer"}),
+]
+
+
+def demo_password(username: str) -> str:
+    return f"{username}-2026"
+
+
+def _months(today: dt.date, count: int = 12) -> list[tuple[int, int]]:
+    months = []
+    y, m = today.year, today.month
+    for _ in range(count):
+        months.append((y, m))
+        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+    return months[::-1]
+
+
+def _yuan(rng: random.Random, low: float, high: float) -> str:
+    """A believable amount in yuan, to the fen, as a decimal string (never a float)."""
+    fen = rng.randrange(int(low * 100), int(high * 100))
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+class _Clerk:
+    """Makes, submits and gets approval for entries, the way the committee does."""
+
+    def __init__(self, session: Session, book: Book, approvers: list[User]):
+        self.session, self.book, self.approvers = session, book, approvers
+
+    def book_entry(self, maker: User, date: dt.date, summary: str, lines: list[tuple[str, str, str]], approve: bool = True):
+        data = EntryInput(date=date, summary=summary, lines=tuple(Line(a, f, to_fen(amt)) for a, f, amt in lines))
+        entry = entries.create_entry(self.session, maker, self.book, data, submit=True)
+        if approve:
+            for approver in self.approvers[: entries.approvals_needed(self.book, entry)]:
+                entries.approve_entry(self.session, approver, self.book, entry)
+        return entry
+
+
+def load_demo(session: Session, today: dt.date | None = None) -> tuple[bool, list[tuple[str, str, str]]]:
+    """Build the demo once; return (created?, logins to print)."""
+    logins = [
+        (u, demo_password(u), "admin" if admin else ", ".join(f"{b}:{r}" for b, r in roles.items()))
+        for u, _, admin, roles in DEMO_USERS
+    ]
+    if session.scalar(select(Book).where(Book.code == TRUST)) is not None:
+        return False, logins
+    today = today or dt.date.today()
+    system = users.system_user(session)
+    people = {u: users.create_user(session, u, name, demo_password(u), is_admin=admin) for u, name, admin, _ in DEMO_USERS}
+    trust = books.create_book(session, system, TRUST, "锦城花园小区信托账簿", "Jincheng Garden trust property", "trust")
+    fund = books.create_book(session, system, FUND, "玉林社区基金", "Yulin Community Fund", "community_fund")
+    by_code = {TRUST: trust, FUND: fund}
+    for u, _, _, roles in DEMO_USERS:
+        for code, role in roles.items():
+            users.grant_role(session, system, people[u], by_code[code], role)
+    _trust_year(session, trust, people, today)
+    _community_fund(session, fund, people, today)
+    return True, logins
+
+
+def _trust_year(session: Session, book: Book, p: dict[str, User], today: dt.date) -> None:
+    rng = random.Random(20261121)
+    clerk = _Clerk(session, book, [p["weiyuan1"], p["weiyuan2"]])
+    treasurer, trustee = p["caiwu"], p["wuye"]
+    months = _months(today)
+    y0, m0 = months[0]
+    clerk.book_entry(treasurer, dt.date(y0, m0, 1), "期初余额：共管账户结转（上年度审计后）", [
+        ("1002", "GEN", "186420.37"), ("3101", "GEN", "-186420.37")])
+    clerk.book_entry(treasurer, dt.date(y0, m0, 1), "期初余额：维修储备金结转", [
+        ("1002", "REPAIR", "52000.00"), ("3102", "REPAIR", "-52000.00")])
+    billed_area_fee = "91236.84"  # 386 户 · 38,334.81 ㎡ × 2.38 元/㎡·月
+    for i, (y, m) in enumerate(months):
+        last_day = calendar.monthrange(y, m)[1]
+        current = (y, m) == (today.year, today.month)
+        end = min(last_day, today.day) if current else last_day
+
+        def day(d: int) -> dt.date:
+            return dt.date(y, m, min(d, end))
+
+        clerk.book_entry(treasurer, day(1), f"{m}月物业费计费（386户，按建筑面积2.38元/㎡）", [
+            ("1122", "GEN", billed_area_fee), ("4101", "GEN", "-" + billed_area_fee)])
+        for batch, d in enumerate((5, 12, 19, 26), start=1):
+            if day(d) > today:
+                continue
+            amount = _yuan(rng, 14800, 24600)
+            clerk.book_entry(treasurer, day(d), f"收{m}月物业费（第{batch}批，微信/银行转账）", [
+                ("1002", "GEN", amount), ("1122", "GEN", "-" + amount)])
+        parking = _yuan(rng, 11800, 13400)
+        clerk.book_entry(treasurer, day(8), f"{m}月临时停车收费（道闸系统结算）", [
+            ("1002", "GEN", parking), ("4202", "GEN", "-" + parking)])
+        if m in (1, 4, 7, 10):
+            clerk.book_entry(treasurer, day(10), "电梯广告位季度租金（分众传媒，24部电梯）", [
+                ("1002", "GEN", "18600.00"), ("4201", "GEN", "-18600.00")])
+        if i % 3 == 1:
+            clerk.book_entry(treasurer, day(15), "架空层场地租赁（社区食堂）", [
+                ("1002", "GEN", "3200.00"), ("4203", "GEN", "-3200.00")])
+        if day(28) <= today or not current:
+            clerk.book_entry(trustee, day(25), f"支付{m}月保洁服务费（蓉洁保洁公司）", [
+                ("5101", "GEN", "16843.50"), ("1002", "GEN", "-16843.50")])
+            clerk.book_entry(trustee, day(25), f"支付{m}月秩序维护费（12名秩序维护员）", [
+                ("5102", "GEN", "24650.00"), ("1002", "GEN", "-24650.00")])
+            clerk.book_entry(trustee, day(26), f"支付{m}月绿化养护费", [
+                ("5103", "GEN", "4380.00"), ("1002", "GEN", "-4380.00")])
+            utilities = _yuan(rng, 3100, 6300)
+            clerk.book_entry(trustee, day(27), f"支付{m}月公共区域水电费（电梯、照明、水泵）", [
+                ("5105", "GEN", utilities), ("1002", "GEN", "-" + utilities)])
+            clerk.book_entry(treasurer, day(28), f"支付{m}月受托人酬金（合同约定每月定额）", [
+                ("5106", "GEN", "8500.00"), ("1002", "GEN", "-8500.00")])
+            fee = _yuan(rng, 18, 46)
+            clerk.book_entry(treasurer, day(28), f"{m}月银行账户管理费及转账手续费", [
+                ("5110", "GEN", fee), ("1002", "GEN", "-" + fee)])
+        if m in (3, 6, 9, 12):
+            clerk.book_entry(trustee, day(20), "支付电梯季度维保费（24部，奥的斯维保）", [
+                ("5104", "GEN", "28800.00"), ("1002", "GEN", "-28800.00")])
+            clerk.book_entry(treasurer, day(22), "按业主大会决议提取维修储备金（本季度物业费的5%）", [
+                ("3101", "GEN", "13685.53"), ("1002", "GEN", "-13685.53"),
+                ("1002", "REPAIR", "13685.53"), ("3102", "REPAIR", "-13685.53")])
+        if i == 4:
+            # A duplicated payment, found by the supervisor and reversed the same month.
+            dup = clerk.book_entry(trustee, day(27), f"支付{m}月公共区域水电费（重复录入）", [
+                ("5105", "GEN", "4127.66"), ("1002", "GEN", "-4127.66")])
+            reversal = entries.reverse_entry(session, trustee, book, dup, date=day(29))
+            entries.approve_entry(session, p["weiyuan1"], book, reversal)
+        if i == 6:
+            clerk.book_entry(trustee, day(18), "3号楼屋面防水维修（维修储备金支出，业主大会第3号决议）", [
+                ("5107", "REPAIR", "38650.00"), ("1002", "REPAIR", "-38650.00")])
+        if i < len(months) - 2:
+            periods.close_period(session, p["weiyuan1"], book, y, m)
+    # Waiting in the approval queue, so the back office has something to show.
+    y, m = months[-1]
+    clerk.book_entry(trustee, dt.date(y, m, min(today.day, 20)), "更换2号楼单元门禁读卡器（待审批）", [
+        ("5107", "GEN", "2860.00"), ("1002", "GEN", "-2860.00")], approve=False)
+
+
+def _community_fund(session: Session, book: Book, p: dict[str, User], today: dt.date) -> None:
+    rng = random.Random(20260601)
+    grant = books.add_fund(session, p["jijin"], book, "GRANT-2026", "社区治理创新基金2026年度资助", "Governance innovation grant 2026", True)
+    clerk = _Clerk(session, book, [p["jijin"], p["jijin2"]])
+    treasurer = p["caiwu"]
+    months = _months(today, 6)
+    y0, m0 = months[0]
+    clerk.book_entry(treasurer, dt.date(y0, m0, 3), "收到街道社区治理创新基金第一期拨款", [
+        ("1002", grant.code, "60000.00"), ("4501", grant.code, "-60000.00")])
+    for i, (y, m) in enumerate(months):
+        current = (y, m) == (today.year, today.month)
+        end = today.day if current else calendar.monthrange(y, m)[1]
+        donation = _yuan(rng, 800, 3600)
+        clerk.book_entry(treasurer, dt.date(y, m, min(9, end)), f"{m}月居民小额捐赠（公益账户汇总）", [
+            ("1002", "GEN", donation), ("4401", "GEN", "-" + donation)])
+        if i in (1, 2, 4):
+            spend = _yuan(rng, 6200, 14800)
+            clerk.book_entry(treasurer, dt.date(y, m, min(16, end)), "社区议事会与邻里节活动支出（资助项目）", [
+                ("5202", grant.code, spend), ("1002", grant.code, "-" + spend)])
+        if i < len(months) - 1:
+            periods.close_period(session, p["jijin"], book, y, m)

@@ -1,0 +1,344 @@
+"""Journal entries: draft → submitted → posted (or rejected), and reversal.
+
+The maker of an entry can never approve it; above the book's threshold two
+different approvers are needed. A posted entry is never edited: a mistake is
+corrected by a reversing entry (红字冲销) that goes through approval like any other.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from ..db.schema import Approval, Book, Entry, EntryLine, User, utcnow
+from ..domain.errors import (
+    DuplicateApproval,
+    IdempotencyConflict,
+    InvalidInput,
+    InvalidState,
+    LedgerError,
+    NotFound,
+    PeriodClosed,
+    SelfApproval,
+)
+from ..domain.model import APPROVER_ROLES, MAKER_ROLES, EntryInput, EntryStatus, Line, validate_entry
+from .access import audit, require_admin, require_role
+from .periods import open_period_for
+from .posting import ChartIndex, Poster, ResolvedLine
+
+
+def request_digest(data: EntryInput, source: str = "manual", reverses: int | None = None) -> str:
+    doc = dict(data.canonical(), source=source, reverses=reverses)
+    return hashlib.sha256(json.dumps(doc, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def _idempotent_match(session: Session, book: Book, key: str | None, digest: str) -> Entry | None:
+    """The entry an earlier request with this key made, or None; refuses a key reused for other content."""
+    if not key:
+        return None
+    earlier = session.scalar(select(Entry).where(Entry.book_id == book.id, Entry.idempotency_key == key))
+    if earlier is None:
+        return None
+    if earlier.request_digest != digest:
+        raise IdempotencyConflict(
+            f"幂等键 {key} 已用于另一张内容不同的凭证",
+            f"idempotency key {key} was already used for an entry with different content",
+            "idempotency_key",
+        )
+    return earlier
+
+
+def _check_key(key: str | None) -> None:
+    if key is not None and (not key.strip() or len(key) > 128):
+        raise InvalidInput("幂等键须为1到128个字符", "idempotency key must be 1 to 128 characters", "idempotency_key")
+
+
+def _write_lines(session: Session, entry: Entry, resolved: list[ResolvedLine]) -> None:
+    for no, rl in enumerate(resolved, start=1):
+        session.add(EntryLine(entry_id=entry.id, book_id=entry.book_id, line_no=no, account_id=rl.account.id,
+                              fund_id=rl.fund.id, amount_fen=rl.line.fen, note=rl.line.note))
+
+
+def create_entry(
+    session: Session, actor: User, book: Book, data: EntryInput, submit: bool = False,
+    source: str = "manual", reverses: Entry | None = None,
+) -> Entry:
+    """Save a new entry as a draft (or submitted); with a used key, return the earlier one."""
+    require_role(session, actor, book, MAKER_ROLES, "录入凭证", "enter entries")
+    _check_key(data.idempotency_key)
+    validate_entry(data)
+    digest = request_digest(data, source, reverses.id if reverses else None)
+    earlier = _idempotent_match(session, book, data.idempotency_key, digest)
+    if earlier is not None:
+        return earlier
+    resolved = ChartIndex(session, book).resolve(data.lines)
+    period = open_period_for(session, book, data.date)
+    now = utcnow()
+    entry = Entry(
+        book_id=book.id, period_id=period.id, date=data.date, summary=data.summary.strip(),
+        status=(EntryStatus.SUBMITTED if submit else EntryStatus.DRAFT).value, source=source,
+        maker_id=actor.id, created_at=now, submitted_at=now if submit else None,
+        reverses_id=reverses.id if reverses else None,
+        idempotency_key=data.idempotency_key, request_digest=digest,
+    )
+    session.add(entry)
+    session.flush()
+    _write_lines(session, entry, resolved)
+    session.flush()
+    session.refresh(entry)
+    audit(session, actor, book, "entry.submit" if submit else "entry.create", f"entry:{entry.id}")
+    return entry
+
+
+def get_entry(session: Session, book: Book, entry_id: int) -> Entry:
+    entry = session.get(Entry, entry_id)
+    if entry is None or entry.book_id != book.id:
+        raise NotFound(f"账簿 {book.code} 中没有凭证 {entry_id}", f"book {book.code} has no entry {entry_id}", "entry")
+    return entry
+
+
+def get_entry_by_number(session: Session, book: Book, number: str) -> Entry:
+    entry = session.scalar(select(Entry).where(Entry.book_id == book.id, Entry.number == number))
+    if entry is None:
+        raise NotFound(f"账簿 {book.code} 中没有凭证 {number}", f"book {book.code} has no entry {number}", "entry")
+    return entry
+
+
+def _require_maker_of(actor: User, entry: Entry, what_zh: str, what_en: str) -> None:
+    if entry.maker_id != actor.id and not actor.is_admin:
+        raise InvalidState(f"只有制单人可以{what_zh}", f"only the entry's maker may {what_en}", "entry")
+
+
+def update_draft(session: Session, actor: User, book: Book, entry: Entry, data: EntryInput) -> Entry:
+    """Rewrite a draft or rejected entry (it becomes a draft again)."""
+    require_role(session, actor, book, MAKER_ROLES, "修改凭证", "edit entries")
+    _require_maker_of(actor, entry, "修改凭证", "edit it")
+    if entry.status not in (EntryStatus.DRAFT.value, EntryStatus.REJECTED.value):
+        raise InvalidState("只能修改草稿或被退回的凭证", "only draft or rejected entries can be edited", "entry")
+    validate_entry(data)
+    resolved = ChartIndex(session, book).resolve(data.lines)
+    period = open_period_for(session, book, data.date)
+    session.execute(delete(EntryLine).where(EntryLine.entry_id == entry.id))
+    entry.date, entry.summary, entry.period_id = data.date, data.summary.strip(), period.id
+    entry.status = EntryStatus.DRAFT.value
+    session.flush()
+    _write_lines(session, entry, resolved)
+    session.flush()
+    session.expire(entry)
+    audit(session, actor, book, "entry.edit", f"entry:{entry.id}")
+    return entry
+
+
+def delete_draft(session: Session, actor: User, book: Book, entry: Entry) -> None:
+    require_role(session, actor, book, MAKER_ROLES, "删除凭证", "delete entries")
+    _require_maker_of(actor, entry, "删除凭证", "delete it")
+    if entry.status not in (EntryStatus.DRAFT.value, EntryStatus.REJECTED.value) or entry.approvals:
+        raise InvalidState("只能删除草稿或被退回的凭证", "only draft or rejected entries can be deleted", "entry")
+    session.execute(delete(EntryLine).where(EntryLine.entry_id == entry.id))
+    session.delete(entry)
+    audit(session, actor, book, "entry.delete", f"entry:{entry.id}")
+
+
+def submit_entry(session: Session, actor: User, book: Book, entry: Entry) -> Entry:
+    require_role(session, actor, book, MAKER_ROLES, "提交凭证", "submit entries")
+    _require_maker_of(actor, entry, "提交凭证", "submit it")
+    if entry.status not in (EntryStatus.DRAFT.value, EntryStatus.REJECTED.value):
+        raise InvalidState(f"凭证状态为 {entry.status}，不能提交", f"entry is {entry.status}; it cannot be submitted", "entry")
+    if entry.period.status != "open":
+        raise PeriodClosed(f"{entry.period.label} 已结账", f"period {entry.period.label} is closed", "date")
+    entry.status = EntryStatus.SUBMITTED.value
+    entry.submitted_at = utcnow()
+    entry.rejected_reason = None
+    entry.rejected_by_id = None
+    audit(session, actor, book, "entry.submit", f"entry:{entry.id}")
+    return entry
+
+
+def approvals_needed(book: Book, entry: Entry) -> int:
+    return 2 if entry.total_debit_fen > book.approval_threshold_fen else 1
+
+
+def approve_entry(session: Session, actor: User, book: Book, entry: Entry) -> Entry:
+    """Record an approval; post the entry once it has enough of them."""
+    require_role(session, actor, book, APPROVER_ROLES, "审批凭证", "approve entries")
+    if entry.status != EntryStatus.SUBMITTED.value:
+        raise InvalidState(f"凭证状态为 {entry.status}，不能审批", f"entry is {entry.status}; only submitted entries can be approved", "entry")
+    if entry.maker_id == actor.id:
+        raise SelfApproval("制单人不能审批自己的凭证", "the maker of an entry cannot approve it", "entry")
+    if any(a.user_id == actor.id for a in entry.approvals):
+        raise DuplicateApproval("您已审批过这张凭证，需要另一位审批人", "you have already approved this entry; another approver is needed", "entry")
+    session.add(Approval(entry_id=entry.id, user_id=actor.id))
+    session.flush()
+    session.refresh(entry)
+    audit(session, actor, book, "entry.approve", f"entry:{entry.id}")
+    if len(entry.approvals) >= approvals_needed(book, entry):
+        _post(session, actor, book, entry)
+    return entry
+
+
+def _post(session: Session, actor: User, book: Book, entry: Entry) -> None:
+    if entry.period.status != "open":
+        raise PeriodClosed(f"{entry.period.label} 已结账，不能过账", f"period {entry.period.label} is closed; cannot post", "date")
+    poster = Poster(session, book)
+    chart = ChartIndex(session, book)
+    resolved = [
+        ResolvedLine(Line(l.account.code, l.fund.code, l.amount_fen, l.note), chart.accounts[l.account.code], chart.funds[l.fund.code])
+        for l in entry.lines
+    ]
+    stamp = poster.stamp(entry.period, entry.date, entry.summary, resolved, tuple(a.sha256 for a in entry.attachments))
+    entry.seq, entry.number, entry.chain_seq = stamp.seq, stamp.number, stamp.chain_seq
+    entry.prev_hash, entry.hash = stamp.prev_hash, stamp.hash
+    entry.status = EntryStatus.POSTED.value
+    entry.posted_at = utcnow()
+    session.flush()
+    audit(session, actor, book, "entry.post", entry.number)
+
+
+def reject_entry(session: Session, actor: User, book: Book, entry: Entry, reason: str) -> Entry:
+    require_role(session, actor, book, APPROVER_ROLES, "退回凭证", "reject entries")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("退回须说明理由", "a rejection needs a reason", "reason")
+    if entry.status != EntryStatus.SUBMITTED.value:
+        raise InvalidState(f"凭证状态为 {entry.status}，不能退回", f"entry is {entry.status}; only submitted entries can be rejected", "entry")
+    if entry.approvals:
+        # An approval is a recorded fact; the entry waits for its second approver instead.
+        raise InvalidState("凭证已有审批，不能退回", "entry already has an approval; it cannot be rejected", "entry")
+    entry.status = EntryStatus.REJECTED.value
+    entry.rejected_reason = reason
+    entry.rejected_by_id = actor.id
+    audit(session, actor, book, "entry.reject", f"entry:{entry.id}", reason=reason)
+    return entry
+
+
+def reverse_entry(
+    session: Session, actor: User, book: Book, entry: Entry, date: dt.date | None = None,
+    idempotency_key: str | None = None,
+) -> Entry:
+    """Draft the red-ink reversal of a posted entry and submit it for approval."""
+    if entry.status != EntryStatus.POSTED.value:
+        raise InvalidState("只能冲销已过账的凭证", "only posted entries can be reversed", "entry")
+    if entry.reversed_by is not None and not idempotency_key:
+        raise InvalidState(
+            f"凭证 {entry.number} 已有冲销凭证（{entry.reversed_by.number or entry.reversed_by.status}）",
+            f"entry {entry.number} already has a reversal ({entry.reversed_by.number or entry.reversed_by.status})",
+            "entry",
+        )
+    data = EntryInput(
+        date=date or dt.date.today(),
+        summary=f"冲销 {entry.number}：{entry.summary}"[:200],
+        lines=tuple(Line(l.account.code, l.fund.code, -l.amount_fen, l.note) for l in entry.lines),
+        idempotency_key=idempotency_key,
+    )
+    return create_entry(session, actor, book, data, submit=True, source="reversal", reverses=entry)
+
+
+@dataclass
+class ImportResult:
+    posted: int = 0
+    skipped: int = 0  # already posted under the same idempotency key
+
+
+def post_imported(
+    session: Session, actor: User, book: Book, records: Sequence[EntryInput],
+    progress: Callable[[int], None] | None = None, chunk: int = 2000,
+) -> ImportResult:
+    """Post already-approved history (an opening balance, a migration) in bulk.
+
+    Only an administrator may do this; each entry is marked source=import and
+    its maker is the importing user. Every rule of posting still applies, through
+    the same Poster. Refuses the whole batch, naming the record, if any record is bad.
+    """
+    require_admin(actor, "导入并直接过账", "import and post entries directly")
+    chart = ChartIndex(session, book)
+    poster = Poster(session, book)
+    periods: dict[tuple[int, int], object] = {}
+    seen: dict[str, str] = {}
+    result = ImportResult()
+    pending: list[tuple[dict, list[dict]]] = []
+
+    keys = [r.idempotency_key for r in records if r.idempotency_key]
+    for i in range(0, len(keys), 500):
+        for key, digest in session.execute(
+            select(Entry.idempotency_key, Entry.request_digest).where(
+                Entry.book_id == book.id, Entry.idempotency_key.in_(keys[i : i + 500])
+            )
+        ):
+            seen[key] = digest
+
+    for index, data in enumerate(records):
+        try:
+            _check_key(data.idempotency_key)
+            validate_entry(data)
+            digest = request_digest(data, "import")
+            if data.idempotency_key in seen:
+                if seen[data.idempotency_key] != digest:
+                    raise IdempotencyConflict(
+                        f"幂等键 {data.idempotency_key} 已用于另一张内容不同的凭证",
+                        f"idempotency key {data.idempotency_key} was already used for an entry with different content",
+                        "idempotency_key",
+                    )
+                result.skipped += 1
+                continue
+            resolved = chart.resolve(data.lines)
+            ym = (data.date.year, data.date.month)
+            if ym not in periods:
+                periods[ym] = open_period_for(session, book, data.date)
+            period = periods[ym]
+            stamp = poster.stamp(period, data.date, data.summary.strip(), resolved)
+        except LedgerError as e:
+            raise e.located(f"第 {index + 1} 条", f"record {index + 1}", f"records[{index}]") from None
+        if data.idempotency_key:
+            seen[data.idempotency_key] = digest
+        now = utcnow()
+        row = dict(
+            book_id=book.id, period_id=period.id, date=data.date, summary=data.summary.strip(),
+            status=EntryStatus.SUBMITTED.value, source="import", maker_id=actor.id, created_at=now,
+            submitted_at=now, posted_at=now, seq=stamp.seq, number=stamp.number, chain_seq=stamp.chain_seq,
+            prev_hash=stamp.prev_hash, hash=stamp.hash, idempotency_key=data.idempotency_key, request_digest=digest,
+        )
+        lines = [
+            dict(book_id=book.id, line_no=no, account_id=rl.account.id, fund_id=rl.fund.id,
+                 amount_fen=rl.line.fen, note=rl.line.note)
+            for no, rl in enumerate(resolved, start=1)
+        ]
+        pending.append((row, lines))
+        if len(pending) >= chunk:
+            result.posted += _write_posted(session, pending)
+            pending = []
+            if progress:
+                progress(index + 1)
+    result.posted += _write_posted(session, pending)
+    if progress:
+        progress(len(records))
+    audit(session, actor, book, "entries.import", book.code, posted=result.posted, skipped=result.skipped)
+    return result
+
+
+def _write_posted(session: Session, pending: list[tuple[dict, list[dict]]]) -> int:
+    """Insert stamped entries and their lines, then post them (the guards check each)."""
+    if not pending:
+        return 0
+    conn = session.connection()
+    entries = Entry.__table__
+    ids = conn.execute(
+        insert(entries).returning(entries.c.id, sort_by_parameter_order=True), [row for row, _ in pending]
+    ).scalars().all()
+    line_rows = [dict(line, entry_id=entry_id) for entry_id, (_, lines) in zip(ids, pending) for line in lines]
+    conn.execute(insert(EntryLine.__table__), line_rows)
+    conn.execute(
+        update(entries).where(entries.c.id == bindparam("entry_id")).values(status=EntryStatus.POSTED.value),
+        [{"entry_id": i} for i in ids],
+    )
+    return len(ids)
+
+
+def pending_approvals(session: Session, book: Book) -> list[Entry]:
+    return list(session.scalars(
+        select(Entry).where(Entry.book_id == book.id, Entry.status == EntryStatus.SUBMITTED.value).order_by(Entry.date, Entry.id)
+    ))

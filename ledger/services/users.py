@@ -1,0 +1,80 @@
+"""Users, passwords and roles."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..db.schema import Book, Membership, User
+from ..domain.errors import AuthenticationFailed, DuplicateCode, InvalidInput, NotFound
+from ..domain.model import Role
+from .access import audit, require_admin
+
+SYSTEM_USERNAME = "system"
+# werkzeug's default (scrypt). The test suite lowers the cost to keep fixtures fast.
+PASSWORD_METHOD = "scrypt"
+
+
+def create_user(session: Session, username: str, display_name: str, password: str | None, is_admin: bool = False) -> User:
+    username = (username or "").strip()
+    if not username or len(username) > 64:
+        raise InvalidInput("用户名须为1到64个字符", "username must be 1 to 64 characters", "username")
+    if password is not None and len(password) < 8:
+        raise InvalidInput("密码至少8位", "password must be at least 8 characters", "password")
+    if session.scalar(select(User).where(User.username == username)):
+        raise DuplicateCode(f"用户名 {username} 已存在", f"username {username} is taken", "username")
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        # A user without a password (the system user) can never sign in.
+        password_hash=generate_password_hash(password, method=PASSWORD_METHOD) if password else "!",
+        is_admin=is_admin,
+        active=True,
+    )
+    session.add(user)
+    session.flush()
+    audit(session, None, None, "user.create", username, is_admin=is_admin)
+    return user
+
+
+def get_user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"找不到用户 {username}", f"no user named {username}", "username")
+    return user
+
+
+def system_user(session: Session) -> User:
+    """The administrator the command line acts as when no --as user is given."""
+    user = session.scalar(select(User).where(User.username == SYSTEM_USERNAME))
+    if user is None:
+        user = create_user(session, SYSTEM_USERNAME, "系统 / System", None, is_admin=True)
+    return user
+
+
+def grant_role(session: Session, actor: User, user: User, book: Book, role: str) -> Membership:
+    require_admin(actor, "分配角色", "grant roles")
+    try:
+        role_value = Role(role).value
+    except ValueError:
+        names = ", ".join(r.value for r in Role)
+        raise InvalidInput(f"未知角色 {role}（可选：{names}）", f"unknown role {role} (one of: {names})", "role") from None
+    existing = session.scalar(
+        select(Membership).where(Membership.user_id == user.id, Membership.book_id == book.id, Membership.role == role_value)
+    )
+    if existing:
+        return existing
+    membership = Membership(user_id=user.id, book_id=book.id, role=role_value)
+    session.add(membership)
+    session.flush()
+    audit(session, actor, book, "role.grant", user.username, role=role_value)
+    return membership
+
+
+def authenticate(session: Session, username: str, password: str) -> User:
+    user = session.scalar(select(User).where(User.username == (username or "").strip()))
+    if user is None or not user.active or user.password_hash == "!" or not check_password_hash(user.password_hash, password or ""):
+        audit(session, None, None, "auth.failed", (username or "")[:64])
+        raise AuthenticationFailed("用户名或密码错误", "wrong user name or password")
+    audit(session, user, None, "auth.login", user.username)
+    return user

@@ -1,0 +1,1 @@
+"""Thin Flask adapters over the services."""

@@ -1,0 +1,57 @@
+"""Sign in and out."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import UserMixin, current_user, login_required, login_user, logout_user
+
+from ..app import db, login_manager
+from ..db.schema import User
+from ..domain.errors import AuthenticationFailed
+from ..services import users
+
+bp = Blueprint("auth", __name__)
+
+
+class SignedIn(UserMixin):
+    """The session's view of a user; the services get the User row itself."""
+
+    def __init__(self, user: User):
+        self.user = user
+        self.id = str(user.id)
+
+
+@login_manager.user_loader
+def _load(user_id: str):
+    user = db().get(User, int(user_id))
+    return SignedIn(user) if user is not None and user.active else None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    error = None
+    if request.method == "POST":
+        session = db()
+        try:
+            user = users.authenticate(session, request.form.get("username", ""), request.form.get("password", ""))
+        except AuthenticationFailed:
+            session.commit()  # keep the audit record of the failure
+            error = _("Wrong user name or password.")
+        else:
+            session.commit()
+            login_user(SignedIn(user))
+            target = request.args.get("next", "")
+            return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("office.books"))
+    return render_template("auth/login.html", error=error), (401 if error else 200)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    logout_user()
+    flash(_("You have signed out."))
+    return redirect(url_for("auth.login"))
+
+
+def actor() -> User:
+    return current_user.user

@@ -1,0 +1,24 @@
+"""Template helpers: money and names in the reader's language."""
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import format_decimal, get_locale
+
+from ..domain.money import fen_to_decimal
+
+
+def localized_name(obj) -> str:
+    locale = str(get_locale() or "zh_CN")
+    return obj.name_en if locale.startswith("en") else obj.name_zh
+
+
+def money(fen: int | None) -> str:
+    if fen is None:
+        return ""
+    return format_decimal(fen_to_decimal(fen), format="#,##0.00")
+
+
+def register_helpers(app: Flask) -> None:
+    app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["lname"] = localized_name
+    app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "zh_CN")

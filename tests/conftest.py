@@ -1,0 +1,138 @@
+"""Fixtures: every test gets fresh databases, SQLite always and PostgreSQL when
+LEDGER_TEST_POSTGRES_URL is set. Each is copied from a template migrated once
+per run (a file copy on SQLite, CREATE DATABASE ... TEMPLATE on PostgreSQL) and
+dropped afterwards, so tests never share state."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from ledger.db.engine import make_engine, make_sessionmaker, normalise_url, transaction
+from ledger.db.migrate import upgrade
+from ledger.domain.model import EntryInput, Line
+from ledger.domain.money import to_fen
+from ledger.services import books, entries, users
+
+# Cheap password hashes: fixtures create many users; production keeps scrypt.
+users.PASSWORD_METHOD = "pbkdf2:sha256:1000"
+
+PG_URL = os.environ.get("LEDGER_TEST_POSTGRES_URL")
+RUN_ID = uuid.uuid4().hex[:10]
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _pg_admin_engine():
+    return create_engine(normalise_url(PG_URL), isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("tpl") / "template.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()  # the last connection to close folds the WAL into the file
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template():
+    if not PG_URL:
+        pytest.skip("LEDGER_TEST_POSTGRES_URL is not set")
+    admin = _pg_admin_engine()
+    name = f"ledger_tpl_{RUN_ID}_{os.getpid()}"
+    with admin.connect() as conn:  # an unreachable server fails the run here, loudly
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(str(make_url(normalise_url(PG_URL)).set(database=name)))
+    upgrade(engine)
+    engine.dispose()
+    yield name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path):
+    """A fresh, migrated database URL for one test."""
+    if request.param == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "ledger.sqlite3"
+        shutil.copy(template, path)
+        yield f"sqlite:///{path}"
+        return
+    template = request.getfixturevalue("pg_template")
+    name = f"ledger_t_{RUN_ID}_{uuid.uuid4().hex[:8]}"
+    admin = _pg_admin_engine()
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    yield str(make_url(normalise_url(PG_URL)).set(database=name))
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def engine(db_url):
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine):
+    return make_sessionmaker(engine)
+
+
+@dataclass
+class Ledger:
+    """A trust book with a maker and two approvers, for tests that post entries."""
+
+    sessions: object
+    book_code: str = "T1"
+
+    def tx(self):
+        return transaction(self.sessions)
+
+    def user(self, session, name):
+        return users.get_user(session, name)
+
+    def book(self, session):
+        from ledger.services.access import get_book
+
+        return get_book(session, self.book_code)
+
+    def entry_input(self, date, summary, *lines, key=None) -> EntryInput:
+        return EntryInput(date=date, summary=summary, lines=tuple(Line(a, f, to_fen(amt)) for a, f, amt in lines), idempotency_key=key)
+
+    def post(self, date, summary, *lines, key=None, maker="maker"):
+        """Make, submit and approve (twice when needed) an entry; return its number."""
+        with self.tx() as s:
+            book = self.book(s)
+            entry = entries.create_entry(s, self.user(s, maker), book, self.entry_input(date, summary, *lines, key=key), submit=True)
+            for name in ("approver1", "approver2")[: entries.approvals_needed(book, entry)]:
+                entries.approve_entry(s, self.user(s, name), book, entry)
+            return entry.number
+
+
+@pytest.fixture
+def ledger(sessions) -> Ledger:
+    with transaction(sessions) as s:
+        system = users.system_user(s)
+        book = books.create_book(s, system, "T1", "测试小区信托", "Test trust", "trust")
+        for name, role in [("maker", "treasurer"), ("approver1", "committee"), ("approver2", "committee"),
+                           ("watcher", "supervisor"), ("reader", "viewer"), ("clerk", "trustee")]:
+            user = users.create_user(s, name, name, "password-123")
+            users.grant_role(s, system, user, book, role)
+        users.create_user(s, "outsider", "outsider", "password-123")
+    return Ledger(sessions)
+
+
+D = dt.date

@@ -1,0 +1,128 @@
+"""The database refuses, by itself, to let posted history change."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from ledger.db.guards import create_guards, drop_guards, expected_guards, installed_guards
+from ledger.db.migrate import current_revision, upgrade
+
+from ..conftest import D
+
+
+def test_guards_are_installed_after_upgrade_head(engine):
+    assert current_revision(engine) == "0001"
+    with engine.connect() as conn:
+        assert expected_guards(engine.dialect.name) <= installed_guards(conn)
+
+
+def test_downgrade_and_upgrade_again_restores_the_guards(engine):
+    from alembic import command
+
+    from ledger.db.migrate import alembic_config
+
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "base")
+    upgrade(engine)
+    with engine.connect() as conn:
+        assert expected_guards(engine.dialect.name) <= installed_guards(conn)
+
+
+def _posted(ledger):
+    ledger.post(D(2026, 3, 2), "收物业费", ("1002", "GEN", "1234.56"), ("4101", "GEN", "-1234.56"))
+    with ledger.tx() as s:
+        return s.execute(text("SELECT id FROM entries WHERE status = 'posted'")).scalar_one()
+
+
+def _refused(engine, sql, **params):
+    with pytest.raises(DBAPIError) as info:
+        with engine.begin() as conn:
+            conn.execute(text(sql), params)
+    return str(info.value)
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE entries SET summary = 'changed' WHERE id = :id",
+    "UPDATE entries SET status = 'draft' WHERE id = :id",
+    "DELETE FROM entries WHERE id = :id",
+    "UPDATE entry_lines SET amount_fen = amount_fen + 100 WHERE entry_id = :id",
+    "UPDATE entry_lines SET note = 'x' WHERE entry_id = :id",
+    "DELETE FROM entry_lines WHERE entry_id = :id",
+    "INSERT INTO entry_lines (entry_id, book_id, line_no, account_id, fund_id, amount_fen, note) "
+    "SELECT entry_id, book_id, 9, account_id, fund_id, 0, '' FROM entry_lines WHERE entry_id = :id AND line_no = 1",
+    "DELETE FROM approvals",
+    "UPDATE approvals SET user_id = user_id",
+    "DELETE FROM audit_log",
+])
+def test_raw_sql_cannot_change_posted_history(ledger, engine, sql):
+    entry_id = _posted(ledger)
+    message = _refused(engine, sql, id=entry_id)
+    assert "不可" in message or "append-only" in message
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT SUM(amount_fen) FROM entry_lines WHERE entry_id = :id"), {"id": entry_id}).scalar() == 0
+        assert conn.execute(text("SELECT summary FROM entries WHERE id = :id"), {"id": entry_id}).scalar() == "收物业费"
+
+
+def _draft_with_lines(ledger, *amounts):
+    from ledger.services import entries
+
+    with ledger.tx() as s:
+        e = entries.create_entry(s, ledger.user(s, "maker"), ledger.book(s), ledger.entry_input(
+            D(2026, 3, 5), "草稿", ("1002", "GEN", "10.00"), ("4101", "GEN", "-10.00")))
+        return e.id
+
+
+def test_raw_sql_cannot_post_an_unbalanced_entry(ledger, engine):
+    entry_id = _draft_with_lines(ledger)
+    with engine.begin() as conn:  # drafts may change freely
+        conn.execute(text("UPDATE entry_lines SET amount_fen = 999 WHERE entry_id = :id AND line_no = 1"), {"id": entry_id})
+    message = _refused(engine, "UPDATE entries SET status = 'posted' WHERE id = :id", id=entry_id)
+    assert "借贷不平" in message
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT status FROM entries WHERE id = :id"), {"id": entry_id}).scalar() == "draft"
+
+
+def test_raw_sql_cannot_post_when_balanced_in_total_but_not_per_fund(ledger, engine):
+    entry_id = _draft_with_lines(ledger)
+    with engine.begin() as conn:
+        repair = conn.execute(text("SELECT id FROM funds WHERE code = 'REPAIR'")).scalar()
+        conn.execute(text("UPDATE entry_lines SET fund_id = :f WHERE entry_id = :id AND line_no = 1"), {"f": repair, "id": entry_id})
+    assert "借贷不平" in _refused(engine, "UPDATE entries SET status = 'posted' WHERE id = :id", id=entry_id)
+
+
+def test_raw_sql_cannot_post_an_entry_without_lines_or_insert_one_posted(ledger, engine):
+    entry_id = _draft_with_lines(ledger)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM entry_lines WHERE entry_id = :id"), {"id": entry_id})
+    _refused(engine, "UPDATE entries SET status = 'posted' WHERE id = :id", id=entry_id)
+    _refused(engine, "INSERT INTO entries (book_id, period_id, date, summary, status, source, maker_id, created_at) "
+                     "SELECT book_id, period_id, date, 'x', 'posted', 'manual', maker_id, created_at FROM entries WHERE id = :id",
+             id=entry_id)
+
+
+def test_raw_sql_cannot_post_into_a_closed_period(ledger, engine):
+    entry_id = _draft_with_lines(ledger)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE periods SET status = 'closed'"))
+    assert "已结账" in _refused(engine, "UPDATE entries SET status = 'posted' WHERE id = :id", id=entry_id)
+
+
+@pytest.mark.parametrize("table", ["entries", "entry_lines", "approvals", "audit_log"])
+def test_truncate_is_refused_on_postgresql(ledger, engine, table):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no TRUNCATE; DELETE is guarded above")
+    _posted(ledger)
+    _refused(engine, f"TRUNCATE {table} CASCADE")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM entries WHERE status = 'posted'")).scalar() == 1
+
+
+def test_guards_can_be_dropped_and_recreated(engine):
+    with engine.begin() as conn:
+        drop_guards(conn)
+        assert not (expected_guards(engine.dialect.name) & installed_guards(conn))
+        create_guards(conn)
+        assert expected_guards(engine.dialect.name) <= installed_guards(conn)
