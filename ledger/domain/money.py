@@ -57,16 +57,15 @@ def parse_amount(value, field: str | None = None) -> Decimal:
         )
     if not amount.is_finite():
         raise InvalidAmount(f"金额“{value}”不是有限数", f"amount \"{value}\" is not finite", field)
+    if abs(amount) * FEN_PER_YUAN > MAX_ABS_FEN:
+        raise InvalidAmount(f"金额“{value}”过大", f"amount \"{value}\" is too large", field)
     if amount.as_tuple().exponent < -2 and amount != amount.quantize(Decimal("0.01")):
         raise InvalidAmount(
             f"金额“{value}”超过两位小数（分）",
             f"amount \"{value}\" has more than two decimals (fen)",
             field,
         )
-    amount = amount.quantize(Decimal("0.01"))
-    if abs(amount) * FEN_PER_YUAN > MAX_ABS_FEN:
-        raise InvalidAmount(f"金额“{value}”过大", f"amount \"{value}\" is too large", field)
-    return amount
+    return amount.quantize(Decimal("0.01"))
 
 
 def to_fen(value, field: str | None = None) -> int:

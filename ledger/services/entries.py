@@ -165,11 +165,11 @@ def approvals_needed(book: Book, entry: Entry) -> int:
 
 def approve_entry(session: Session, actor: User, book: Book, entry: Entry) -> Entry:
     """Record an approval; post the entry once it has enough of them."""
+    if entry.maker_id == actor.id:
+        raise SelfApproval("制单人不能审批自己的凭证", "the maker of an entry cannot approve it", "entry")
     require_role(session, actor, book, APPROVER_ROLES, "审批凭证", "approve entries")
     if entry.status != EntryStatus.SUBMITTED.value:
         raise InvalidState(f"凭证状态为 {entry.status}，不能审批", f"entry is {entry.status}; only submitted entries can be approved", "entry")
-    if entry.maker_id == actor.id:
-        raise SelfApproval("制单人不能审批自己的凭证", "the maker of an entry cannot approve it", "entry")
     if any(a.user_id == actor.id for a in entry.approvals):
         raise DuplicateApproval("您已审批过这张凭证，需要另一位审批人", "you have already approved this entry; another approver is needed", "entry")
     session.add(Approval(entry_id=entry.id, user_id=actor.id))

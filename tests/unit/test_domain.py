@@ -1,0 +1,82 @@
+"""Entry rules and the chain's canonical form, without a database."""
+import datetime as dt
+import hashlib
+import json
+
+import pytest
+
+from ledger.domain.chain import GENESIS, canonical_bytes, chain_hash
+from ledger.domain.errors import FundUnbalanced, InvalidAmount, InvalidInput, UnbalancedEntry
+from ledger.domain.model import EntryInput, Line, PostedEntry, entry_number, line_from_parts, validate_entry
+
+D = dt.date(2026, 3, 5)
+
+
+def entry(*lines, summary="收物业费"):
+    return EntryInput(D, summary, tuple(Line(a, f, fen) for a, f, fen in lines))
+
+
+def test_balanced_entry_passes():
+    validate_entry(entry(("1002", "GEN", 100), ("4101", "GEN", -100)))
+
+
+def test_unbalanced_entry_names_the_difference():
+    with pytest.raises(UnbalancedEntry) as info:
+        validate_entry(entry(("1002", "GEN", 100), ("4101", "GEN", -90)))
+    assert "0.10" in info.value.message_zh and "0.10" in info.value.message_en
+
+
+def test_entry_must_balance_within_each_fund():
+    with pytest.raises(FundUnbalanced) as info:
+        validate_entry(entry(("1002", "GEN", 100), ("4101", "REPAIR", -100)))
+    assert info.value.field == "lines[0].fund"
+
+
+@pytest.mark.parametrize("lines, error, field", [
+    ([("1002", "GEN", 100)], InvalidInput, "lines"),
+    ([("1002", "GEN", 0), ("4101", "GEN", 0)], InvalidAmount, "lines[0].amount"),
+])
+def test_degenerate_entries_are_refused(lines, error, field):
+    with pytest.raises(error) as info:
+        validate_entry(entry(*lines))
+    assert info.value.field == field
+
+
+def test_summary_is_required():
+    with pytest.raises(InvalidInput) as info:
+        validate_entry(entry(("1002", "GEN", 1), ("4101", "GEN", -1), summary="  "))
+    assert info.value.field == "summary"
+
+
+def test_lines_from_form_parts():
+    assert line_from_parts(0, "1002", "GEN", debit="1,234.50").fen == 123450
+    assert line_from_parts(1, "4101", "GEN", credit="1234.50").fen == -123450
+    assert line_from_parts(2, "4101", "GEN", amount="-3").fen == -300
+    with pytest.raises(InvalidInput) as info:
+        line_from_parts(3, "1002", "GEN", debit="1", credit="1")
+    assert info.value.field == "lines[3].debit"
+    with pytest.raises(InvalidAmount):
+        line_from_parts(4, "1002", "GEN", debit="-5")
+    with pytest.raises(InvalidInput) as info:
+        line_from_parts(5, "", "GEN", debit="5")
+    assert info.value.field == "lines[5].account"
+
+
+def test_entry_numbers():
+    assert entry_number(D, 42) == "记-2026-03-0042"
+    assert entry_number((2026, 12), 1) == "记-2026-12-0001"
+
+
+def test_chain_hash_is_sha256_of_prev_and_canonical_json():
+    posted = PostedEntry("JCHY", "记-2026-03-0001", D, "收物业费",
+                         (Line("1002", "GEN", 123456, ""), Line("4101", "GEN", -123456, "3月")), ("bb", "aa"))
+    doc = json.loads(canonical_bytes(posted))
+    assert doc == {
+        "attachments": ["aa", "bb"], "book": "JCHY", "date": "2026-03-05", "number": "记-2026-03-0001",
+        "summary": "收物业费",
+        "lines": [{"account": "1002", "fen": 123456, "fund": "GEN", "note": ""},
+                  {"account": "4101", "fen": -123456, "fund": "GEN", "note": "3月"}],
+    }
+    expected = hashlib.sha256(GENESIS.encode() + canonical_bytes(posted)).hexdigest()
+    assert chain_hash(GENESIS, posted) == expected
+    assert chain_hash("1" * 64, posted) != expected
