@@ -5,6 +5,7 @@ A refusal prints its bilingual message to stderr and exits 1.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import io
@@ -19,15 +20,22 @@ from flask.cli import FlaskGroup
 
 from .app import create_app
 from .db import migrate
-from .db.engine import transaction
+from .db.engine import make_engine, make_sessionmaker, transaction
 from .domain.errors import LedgerError
 from .domain.money import fen_to_str
 from .services import access, books as book_service, entries, export as exporter, importer, periods, reports, users
 from .services.verify import verify_all
 
 
-def _sessions():
-    return current_app.extensions["ledger_sessions"]
+@contextlib.contextmanager
+def _session():
+    """One unit of work on an engine of its own, closed when the command ends."""
+    engine = make_engine(current_app.config["DATABASE_URL"])
+    try:
+        with transaction(make_sessionmaker(engine)) as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 def _refusals(fn):
@@ -63,8 +71,12 @@ def db():
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision):
     """Create or upgrade the database schema (and its guards)."""
-    migrate.upgrade(current_app.extensions["ledger_engine"], revision)
-    click.echo(f"database at {migrate.current_revision(current_app.extensions['ledger_engine'])}")
+    engine = make_engine(current_app.config["DATABASE_URL"])
+    try:
+        migrate.upgrade(engine, revision)
+        click.echo(f"database at {migrate.current_revision(engine)}")
+    finally:
+        engine.dispose()
 
 
 @main.command()
@@ -73,7 +85,7 @@ def demo():
     """Load the demo books and users (running it twice changes nothing)."""
     from .services.demo import load_demo
 
-    with transaction(_sessions()) as session:
+    with _session() as session:
         created, logins = load_demo(session)
     click.echo("演示数据已载入 demo loaded." if created else "演示数据已存在 demo already loaded; nothing changed.")
     click.echo("演示账号 Demo logins (user / password / role):")
@@ -95,7 +107,7 @@ def users_group():
 @_refusals
 def users_create(username, display_name, password, admin, roles):
     """Create a user, optionally with roles."""
-    with transaction(_sessions()) as session:
+    with _session() as session:
         user = users.create_user(session, username, display_name or username, password, is_admin=admin)
         system = users.system_user(session)
         for spec in roles:
@@ -110,7 +122,7 @@ def users_create(username, display_name, password, admin, roles):
 @_refusals
 def users_grant(username, spec):
     """Give a user a role in a book."""
-    with transaction(_sessions()) as session:
+    with _session() as session:
         book_code, _, role = spec.partition(":")
         users.grant_role(session, users.system_user(session), users.get_user(session, username), access.get_book(session, book_code), role)
     click.echo(f"granted {spec} to {username}")
@@ -125,7 +137,7 @@ def books_group():
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def books_list(fmt):
     """List every book."""
-    with transaction(_sessions()) as session:
+    with _session() as session:
         rows = [
             {"code": b.code, "kind": b.kind, "name_zh": b.name_zh, "name_en": b.name_en,
              "approval_threshold": fen_to_str(b.approval_threshold_fen)}
@@ -149,7 +161,7 @@ def books_create(code, name_zh, name_en, kind, threshold):
     """Open a new book with its kind's chart of accounts."""
     from .domain.money import to_fen
 
-    with transaction(_sessions()) as session:
+    with _session() as session:
         book_service.create_book(session, users.system_user(session), code, name_zh, name_en or name_zh, kind,
                                  to_fen(threshold, "threshold"))
     click.echo(f"created book {code}")
@@ -162,7 +174,7 @@ def books_create(code, name_zh, name_en, kind, threshold):
 @_refusals
 def trial_balance(book_code, as_of, fmt):
     """Each account's posted balance."""
-    with transaction(_sessions()) as session:
+    with _session() as session:
         book = access.get_book(session, book_code)
         tb = reports.trial_balance(session, book, importer.parse_date(as_of, "as_of") if as_of else None)
     rows = [
@@ -196,7 +208,7 @@ def import_entries(path, book_code, username):
     for code, entry in importer.read_entries(path, book_code):
         by_book[code].append(entry)
     total_posted = total_skipped = 0
-    with transaction(_sessions()) as session:
+    with _session() as session:
         actor = _actor(session, username)
         for code, records in by_book.items():
             book = access.get_book(session, code)
@@ -227,7 +239,7 @@ def import_entries(path, book_code, username):
 @_refusals
 def export(book_code, fmt, out_path):
     """Write a book's posted history as beancount, JSON or CSV."""
-    with transaction(_sessions()) as session:
+    with _session() as session:
         book = access.get_book(session, book_code)
         with out_path.open("w", encoding="utf-8", newline="") as out:
             count = exporter.EXPORTERS[fmt](session, book, out)
@@ -239,7 +251,7 @@ def export(book_code, fmt, out_path):
 @click.option("--book", "book_code", default=None)
 def verify(book_code):
     """Recompute hash chains, numbering and balances; exit 1 at the first problem."""
-    with transaction(_sessions()) as session:
+    with _session() as session:
         reports_ = verify_all(session, book_code)
     if book_code and not reports_:
         click.echo(f"错误 Error: 找不到账簿 no book {book_code}", err=True)
@@ -272,7 +284,7 @@ def periods_close(book_code, period, username):
         year, month = (int(p) for p in period.split("-"))
     except ValueError:
         raise LedgerError(f"期间“{period}”应为 YYYY-MM", f"period \"{period}\" should be YYYY-MM", "period") from None
-    with transaction(_sessions()) as session:
+    with _session() as session:
         book = access.get_book(session, book_code)
         periods.close_period(session, _actor(session, username), book, year, month)
     click.echo(f"closed {book_code} {period}")

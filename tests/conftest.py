@@ -33,6 +33,33 @@ def _pg_admin_engine():
     return create_engine(normalise_url(PG_URL), isolation_level="AUTOCOMMIT")
 
 
+def _load_demo(url: str) -> None:
+    from ledger.services.demo import load_demo
+
+    engine = make_engine(url)
+    with transaction(make_sessionmaker(engine)) as s:
+        load_demo(s)
+    engine.dispose()
+
+
+def _pg_url(name: str) -> str:
+    return str(make_url(normalise_url(PG_URL)).set(database=name))
+
+
+def _pg_create(name: str, template: str | None = None) -> None:
+    admin = _pg_admin_engine()
+    with admin.connect() as conn:  # an unreachable server fails the run here, loudly
+        conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+    admin.dispose()
+
+
+def _pg_drop(name: str) -> None:
+    admin = _pg_admin_engine()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("tpl") / "template.sqlite3"
@@ -43,40 +70,59 @@ def sqlite_template(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def sqlite_demo_template(sqlite_template, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("tpl") / "demo.sqlite3"
+    shutil.copy(sqlite_template, path)
+    _load_demo(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
 def pg_template():
     if not PG_URL:
         pytest.skip("LEDGER_TEST_POSTGRES_URL is not set")
-    admin = _pg_admin_engine()
     name = f"ledger_tpl_{RUN_ID}_{os.getpid()}"
-    with admin.connect() as conn:  # an unreachable server fails the run here, loudly
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(str(make_url(normalise_url(PG_URL)).set(database=name)))
+    _pg_create(name)
+    engine = make_engine(_pg_url(name))
     upgrade(engine)
     engine.dispose()
     yield name
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    _pg_drop(name)
+
+
+@pytest.fixture(scope="session")
+def pg_demo_template(pg_template):
+    name = f"ledger_demo_{RUN_ID}_{os.getpid()}"
+    _pg_create(name, pg_template)
+    _load_demo(_pg_url(name))
+    yield name
+    _pg_drop(name)
+
+
+def _fresh_database(request, tmp_path, sqlite_fixture: str, pg_fixture: str):
+    """Copy a template into a database for this test alone; drop it afterwards."""
+    if request.param == "sqlite":
+        path = tmp_path / "ledger.sqlite3"
+        shutil.copy(request.getfixturevalue(sqlite_fixture), path)
+        yield f"sqlite:///{path}"
+        return
+    template = request.getfixturevalue(pg_fixture)
+    name = f"ledger_t_{RUN_ID}_{uuid.uuid4().hex[:8]}"
+    _pg_create(name, template)
+    yield _pg_url(name)
+    _pg_drop(name)
 
 
 @pytest.fixture(params=BACKENDS)
 def db_url(request, tmp_path):
-    """A fresh, migrated database URL for one test."""
-    if request.param == "sqlite":
-        template = request.getfixturevalue("sqlite_template")
-        path = tmp_path / "ledger.sqlite3"
-        shutil.copy(template, path)
-        yield f"sqlite:///{path}"
-        return
-    template = request.getfixturevalue("pg_template")
-    name = f"ledger_t_{RUN_ID}_{uuid.uuid4().hex[:8]}"
-    admin = _pg_admin_engine()
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    yield str(make_url(normalise_url(PG_URL)).set(database=name))
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    """A fresh, migrated, empty database for one test."""
+    yield from _fresh_database(request, tmp_path, "sqlite_template", "pg_template")
+
+
+@pytest.fixture(params=BACKENDS)
+def demo_db_url(request, tmp_path):
+    """A fresh database holding the demo books, for one test."""
+    yield from _fresh_database(request, tmp_path, "sqlite_demo_template", "pg_demo_template")
 
 
 @pytest.fixture

@@ -132,7 +132,7 @@ def _trust_year(session: Session, book: Book, p: dict[str, User], today: dt.date
         if i % 3 == 1:
             clerk.book_entry(treasurer, day(15), "架空层场地租赁（社区食堂）", [
                 ("1002", "GEN", "3200.00"), ("4203", "GEN", "-3200.00")])
-        if day(28) <= today or not current:
+        if not current or today.day >= 28:  # month-end payments
             clerk.book_entry(trustee, day(25), f"支付{m}月保洁服务费（蓉洁保洁公司）", [
                 ("5101", "GEN", "16843.50"), ("1002", "GEN", "-16843.50")])
             clerk.book_entry(trustee, day(25), f"支付{m}月秩序维护费（12名秩序维护员）", [

@@ -40,7 +40,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 from sqlalchemy import func, select, text
@@ -387,7 +387,7 @@ class LedgerMachine(RuleBasedStateMachine):
             m.entry_id, m.summary = entry.id, entry.summary
             assert entry.summary.startswith(f"冲销 {original.number}")
             self.record_posted(m, entry)
-        original.reversed = m.reversed = True  # a reversal is not reversed back here: keeps the model simple
+        original.reversed = True  # the reversal itself may be reversed later (红字冲销 of a 红字冲销 is allowed)
 
     @precondition(lambda self: len(self.open_months) > 2)
     @rule(closer=st.sampled_from(CLOSERS))
@@ -667,7 +667,7 @@ def test_random_sessions_keep_the_books_true(ledger):
             max_examples=15,
             stateful_step_count=25,
             deadline=None,  # database round trips vary, PostgreSQL more than SQLite
-            suppress_health_check=[HealthCheck.too_slow],
+            suppress_health_check=[HealthCheck.too_slow], phases=[Phase.generate] if __import__("os").environ.get("NOSHRINK") else list(Phase),
         ),
     )
     # The examples really posted something: the figures above were not checked on empty books.
