@@ -29,7 +29,7 @@ from ..domain.errors import (
 from ..domain.model import APPROVER_ROLES, MAKER_ROLES, EntryInput, EntryStatus, Line, validate_entry
 from .access import audit, require_admin, require_role
 from .periods import open_period_for
-from .posting import ChartIndex, Poster, ResolvedLine
+from .posting import ChartIndex, Poster, ResolvedLine, lock_book
 
 
 def request_digest(data: EntryInput, source: str = "manual", reverses: int | None = None) -> str:
@@ -45,12 +45,16 @@ def _idempotent_match(session: Session, book: Book, key: str | None, digest: str
     if earlier is None:
         return None
     if earlier.request_digest != digest:
-        raise IdempotencyConflict(
-            f"幂等键 {key} 已用于另一张内容不同的凭证",
-            f"idempotency key {key} was already used for an entry with different content",
-            "idempotency_key",
-        )
+        raise _key_conflict(key)
     return earlier
+
+
+def _key_conflict(key: str) -> IdempotencyConflict:
+    return IdempotencyConflict(
+        f"幂等键 {key} 已用于另一张内容不同的凭证",
+        f"idempotency key {key} was already used for an entry with different content",
+        "idempotency_key",
+    )
 
 
 def _check_key(key: str | None) -> None:
@@ -165,6 +169,9 @@ def approvals_needed(book: Book, entry: Entry) -> int:
 
 def approve_entry(session: Session, actor: User, book: Book, entry: Entry) -> Entry:
     """Record an approval; post the entry once it has enough of them."""
+    # Two approvers pressing at once: the second waits here, then sees the first's work.
+    lock_book(session, book)
+    session.refresh(entry)
     if entry.maker_id == actor.id:
         raise SelfApproval("制单人不能审批自己的凭证", "the maker of an entry cannot approve it", "entry")
     require_role(session, actor, book, APPROVER_ROLES, "审批凭证", "approve entries")
@@ -278,11 +285,7 @@ def post_imported(
             digest = request_digest(data, "import")
             if data.idempotency_key in seen:
                 if seen[data.idempotency_key] != digest:
-                    raise IdempotencyConflict(
-                        f"幂等键 {data.idempotency_key} 已用于另一张内容不同的凭证",
-                        f"idempotency key {data.idempotency_key} was already used for an entry with different content",
-                        "idempotency_key",
-                    )
+                    raise _key_conflict(data.idempotency_key)
                 result.skipped += 1
                 continue
             resolved = chart.resolve(data.lines)

@@ -62,6 +62,12 @@ class ChartIndex:
         return resolved
 
 
+def lock_book(session: Session, book: Book) -> None:
+    """Hold the book's row lock until the transaction ends (PostgreSQL; SQLite's
+    IMMEDIATE transactions already hold the database's write lock)."""
+    session.execute(select(Book.id).where(Book.id == book.id).with_for_update())
+
+
 @dataclass(frozen=True)
 class Stamp:
     seq: int
@@ -77,7 +83,7 @@ class Poster:
     def __init__(self, session: Session, book: Book):
         self.session = session
         self.book = book
-        session.execute(select(Book.id).where(Book.id == book.id).with_for_update())
+        lock_book(session, book)
         head = session.execute(
             select(Entry.chain_seq, Entry.hash)
             .where(Entry.book_id == book.id, Entry.chain_seq.is_not(None))
