@@ -290,3 +290,93 @@ def periods_close(book_code, period, username):
     click.echo(f"closed {book_code} {period}")
 
 
+
+
+@main.group("accounts")
+def accounts_group():
+    """A book's chart of accounts."""
+
+
+@accounts_group.command("list")
+@click.option("--book", "book_code", required=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@_refusals
+def accounts_list(book_code, fmt):
+    """The chart of accounts, inactive accounts included."""
+    with _session() as session:
+        rows = [
+            {"code": a.code, "name_zh": a.name_zh, "name_en": a.name_en, "type": a.type, "cash": a.cash, "active": a.active}
+            for a in book_service.accounts_of(session, access.get_book(session, book_code))
+        ]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for r in rows:
+            click.echo(f"{r['code']:<8} {r['type']:<11} {r['name_zh']} / {r['name_en']}{'' if r['active'] else '  (停用 inactive)'}")
+
+
+@accounts_group.command("add")
+@click.option("--book", "book_code", required=True)
+@click.argument("code")
+@click.option("--name-zh", required=True)
+@click.option("--name-en", default="")
+@click.option("--type", "type_", type=click.Choice(["asset", "liability", "net_assets", "income", "expense"]), required=True)
+@click.option("--parent", default=None, help="Parent account code.")
+@click.option("--cash", is_flag=True, help="Money in hand or at the bank.")
+@click.option("--as", "username", default=None)
+@_refusals
+def accounts_add(book_code, code, name_zh, name_en, type_, parent, cash, username):
+    """Add an account."""
+    with _session() as session:
+        book = access.get_book(session, book_code)
+        book_service.add_account(session, _actor(session, username), book, code, name_zh, name_en or name_zh, type_, parent, cash)
+    click.echo(f"added {code}")
+
+
+@accounts_group.command("rename")
+@click.option("--book", "book_code", required=True)
+@click.argument("code")
+@click.option("--name-zh", required=True)
+@click.option("--name-en", default="")
+@click.option("--as", "username", default=None)
+@_refusals
+def accounts_rename(book_code, code, name_zh, name_en, username):
+    """Rename an account (its code, and so the hash chain, stay as they are)."""
+    with _session() as session:
+        book = access.get_book(session, book_code)
+        book_service.rename_account(session, _actor(session, username), book, code, name_zh, name_en or name_zh)
+    click.echo(f"renamed {code}")
+
+
+@accounts_group.command("deactivate")
+@click.option("--book", "book_code", required=True)
+@click.argument("code")
+@click.option("--as", "username", default=None)
+@_refusals
+def accounts_deactivate(book_code, code, username):
+    """Stop new entries from using an account; a used account is never deleted."""
+    with _session() as session:
+        book = access.get_book(session, book_code)
+        book_service.set_account_active(session, _actor(session, username), book, code, False)
+    click.echo(f"deactivated {code}")
+
+
+@main.group("funds")
+def funds_group():
+    """A book's funds."""
+
+
+@funds_group.command("add")
+@click.option("--book", "book_code", required=True)
+@click.argument("code")
+@click.option("--name-zh", required=True)
+@click.option("--name-en", default="")
+@click.option("--restricted", is_flag=True, help="May never spend more cash than it holds.")
+@click.option("--as", "username", default=None)
+@_refusals
+def funds_add(book_code, code, name_zh, name_en, restricted, username):
+    """Add a fund."""
+    with _session() as session:
+        book = access.get_book(session, book_code)
+        book_service.add_fund(session, _actor(session, username), book, code, name_zh, name_en or name_zh, restricted)
+    click.echo(f"added fund {code}")

@@ -240,3 +240,16 @@ def test_the_installed_console_script_runs(db_url, tmp_path):
     env = dict(os.environ, LEDGER_DATABASE_URL=db_url, LEDGER_INSTANCE_DIR=str(tmp_path))
     out = subprocess.run([BIN / "ledger", "books", "list", "--format", "json"], env=env, capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == []
+
+
+def test_accounts_and_funds_from_the_command_line(cli):
+    cli("books", "create", "JC", "--name-zh", "锦城花园", "--kind", "trust")
+    cli("accounts", "add", "--book", "JC", "5120", "--name-zh", "门禁维护费", "--name-en", "Access control upkeep", "--type", "expense")
+    cli("accounts", "rename", "--book", "JC", "5120", "--name-zh", "门禁系统维护费")
+    cli("accounts", "deactivate", "--book", "JC", "5120")
+    cli("funds", "add", "--book", "JC", "ELEV-2026", "--name-zh", "2号楼加装电梯", "--restricted")
+    _, out = cli("accounts", "list", "--book", "JC", "--format", "json")
+    row = next(r for r in json.loads(out) if r["code"] == "5120")
+    assert (row["name_zh"], row["active"]) == ("门禁系统维护费", False)
+    code, out = cli("accounts", "add", "--book", "JC", "5120", "--name-zh", "重复", "--type", "expense", ok=False)
+    assert code == 1 and "already exists" in out
