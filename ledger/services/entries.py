@@ -76,6 +76,7 @@ def create_entry(
     require_role(session, actor, book, MAKER_ROLES, "录入凭证", "enter entries")
     _check_key(data.idempotency_key)
     validate_entry(data)
+    lock_book(session, book)
     digest = request_digest(data, source, reverses.id if reverses else None)
     earlier = _idempotent_match(session, book, data.idempotency_key, digest)
     if earlier is not None:
@@ -125,6 +126,7 @@ def update_draft(session: Session, actor: User, book: Book, entry: Entry, data: 
     if entry.status not in (EntryStatus.DRAFT.value, EntryStatus.REJECTED.value):
         raise InvalidState("只能修改草稿或被退回的凭证", "only draft or rejected entries can be edited", "entry")
     validate_entry(data)
+    lock_book(session, book)
     resolved = ChartIndex(session, book).resolve(data.lines)
     period = open_period_for(session, book, data.date)
     session.execute(delete(EntryLine).where(EntryLine.entry_id == entry.id))
@@ -151,6 +153,8 @@ def delete_draft(session: Session, actor: User, book: Book, entry: Entry) -> Non
 def submit_entry(session: Session, actor: User, book: Book, entry: Entry) -> Entry:
     require_role(session, actor, book, MAKER_ROLES, "提交凭证", "submit entries")
     _require_maker_of(actor, entry, "提交凭证", "submit it")
+    lock_book(session, book)
+    session.refresh(entry)
     if entry.status not in (EntryStatus.DRAFT.value, EntryStatus.REJECTED.value):
         raise InvalidState(f"凭证状态为 {entry.status}，不能提交", f"entry is {entry.status}; it cannot be submitted", "entry")
     if entry.period.status != "open":
@@ -230,18 +234,23 @@ def reverse_entry(
     """Draft the red-ink reversal of a posted entry and submit it for approval."""
     if entry.status != EntryStatus.POSTED.value:
         raise InvalidState("只能冲销已过账的凭证", "only posted entries can be reversed", "entry")
-    if entry.reversed_by is not None and not idempotency_key:
-        raise InvalidState(
-            f"凭证 {entry.number} 已有冲销凭证（{entry.reversed_by.number or entry.reversed_by.status}）",
-            f"entry {entry.number} already has a reversal ({entry.reversed_by.number or entry.reversed_by.status})",
-            "entry",
-        )
     data = EntryInput(
         date=date or dt.date.today(),
         summary=f"冲销 {entry.number}：{entry.summary}"[:200],
         lines=tuple(Line(l.account.code, l.fund.code, -l.amount_fen, l.note) for l in entry.lines),
         idempotency_key=idempotency_key,
     )
+    lock_book(session, book)
+    earlier = _idempotent_match(session, book, idempotency_key, request_digest(data, "reversal", entry.id))
+    if earlier is not None:
+        return earlier
+    session.refresh(entry)
+    if entry.reversed_by is not None:
+        raise InvalidState(
+            f"凭证 {entry.number} 已有冲销凭证（{entry.reversed_by.number or entry.reversed_by.status}）",
+            f"entry {entry.number} already has a reversal ({entry.reversed_by.number or entry.reversed_by.status})",
+            "entry",
+        )
     return create_entry(session, actor, book, data, submit=True, source="reversal", reverses=entry)
 
 

@@ -10,6 +10,7 @@ from ..db.schema import Book, Entry, Period, User, utcnow
 from ..domain.errors import InvalidInput, PeriodClosed, PeriodNotReady
 from ..domain.model import CLOSER_ROLES, EntryStatus, PeriodStatus
 from .access import audit, require_role
+from .posting import lock_book
 
 
 def find_period(session: Session, book: Book, year: int, month: int) -> Period | None:
@@ -34,6 +35,7 @@ def close_period(session: Session, actor: User, book: Book, year: int, month: in
     require_role(session, actor, book, CLOSER_ROLES, "结账", "close periods")
     if not (1 <= month <= 12):
         raise InvalidInput(f"月份 {month} 无效", f"month {month} is not valid", "month")
+    lock_book(session, book)  # no entry may be submitted into the month while it closes
     period = find_period(session, book, year, month)
     if period is None:
         # A month with no activity can still be closed.

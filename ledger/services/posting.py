@@ -64,8 +64,13 @@ class ChartIndex:
 
 def lock_book(session: Session, book: Book) -> None:
     """Hold the book's row lock until the transaction ends (PostgreSQL; SQLite's
-    IMMEDIATE transactions already hold the database's write lock)."""
-    session.execute(select(Book.id).where(Book.id == book.id).with_for_update())
+    IMMEDIATE transactions already hold the database's write lock).
+
+    Every change to a book's entries or periods takes it first, so opening a
+    month, reusing an idempotency key, closing and posting never race. FOR NO KEY
+    UPDATE, not FOR UPDATE: inserting a row that references the book takes a
+    KEY SHARE lock on it, which FOR UPDATE would deadlock against."""
+    session.execute(select(Book.id).where(Book.id == book.id).with_for_update(key_share=True))
 
 
 @dataclass(frozen=True)

@@ -312,3 +312,15 @@ def test_a_new_book_gets_its_kinds_chart(sessions):
         with transaction(sessions) as s:
             books.create_book(s, system_user(s), "XX", "错", "bad", "company")
     assert info.value.field == "kind"
+
+
+def test_a_second_reversal_is_refused_even_with_a_new_key(ledger):
+    number = ledger.post(D(2026, 3, 5), "支付绿化费", ("5103", "GEN", "4380.00"), ("1002", "GEN", "-4380.00"))
+    with ledger.tx() as s:
+        original = entries.get_entry_by_number(s, ledger.book(s), number)
+        first = entries.reverse_entry(s, ledger.user(s, "maker"), ledger.book(s), original, date=D(2026, 3, 9), idempotency_key="rev-1")
+        again = entries.reverse_entry(s, ledger.user(s, "maker"), ledger.book(s), original, date=D(2026, 3, 9), idempotency_key="rev-1")
+        assert again.id == first.id
+    refused(ledger, errors.InvalidState, lambda s: entries.reverse_entry(
+        s, ledger.user(s, "maker"), ledger.book(s), entries.get_entry_by_number(s, ledger.book(s), number),
+        date=D(2026, 3, 9), idempotency_key="rev-2"))
