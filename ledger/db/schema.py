@@ -236,3 +236,86 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str | None] = mapped_column(String(128))
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class VoucherPublic(Base):
+    """The public derivative of a voucher: re-encoded, EXIF stripped, redactions burned in.
+
+    A new row each time the committee redraws the redaction boxes; the newest
+    counts. The original (`attachments`) is never touched.
+    """
+
+    __tablename__ = "voucher_publics"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attachment_id: Mapped[int] = mapped_column(ForeignKey("attachments.id"), index=True)
+    redactions: Mapped[str] = mapped_column(Text, default="[]")  # JSON: [{"page", "x", "y", "w", "h"}] in 0..1
+    pages: Mapped[str] = mapped_column(Text)  # JSON: [{"sha256", "width", "height"}] one per page
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class VoucherWaiver(Base):
+    """Why an expense entry has no voucher (a bus fare, a lost receipt), recorded for the close checklist."""
+
+    __tablename__ = "voucher_waivers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Flag(Base):
+    """A supervisor's question about an entry, and the committee's answer."""
+
+    __tablename__ = "flags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id"), index=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"), index=True)
+    raised_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    raised_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    comment: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    raised_by: Mapped[User] = relationship(foreign_keys=[raised_by_id], lazy="joined")
+    answered_by: Mapped["User | None"] = relationship(foreign_keys=[answered_by_id], lazy="joined")
+
+    @property
+    def open(self) -> bool:
+        return self.answer is None
+
+
+class BankBalance(Base):
+    """The balance on the bank statement at a month's end, as entered for the close checklist."""
+
+    __tablename__ = "bank_balances"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id"), index=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    balance_fen: Mapped[int] = mapped_column(BigInteger)
+    entered_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    entered_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ApiToken(Base):
+    """A token an integration signs API requests with; only its SHA-256 is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))  # shown in the list, so a user can tell tokens apart
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship(lazy="joined")

@@ -123,3 +123,103 @@ def journal(
         query = query.where(Entry.date >= start, Entry.date < end)
     query = query.order_by(Entry.date.desc(), Entry.chain_seq.desc(), Entry.id.desc()).limit(limit).offset(offset)
     return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class JournalFilter:
+    """What the journal page and the API filter entries by; every field optional."""
+
+    status: str | None = EntryStatus.POSTED.value
+    year: int | None = None
+    month: int | None = None
+    account: str | None = None  # code
+    fund: str | None = None  # code
+    text: str | None = None  # in the summary or the number
+    min_fen: int | None = None  # on the entry's total debit
+    max_fen: int | None = None
+
+
+def find_entries(session: Session, book: Book, f: JournalFilter, limit: int = 50, offset: int = 0) -> tuple[list[Entry], bool]:
+    """A page of entries, newest first, and whether there is a next page."""
+    query = select(Entry).where(Entry.book_id == book.id)
+    if f.status:
+        query = query.where(Entry.status == f.status)
+    if f.year and f.month:
+        start = dt.date(f.year, f.month, 1)
+        end = dt.date(f.year + (f.month == 12), f.month % 12 + 1, 1)
+        query = query.where(Entry.date >= start, Entry.date < end)
+    elif f.year:
+        query = query.where(Entry.date >= dt.date(f.year, 1, 1), Entry.date < dt.date(f.year + 1, 1, 1))
+    if f.account:
+        query = query.where(
+            select(EntryLine.id).join(Account, Account.id == EntryLine.account_id)
+            .where(EntryLine.entry_id == Entry.id, Account.code == f.account).exists()
+        )
+    if f.fund:
+        query = query.where(
+            select(EntryLine.id).join(Fund, Fund.id == EntryLine.fund_id)
+            .where(EntryLine.entry_id == Entry.id, Fund.code == f.fund).exists()
+        )
+    if f.text:
+        pattern = f"%{f.text.strip()}%"
+        query = query.where(Entry.summary.like(pattern) | Entry.number.like(pattern))
+    if f.min_fen is not None or f.max_fen is not None:
+        total = (
+            select(func.coalesce(func.sum(EntryLine.amount_fen), 0))
+            .where(EntryLine.entry_id == Entry.id, EntryLine.amount_fen > 0)
+            .scalar_subquery()
+        )
+        if f.min_fen is not None:
+            query = query.where(total >= f.min_fen)
+        if f.max_fen is not None:
+            query = query.where(total <= f.max_fen)
+    query = query.order_by(Entry.date.desc(), Entry.chain_seq.desc(), Entry.id.desc()).limit(limit + 1).offset(offset)
+    rows = list(session.scalars(query))
+    return rows[:limit], len(rows) > limit
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    entry_id: int
+    number: str
+    date: dt.date
+    summary: str
+    fund: str
+    note: str
+    fen: int  # debit positive
+    balance_fen: int  # running, after this line
+
+
+def account_ledger(
+    session: Session, book: Book, account_code: str, fund_code: str | None = None,
+    start: dt.date | None = None, end: dt.date | None = None, limit: int = 100, offset: int = 0,
+) -> tuple[int, list[LedgerRow], bool]:
+    """An account's posted lines in order, each with the running balance.
+
+    Returns (opening balance before `start`, a page of rows, whether there is more).
+    """
+    from .books import get_account
+
+    account = get_account(session, book, account_code)
+    conditions = [EntryLine.account_id == account.id, Entry.status == EntryStatus.POSTED.value]
+    if fund_code:
+        conditions.append(Fund.code == fund_code)
+    opening = 0
+    if start is not None:
+        opening = int(session.scalar(
+            select(func.coalesce(func.sum(EntryLine.amount_fen), 0))
+            .join(Entry, Entry.id == EntryLine.entry_id).join(Fund, Fund.id == EntryLine.fund_id)
+            .where(*conditions, Entry.date < start)
+        ))
+        conditions.append(Entry.date >= start)
+    if end is not None:
+        conditions.append(Entry.date <= end)
+    order = (Entry.date, Entry.chain_seq, EntryLine.line_no)
+    running = func.sum(EntryLine.amount_fen).over(order_by=order)
+    query = (
+        select(Entry.id, Entry.number, Entry.date, Entry.summary, Fund.code, EntryLine.note, EntryLine.amount_fen, running)
+        .join(Entry, Entry.id == EntryLine.entry_id).join(Fund, Fund.id == EntryLine.fund_id)
+        .where(*conditions).order_by(*order).limit(limit + 1).offset(offset)
+    )
+    rows = [LedgerRow(r[0], r[1], r[2], r[3], r[4], r[5], int(r[6]), opening + int(r[7])) for r in session.execute(query)]
+    return opening, rows[:limit], len(rows) > limit

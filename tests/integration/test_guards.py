@@ -12,7 +12,11 @@ from ..conftest import D
 
 
 def test_guards_are_installed_after_upgrade_head(engine):
-    assert current_revision(engine) == "0001"
+    from alembic.script import ScriptDirectory
+
+    from ledger.db.migrate import alembic_config
+
+    assert current_revision(engine) == ScriptDirectory.from_config(alembic_config()).get_current_head()
     with engine.connect() as conn:
         assert expected_guards(engine.dialect.name) <= installed_guards(conn)
 
