@@ -1,14 +1,15 @@
 """The application factory: one engine per app, one session per request."""
 from __future__ import annotations
 
-import os
-
 from flask import Flask, g, request, session as flask_session
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_talisman import Talisman
 from flask_wtf import CSRFProtect
 
-from .config import PROJECT_ROOT, database_url, secret_key
+from .config import INSTANCE_DIR, PROJECT_ROOT, database_url, secret_key
 from .db.engine import make_engine, make_sessionmaker
 
 LOCALES = ("zh_CN", "en")
@@ -16,6 +17,20 @@ LOCALES = ("zh_CN", "en")
 babel = Babel()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+talisman = Talisman()
+
+# Scripts and styles live in static files: no inline code, so the CSP can forbid it.
+CSP = {
+    "default-src": "'self'",
+    "img-src": ["'self'", "data:", "blob:"],
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
 
 
 def select_locale() -> str:
@@ -34,10 +49,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     app.config.update(
         DATABASE_URL=database_url(),
+        VOUCHER_DIR=str(INSTANCE_DIR / "vouchers"),
+        MAX_CONTENT_LENGTH=25 * 1024 * 1024,  # the largest request; vouchers have their own limit
+        VOUCHER_MAX_BYTES=20 * 1024 * 1024,
         BABEL_DEFAULT_LOCALE="zh_CN",
         BABEL_TRANSLATION_DIRECTORIES=str(PROJECT_ROOT / "translations"),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        RATELIMIT_STORAGE_URI="memory://",  # use redis:// when several workers serve
+        LOGIN_RATE_LIMIT="10 per minute",
+        FORCE_HTTPS=False,  # set behind a TLS-terminating proxy
     )
     if test_config:
         app.config.update(test_config)
@@ -52,12 +73,23 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    limiter.init_app(app)
+    talisman.init_app(
+        app,
+        content_security_policy=CSP,
+        force_https=app.config["FORCE_HTTPS"],
+        session_cookie_secure=app.config["FORCE_HTTPS"],
+        frame_options="DENY",
+    )
 
-    from .web import auth, office
+    from .api import init_api
+    from .web import auth, office, vouchers
     from .web.helpers import register_helpers
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(office.bp)
+    app.register_blueprint(vouchers.bp)
+    init_api(app)
     register_helpers(app)
 
     @app.teardown_appcontext

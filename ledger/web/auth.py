@@ -1,11 +1,11 @@
 """Sign in and out."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 
-from ..app import db, login_manager
+from ..app import db, limiter, login_manager
 from ..db.schema import User
 from ..domain.errors import AuthenticationFailed
 from ..services import users
@@ -27,7 +27,14 @@ def _load(user_id: str):
     return SignedIn(user) if user is not None and user.active else None
 
 
+def _login_account() -> str:
+    # Per account as well as per address: guessing one treasurer's password from many addresses is slowed too.
+    return "account:" + (request.form.get("username") or "").strip().lower()
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], key_func=_login_account)
 def login():
     error = None
     if request.method == "POST":
