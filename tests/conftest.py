@@ -158,6 +158,25 @@ class Ledger:
     def entry_input(self, date, summary, *lines, key=None) -> EntryInput:
         return EntryInput(date=date, summary=summary, lines=tuple(Line(a, f, to_fen(amt)) for a, f, amt in lines), idempotency_key=key)
 
+    @staticmethod
+    def satisfy_checklist(session, book, user, year, month):
+        """Do what a committee does before closing: explain voucher-less expenses, enter the bank statement."""
+        from ledger.services import periods
+
+        check = periods.checklist(session, book, year, month)
+        for entry in check.missing_vouchers:
+            periods.waive_voucher(session, user, book, entry, "纸质凭证存档于业委会办公室")
+        for bank in check.banks:
+            periods.record_bank_balance(session, user, book, year, month, bank.account.code, bank.book_fen)
+
+    def close(self, year, month, closer="approver1"):
+        from ledger.services import periods
+
+        with self.tx() as s:
+            book, user = self.book(s), self.user(s, closer)
+            self.satisfy_checklist(s, book, user, year, month)
+            return periods.close_period(s, user, book, year, month)
+
     def post(self, date, summary, *lines, key=None, maker="maker"):
         """Make, submit and approve (twice when needed) an entry; return its number."""
         with self.tx() as s:

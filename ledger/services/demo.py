@@ -74,6 +74,17 @@ class _Clerk:
         return entry
 
 
+def _close_month(session: Session, book: Book, treasurer: User, closer: User, y: int, m: int) -> None:
+    """The month-end routine: the treasurer enters the bank statement and explains
+    vouchers kept on paper; a committee member closes."""
+    check = periods.checklist(session, book, y, m)
+    for entry in check.missing_vouchers:
+        periods.waive_voucher(session, treasurer, book, entry, "纸质发票原件存档于业委会办公室，可预约查阅")
+    for bank in check.banks:
+        periods.record_bank_balance(session, treasurer, book, y, m, bank.account.code, bank.book_fen)
+    periods.close_period(session, closer, book, y, m)
+
+
 def load_demo(session: Session, today: dt.date | None = None) -> tuple[bool, list[tuple[str, str, str]]]:
     """Build the demo once; return (created?, logins to print)."""
     logins = [
@@ -163,7 +174,7 @@ def _trust_year(session: Session, book: Book, p: dict[str, User], today: dt.date
             clerk.book_entry(trustee, day(18), "3号楼屋面防水维修（维修储备金支出，业主大会第3号决议）", [
                 ("5107", "REPAIR", "38650.00"), ("1002", "REPAIR", "-38650.00")])
         if i < len(months) - 2:
-            periods.close_period(session, p["weiyuan1"], book, y, m)
+            _close_month(session, book, treasurer, p["weiyuan1"], y, m)
     # Waiting in the approval queue, so the back office has something to show.
     y, m = months[-1]
     clerk.book_entry(trustee, dt.date(y, m, min(today.day, 20)), "更换2号楼单元门禁读卡器（待审批）", [
@@ -190,4 +201,4 @@ def _community_fund(session: Session, book: Book, p: dict[str, User], today: dt.
             clerk.book_entry(treasurer, dt.date(y, m, min(16, end)), "社区议事会与邻里节活动支出（资助项目）", [
                 ("5202", grant.code, spend), ("1002", grant.code, "-" + spend)])
         if i < len(months) - 1:
-            periods.close_period(session, p["jijin"], book, y, m)
+            _close_month(session, book, treasurer, p["jijin"], y, m)

@@ -1,29 +1,50 @@
-"""Monthly periods: open, then closed. Nothing posts into a closed period."""
+"""Monthly periods: open, then closed after the close checklist passes.
+
+Nothing posts into a closed period. Closing needs: no entry of the month still
+awaiting approval; every expense entry with a voucher or a recorded reason; the
+month-end balance on the bank statement entered and equal to the book.
+"""
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from ..db.schema import Book, Entry, Period, User, utcnow
-from ..domain.errors import InvalidInput, PeriodClosed, PeriodNotReady
-from ..domain.model import CLOSER_ROLES, EntryStatus, PeriodStatus
+from ..db.schema import Account, Attachment, BankBalance, Book, Entry, EntryLine, Flag, Period, User, VoucherWaiver, utcnow
+from ..domain.errors import InvalidInput, InvalidState, PeriodClosed, PeriodNotReady
+from ..domain.model import CLOSER_ROLES, MAKER_ROLES, EntryStatus, PeriodStatus
+from ..domain.money import fen_to_str
 from .access import audit, require_role
 from .posting import lock_book
+
+# In the Chinese chart, 1002 银行存款 and its sub-accounts are the bank accounts.
+BANK_PREFIX = "1002"
 
 
 def find_period(session: Session, book: Book, year: int, month: int) -> Period | None:
     return session.scalar(select(Period).where(Period.book_id == book.id, Period.year == year, Period.month == month))
 
 
-def open_period_for(session: Session, book: Book, date: dt.date, field: str = "date") -> Period:
-    """The open period a date falls in, opened on first use; refuses a closed one."""
-    period = find_period(session, book, date.year, date.month)
+def _check_month(year: int, month: int) -> None:
+    if not (1 <= month <= 12) or not (2000 <= year <= 2999):
+        raise InvalidInput(f"期间 {year}-{month} 无效", f"period {year}-{month} is not valid", "period")
+
+
+def _get_or_create(session: Session, book: Book, year: int, month: int) -> Period:
+    period = find_period(session, book, year, month)
     if period is None:
-        period = Period(book_id=book.id, year=date.year, month=date.month, status=PeriodStatus.OPEN.value)
+        period = Period(book_id=book.id, year=year, month=month, status=PeriodStatus.OPEN.value)
         session.add(period)
         session.flush()
+    return period
+
+
+def open_period_for(session: Session, book: Book, date: dt.date, field: str = "date") -> Period:
+    """The open period a date falls in, opened on first use; refuses a closed one."""
+    period = _get_or_create(session, book, date.year, date.month)
     if period.status != PeriodStatus.OPEN.value:
         raise PeriodClosed(
             f"{period.label} 会计期间已结账，不能记入", f"period {period.label} is closed; nothing can be booked into it", field
@@ -31,28 +52,141 @@ def open_period_for(session: Session, book: Book, date: dt.date, field: str = "d
     return period
 
 
+def month_end(year: int, month: int) -> dt.date:
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+@dataclass
+class BankCheck:
+    account: Account
+    book_fen: int
+    statement_fen: int | None
+
+    @property
+    def ok(self) -> bool:
+        return self.statement_fen == self.book_fen
+
+
+@dataclass
+class Checklist:
+    """What the close page shows; `ready` when nothing blocks closing."""
+
+    period: Period
+    submitted: list[Entry] = field(default_factory=list)
+    drafts: list[Entry] = field(default_factory=list)
+    missing_vouchers: list[Entry] = field(default_factory=list)
+    banks: list[BankCheck] = field(default_factory=list)
+    open_flags: list[Flag] = field(default_factory=list)  # shown, not blocking: the committee may still answer
+
+    @property
+    def ready(self) -> bool:
+        return not self.submitted and not self.missing_vouchers and all(b.ok for b in self.banks)
+
+
+def checklist(session: Session, book: Book, year: int, month: int) -> Checklist:
+    _check_month(year, month)
+    period = _get_or_create(session, book, year, month)
+    in_period = select(Entry).where(Entry.period_id == period.id)
+    result = Checklist(period)
+    result.submitted = list(session.scalars(in_period.where(Entry.status == EntryStatus.SUBMITTED.value).order_by(Entry.id)))
+    result.drafts = list(session.scalars(in_period.where(Entry.status.in_(["draft", "rejected"])).order_by(Entry.id)))
+    expense_debit = (
+        select(EntryLine.id).join(Account, Account.id == EntryLine.account_id)
+        .where(EntryLine.entry_id == Entry.id, Account.type == "expense", EntryLine.amount_fen > 0).exists()
+    )
+    result.missing_vouchers = list(session.scalars(
+        in_period.where(
+            Entry.status == EntryStatus.POSTED.value, Entry.source != "reversal", expense_debit,
+            ~exists().where(Attachment.entry_id == Entry.id), ~exists().where(VoucherWaiver.entry_id == Entry.id),
+        ).order_by(Entry.seq)
+    ))
+    end = month_end(year, month)
+    balances = dict(session.execute(
+        select(EntryLine.account_id, func.sum(EntryLine.amount_fen))
+        .join(Entry, Entry.id == EntryLine.entry_id).join(Account, Account.id == EntryLine.account_id)
+        .where(EntryLine.book_id == book.id, Entry.status == EntryStatus.POSTED.value, Entry.date <= end,
+               Account.code.like(BANK_PREFIX + "%"))
+        .group_by(EntryLine.account_id)
+    ).all())
+    for account in session.scalars(select(Account).where(Account.book_id == book.id, Account.code.like(BANK_PREFIX + "%")).order_by(Account.code)):
+        if account.id not in balances:
+            continue  # an account never used needs no statement
+        statement = session.scalar(
+            select(BankBalance.balance_fen).where(BankBalance.period_id == period.id, BankBalance.account_id == account.id)
+            .order_by(BankBalance.id.desc()).limit(1)
+        )
+        result.banks.append(BankCheck(account, int(balances[account.id]), statement))
+    result.open_flags = list(session.scalars(
+        select(Flag).join(Entry, Entry.id == Flag.entry_id).where(Entry.period_id == period.id, Flag.answer.is_(None)).order_by(Flag.id)
+    ))
+    return result
+
+
+def record_bank_balance(session: Session, actor: User, book: Book, year: int, month: int, account_code: str, fen: int) -> BankBalance:
+    """Enter the month-end balance from the bank statement (the newest entry counts)."""
+    require_role(session, actor, book, MAKER_ROLES | CLOSER_ROLES, "录入银行对账余额", "enter bank balances")
+    _check_month(year, month)
+    account = session.scalar(select(Account).where(Account.book_id == book.id, Account.code == account_code))
+    if account is None or not account.code.startswith(BANK_PREFIX):
+        raise InvalidInput(f"{account_code} 不是银行存款科目", f"{account_code} is not a bank account", "account")
+    period = _get_or_create(session, book, year, month)
+    if period.status != PeriodStatus.OPEN.value:
+        raise PeriodClosed(f"{period.label} 已结账", f"period {period.label} is closed", "period")
+    row = BankBalance(book_id=book.id, period_id=period.id, account_id=account.id, balance_fen=fen, entered_by_id=actor.id)
+    session.add(row)
+    session.flush()
+    audit(session, actor, book, "bank.balance", f"{period.label}:{account_code}", amount=fen_to_str(fen))
+    return row
+
+
+def waive_voucher(session: Session, actor: User, book: Book, entry: Entry, reason: str) -> VoucherWaiver:
+    """Record why an expense entry has no voucher."""
+    require_role(session, actor, book, MAKER_ROLES | CLOSER_ROLES, "说明无凭证原因", "explain a missing voucher")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("请说明没有原始凭证的原因", "say why there is no voucher", "reason")
+    if entry.book_id != book.id:
+        raise InvalidState("凭证不属于此账簿", "the entry is not in this book", "entry")
+    waiver = VoucherWaiver(entry_id=entry.id, reason=reason[:500], recorded_by_id=actor.id)
+    session.add(waiver)
+    session.flush()
+    audit(session, actor, book, "voucher.waive", f"entry:{entry.id}", reason=reason[:500])
+    return waiver
+
+
 def close_period(session: Session, actor: User, book: Book, year: int, month: int) -> Period:
     require_role(session, actor, book, CLOSER_ROLES, "结账", "close periods")
-    if not (1 <= month <= 12):
-        raise InvalidInput(f"月份 {month} 无效", f"month {month} is not valid", "month")
+    _check_month(year, month)
     lock_book(session, book)  # no entry may be submitted into the month while it closes
-    period = find_period(session, book, year, month)
-    if period is None:
-        # A month with no activity can still be closed.
-        period = Period(book_id=book.id, year=year, month=month, status=PeriodStatus.OPEN.value)
-        session.add(period)
-        session.flush()
+    period = _get_or_create(session, book, year, month)
     if period.status == PeriodStatus.CLOSED.value:
         raise PeriodClosed(f"{period.label} 已经结账", f"period {period.label} is already closed", "period")
-    waiting = session.scalar(
-        select(func.count()).select_from(Entry).where(Entry.period_id == period.id, Entry.status == EntryStatus.SUBMITTED.value)
-    )
-    if waiting:
+    check = checklist(session, book, year, month)
+    if check.submitted:
+        n = len(check.submitted)
         raise PeriodNotReady(
-            f"{period.label} 还有 {waiting} 张待审批凭证，不能结账",
-            f"period {period.label} still has {waiting} submitted entries awaiting approval; cannot close",
+            f"{period.label} 还有 {n} 张待审批凭证，不能结账",
+            f"period {period.label} still has {n} submitted entries awaiting approval; cannot close",
             "period",
         )
+    if check.missing_vouchers:
+        numbers = "、".join(e.number for e in check.missing_vouchers[:5])
+        raise PeriodNotReady(
+            f"{period.label} 有 {len(check.missing_vouchers)} 张支出凭证既无原始凭证也无说明（{numbers}）",
+            f"period {period.label} has {len(check.missing_vouchers)} expense entries with neither a voucher "
+            f"nor a recorded reason ({numbers.replace('、', ', ')})",
+            "period",
+        )
+    for bank in check.banks:
+        if not bank.ok:
+            said = "未录入" if bank.statement_fen is None else fen_to_str(bank.statement_fen)
+            said_en = "not entered" if bank.statement_fen is None else fen_to_str(bank.statement_fen)
+            raise PeriodNotReady(
+                f"{period.label} 银行对账不符：{bank.account.code} 账面 {fen_to_str(bank.book_fen)}，对账单 {said}",
+                f"period {period.label}: bank account {bank.account.code} is {fen_to_str(bank.book_fen)} in the book, "
+                f"statement {said_en}",
+                "period",
+            )
     period.status = PeriodStatus.CLOSED.value
     period.closed_at = utcnow()
     period.closed_by_id = actor.id

@@ -155,6 +155,7 @@ def test_verify_catches_a_deleted_entry(demo, demo_db_url):
             "WHERE b.code = 'YLSQ' AND e.status = 'posted' ORDER BY e.chain_seq LIMIT 1 OFFSET 3")).one()
         drop_guards(conn)
         conn.execute(text("DELETE FROM approvals WHERE entry_id = :id"), {"id": target.id})
+        conn.execute(text("DELETE FROM voucher_waivers WHERE entry_id = :id"), {"id": target.id})
         conn.execute(text("DELETE FROM entry_lines WHERE entry_id = :id"), {"id": target.id})
         conn.execute(text("DELETE FROM entries WHERE id = :id"), {"id": target.id})
         create_guards(conn)

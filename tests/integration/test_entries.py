@@ -197,8 +197,7 @@ def test_nothing_posts_into_a_closed_period_and_closing_waits_for_approvals(ledg
     assert "1" in err.message_zh
     act(ledger, "approve_entry", "approver1", waiting)
     draft = make(ledger, *FEE, submit=False)
-    with ledger.tx() as s:
-        periods.close_period(s, ledger.user(s, "approver1"), ledger.book(s), 2026, 3)
+    ledger.close(2026, 3)
     refused(ledger, errors.PeriodClosed, lambda s: entries.create_entry(
         s, ledger.user(s, "maker"), ledger.book(s), ledger.entry_input(D(2026, 3, 31), "补录", *FEE)))
     refused(ledger, errors.PeriodClosed, lambda s: entries.submit_entry(
@@ -216,8 +215,7 @@ def test_nothing_posts_into_a_closed_period_and_closing_waits_for_approvals(ledg
 
 def test_approving_an_entry_whose_period_was_closed_meanwhile_is_refused(ledger):
     entry_id = make(ledger, *FEE, submit=False)
-    with ledger.tx() as s:
-        periods.close_period(s, ledger.user(s, "approver1"), ledger.book(s), 2026, 3)
+    ledger.close(2026, 3)
     refused(ledger, errors.PeriodClosed, lambda s: entries.submit_entry(
         s, ledger.user(s, "maker"), ledger.book(s), entries.get_entry(s, ledger.book(s), entry_id)))
 
@@ -324,3 +322,29 @@ def test_a_second_reversal_is_refused_even_with_a_new_key(ledger):
     refused(ledger, errors.InvalidState, lambda s: entries.reverse_entry(
         s, ledger.user(s, "maker"), ledger.book(s), entries.get_entry_by_number(s, ledger.book(s), number),
         date=D(2026, 3, 9), idempotency_key="rev-2"))
+
+
+def test_the_close_checklist_wants_vouchers_or_reasons_and_a_matching_bank_statement(ledger):
+    ledger.post(D(2026, 3, 1), "期初", ("1002", "GEN", "20000.00"), ("3101", "GEN", "-20000.00"))
+    cleaning = ledger.post(D(2026, 3, 25), "支付保洁费", ("5101", "GEN", "16843.50"), ("1002", "GEN", "-16843.50"))
+    with ledger.tx() as s:
+        check = periods.checklist(s, ledger.book(s), 2026, 3)
+        assert [e.number for e in check.missing_vouchers] == [cleaning]
+        assert [(b.account.code, b.book_fen, b.statement_fen) for b in check.banks] == [("1002", 315650, None)]
+        assert not check.ready
+    err = refused(ledger, errors.PeriodNotReady, lambda s: periods.close_period(s, ledger.user(s, "approver1"), ledger.book(s), 2026, 3))
+    assert cleaning in err.message_zh and "neither a voucher nor a recorded reason" in err.message_en
+    with ledger.tx() as s:
+        book, treasurer = ledger.book(s), ledger.user(s, "maker")
+        periods.waive_voucher(s, treasurer, book, entries.get_entry_by_number(s, book, cleaning), "发票随月度结算单寄出，下月补附")
+        periods.record_bank_balance(s, treasurer, book, 2026, 3, "1002", 315600)  # a typo, 0.50 short
+    err = refused(ledger, errors.PeriodNotReady, lambda s: periods.close_period(s, ledger.user(s, "approver1"), ledger.book(s), 2026, 3))
+    assert "3156.50" in err.message_en and "3156.00" in err.message_en
+    with ledger.tx() as s:
+        periods.record_bank_balance(s, ledger.user(s, "maker"), ledger.book(s), 2026, 3, "1002", 315650)
+        assert periods.checklist(s, ledger.book(s), 2026, 3).ready
+        periods.close_period(s, ledger.user(s, "approver1"), ledger.book(s), 2026, 3)
+    refused(ledger, errors.PeriodClosed, lambda s: periods.record_bank_balance(
+        s, ledger.user(s, "maker"), ledger.book(s), 2026, 3, "1002", 1))
+    refused(ledger, errors.InvalidInput, lambda s: periods.record_bank_balance(
+        s, ledger.user(s, "maker"), ledger.book(s), 2026, 4, "4101", 1))

@@ -403,6 +403,7 @@ class LedgerMachine(RuleBasedStateMachine):
             self.refused(PeriodNotReady, lambda s, b: periods.close_period(s, self.user(s, closer), b, year, month))
             return
         with self.lg.tx() as s:
+            self.lg.satisfy_checklist(s, self.lg.book(s), self.user(s, closer), year, month)
             period = periods.close_period(s, self.user(s, closer), self.lg.book(s), year, month)
             assert (period.year, period.month, period.status) == (year, month, "closed")
         self.closed.append((year, month))
