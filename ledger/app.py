@@ -53,6 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         MAX_CONTENT_LENGTH=25 * 1024 * 1024,  # the largest request; vouchers have their own limit
         VOUCHER_MAX_BYTES=20 * 1024 * 1024,
         BABEL_DEFAULT_LOCALE="zh_CN",
+        BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",  # times are stored in UTC, shown in China's time
         BABEL_TRANSLATION_DIRECTORIES=str(PROJECT_ROOT / "translations"),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

@@ -160,6 +160,7 @@ class Entry(Base):
     approvals: Mapped[list["Approval"]] = relationship(order_by="Approval.id", lazy="selectin")
     attachments: Mapped[list["Attachment"]] = relationship(order_by="Attachment.id", lazy="selectin")
     maker: Mapped[User] = relationship(foreign_keys=[maker_id])
+    rejected_by: Mapped["User | None"] = relationship(foreign_keys=[rejected_by_id])
     period: Mapped[Period] = relationship()
     reverses: Mapped["Entry | None"] = relationship(
         remote_side=[id], foreign_keys=[reverses_id], back_populates="reversed_by"
@@ -282,6 +283,7 @@ class Flag(Base):
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
+    entry: Mapped[Entry] = relationship(lazy="joined")
     raised_by: Mapped[User] = relationship(foreign_keys=[raised_by_id], lazy="joined")
     answered_by: Mapped["User | None"] = relationship(foreign_keys=[answered_by_id], lazy="joined")
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 from ..domain.money import fen_to_decimal
 
@@ -21,4 +21,6 @@ def money(fen: int | None) -> str:
 def register_helpers(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["lname"] = localized_name
+    app.jinja_env.filters["date"] = lambda d: format_date(d, "medium") if d else ""
+    app.jinja_env.filters["datetime"] = lambda d: format_datetime(d, "short") if d else ""
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "zh_CN")

@@ -1,0 +1,8 @@
+"""The back office: one blueprint, its routes grouped by what people do."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("office", __name__)
+
+from . import closing, entries, reading  # noqa: E402,F401  (modules that add routes to bp)
