@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from ...domain.errors import LedgerError
-from ...domain.model import CLOSER_ROLES, MAKER_ROLES
 from ...domain.money import to_fen
 from ...services import books as book_service, flags, periods
 from . import bp
@@ -34,7 +33,7 @@ def period(code: str, period: str):
 @bp.route("/books/<code>/periods/<period>/bank", methods=["POST"])
 @login_required
 def bank_balance(code: str, period: str):
-    here = seat(code, MAKER_ROLES | CLOSER_ROLES)
+    here = seat(code)
     year, month = _period(period)
     try:
         periods.record_bank_balance(here.session, here.user, here.book, year, month, request.form.get("account", ""),
@@ -50,7 +49,7 @@ def bank_balance(code: str, period: str):
 @bp.route("/books/<code>/periods/<period>/close", methods=["POST"])
 @login_required
 def close(code: str, period: str):
-    here = seat(code, CLOSER_ROLES)
+    here = seat(code)
     year, month = _period(period)
     try:
         periods.close_period(here.session, here.user, here.book, year, month)

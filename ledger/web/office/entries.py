@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from ...db.schema import VoucherWaiver
 from ...domain.errors import LedgerError
-from ...domain.model import APPROVER_ROLES, MAKER_ROLES, EntryInput, Role, line_from_parts
+from ...domain.model import MAKER_ROLES, EntryInput, Role, line_from_parts
 from ...services import books as book_service, entries, flags, periods
 from ...domain.money import fen_to_str
 from ...services.importer import parse_date
@@ -147,8 +147,9 @@ def entry(code: str, entry_id: int):
     )
 
 
-def _act(code: str, entry_id: int, roles, do, done_message: str):
-    here = seat(code, roles)
+def _act(code: str, entry_id: int, do, done_message: str):
+    # Any reader may press; the service decides and says why not (who may approve is a rule, not a page's).
+    here = seat(code)
     e = _entry(here, entry_id)
     try:
         result = do(here, e)
@@ -165,22 +166,21 @@ def _act(code: str, entry_id: int, roles, do, done_message: str):
 @bp.route("/books/<code>/entries/<int:entry_id>/submit", methods=["POST"])
 @login_required
 def submit_entry(code: str, entry_id: int):
-    return _act(code, entry_id, MAKER_ROLES, lambda h, e: entries.submit_entry(h.session, h.user, h.book, e),
+    return _act(code, entry_id, lambda h, e: entries.submit_entry(h.session, h.user, h.book, e),
                 _("Submitted for approval."))
 
 
 @bp.route("/books/<code>/entries/<int:entry_id>/approve", methods=["POST"])
 @login_required
 def approve_entry(code: str, entry_id: int):
-    return _act(code, entry_id, APPROVER_ROLES, lambda h, e: entries.approve_entry(h.session, h.user, h.book, e),
+    return _act(code, entry_id, lambda h, e: entries.approve_entry(h.session, h.user, h.book, e),
                 _("Approved."))
 
 
 @bp.route("/books/<code>/entries/<int:entry_id>/reject", methods=["POST"])
 @login_required
 def reject_entry(code: str, entry_id: int):
-    return _act(code, entry_id, APPROVER_ROLES,
-                lambda h, e: entries.reject_entry(h.session, h.user, h.book, e, request.form.get("reason", "")),
+    return _act(code, entry_id, lambda h, e: entries.reject_entry(h.session, h.user, h.book, e, request.form.get("reason", "")),
                 _("Returned to its maker."))
 
 
@@ -193,13 +193,13 @@ def reverse_entry(code: str, entry_id: int):
             date = parse_date(request.form["date"])
         return entries.reverse_entry(h.session, h.user, h.book, e, date=date)
 
-    return _act(code, entry_id, MAKER_ROLES, do, _("The reversing entry is waiting for approval."))
+    return _act(code, entry_id, do, _("The reversing entry is waiting for approval."))
 
 
 @bp.route("/books/<code>/entries/<int:entry_id>/delete", methods=["POST"])
 @login_required
 def delete_entry(code: str, entry_id: int):
-    here = seat(code, MAKER_ROLES)
+    here = seat(code)
     e = _entry(here, entry_id)
     try:
         entries.delete_draft(here.session, here.user, here.book, e)
@@ -215,23 +215,21 @@ def delete_entry(code: str, entry_id: int):
 @bp.route("/books/<code>/entries/<int:entry_id>/waive", methods=["POST"])
 @login_required
 def waive_voucher(code: str, entry_id: int):
-    return _act(code, entry_id, MAKER_ROLES | APPROVER_ROLES,
-                lambda h, e: periods.waive_voucher(h.session, h.user, h.book, e, request.form.get("reason", "")),
+    return _act(code, entry_id, lambda h, e: periods.waive_voucher(h.session, h.user, h.book, e, request.form.get("reason", "")),
                 _("Reason recorded."))
 
 
 @bp.route("/books/<code>/entries/<int:entry_id>/flag", methods=["POST"])
 @login_required
 def flag_entry(code: str, entry_id: int):
-    return _act(code, entry_id, flags.FLAGGER_ROLES,
-                lambda h, e: flags.raise_flag(h.session, h.user, h.book, e, request.form.get("comment", "")),
+    return _act(code, entry_id, lambda h, e: flags.raise_flag(h.session, h.user, h.book, e, request.form.get("comment", "")),
                 _("Flag raised."))
 
 
 @bp.route("/books/<code>/flags/<int:flag_id>/answer", methods=["POST"])
 @login_required
 def answer_flag(code: str, flag_id: int):
-    here = seat(code, flags.ANSWER_ROLES)
+    here = seat(code)
     try:
         flag = flags.get_flag(here.session, here.book, flag_id)
         flags.answer_flag(here.session, here.user, here.book, flag, request.form.get("answer", ""))

@@ -1,0 +1,174 @@
+"""The back office through its pages, as a treasurer, two committee members and the supervisor use it."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import openpyxl
+import pytest
+
+from ledger.app import create_app
+
+from ..conftest import D
+
+
+@pytest.fixture
+def app(db_url, ledger, tmp_path):
+    app = create_app({"DATABASE_URL": db_url, "SECRET_KEY": "test", "TESTING": True, "VOUCHER_DIR": str(tmp_path / "v")})
+    yield app
+    app.extensions["ledger_engine"].dispose()
+
+
+class Browser:
+    """A signed-in person with a test client; forms carry the CSRF token from the page, as a browser's would."""
+
+    def __init__(self, app, username):
+        self.client = app.test_client()
+        page = self.client.get("/login")
+        response = self.client.post("/login", data={"username": username, "password": "password-123", "csrf_token": self.token(page.text)})
+        assert response.status_code == 302, response.text
+
+    @staticmethod
+    def token(html):
+        return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+    def get(self, url, **kw):
+        return self.client.get(url, **kw)
+
+    def post(self, url, data, page=None):
+        html = self.client.get(page or url).text
+        return self.client.post(url, data=dict(data, csrf_token=self.token(html)))
+
+
+def entry_form(date="2026-03-05", summary="收3月物业费并支付水电费", action="submit", **rows):
+    data = {"date": date, "summary": summary, "action": action}
+    data.update(rows)
+    return data
+
+
+THREE_LINES = {"account-0": "1002 银行存款—共管账户", "fund-0": "GEN", "debit-0": "1,234.5",
+               "account-1": "4101", "fund-1": "GEN", "credit-1": "１２００",
+               "account-2": "4202 公共收益—停车", "fund-2": "GEN", "credit-2": "34.50", "note-2": "临停"}
+
+
+def entry_id_of(response):
+    return int(re.search(r"/entries/(\d+)$", response.headers["Location"]).group(1))
+
+
+def test_enter_submit_approve_and_read_back_to_the_fen(app):
+    treasurer, member = Browser(app, "maker"), Browser(app, "approver1")
+    response = treasurer.post("/books/T1/entries/new", entry_form(**THREE_LINES))
+    assert response.status_code == 302
+    entry_id = entry_id_of(response)
+    page = treasurer.get(f"/books/T1/entries/{entry_id}").text
+    assert "待审批" in page and "1,234.50" in page and "临停" in page
+    # the maker's own approval is refused, with the reason on the page
+    treasurer.client.post(f"/books/T1/entries/{entry_id}/approve", data={"csrf_token": Browser.token(page)})
+    assert "制单人不能审批自己的凭证" in treasurer.get(f"/books/T1/entries/{entry_id}").text
+    member.post(f"/books/T1/entries/{entry_id}/approve", {}, page=f"/books/T1/entries/{entry_id}")
+    page = member.get(f"/books/T1/entries/{entry_id}").text
+    assert "记-2026-03-0001" in page and "已过账" in page and "approver1" in page
+    tb = member.get("/books/T1").text
+    assert re.search(r"1002</a></td><td>银行存款—共管账户</td><td class=\"num\">1,234.50<", tb)
+    assert re.search(r"4202</a></td><td>公共收益—停车</td><td class=\"num\"></td><td class=\"num\">34.50<", tb)
+
+
+def test_an_unbalanced_entry_is_refused_with_the_message_beside_the_lines(app):
+    treasurer = Browser(app, "maker")
+    rows = dict(THREE_LINES, **{"credit-2": "34.05"})
+    response = treasurer.post("/books/T1/entries/new", entry_form(**rows), page="/books/T1/entries/new")
+    assert response.status_code == 422
+    assert "借贷不平" in response.text and "0.45" in response.text
+    assert 'value="１２００"' in response.text or 'value="1200"' in response.text  # what was typed is kept
+    bad_account = dict(THREE_LINES, **{"account-1": "4999"})
+    response = treasurer.post("/books/T1/entries/new", entry_form(**bad_account), page="/books/T1/entries/new")
+    assert response.status_code == 422
+    assert re.search(r'class="line-error"><td colspan="6" class="error" role="alert">账簿 T1 中没有科目 4999', response.text)
+    assert "记-" not in treasurer.get("/books/T1/journal?status=all").text
+
+
+def test_reject_edit_resubmit_and_reverse(app):
+    treasurer, member = Browser(app, "maker"), Browser(app, "approver1")
+    entry_id = entry_id_of(treasurer.post("/books/T1/entries/new", entry_form(**THREE_LINES)))
+    member.post(f"/books/T1/entries/{entry_id}/reject", {"reason": "停车费应为35.50"}, page=f"/books/T1/entries/{entry_id}")
+    assert "停车费应为35.50" in treasurer.get(f"/books/T1/entries/{entry_id}").text
+    fixed = dict(THREE_LINES, **{"debit-0": "1235.50", "credit-2": "35.50"})
+    response = treasurer.post(f"/books/T1/entries/{entry_id}/edit", entry_form(**fixed))
+    assert response.status_code == 302
+    member.post(f"/books/T1/entries/{entry_id}/approve", {}, page=f"/books/T1/entries/{entry_id}")
+    response = treasurer.post(f"/books/T1/entries/{entry_id}/reverse", {}, page=f"/books/T1/entries/{entry_id}")
+    reversal_id = entry_id_of(response)
+    assert reversal_id != entry_id
+    Browser(app, "approver2").post(f"/books/T1/entries/{reversal_id}/approve", {}, page=f"/books/T1/entries/{reversal_id}")
+    page = member.get(f"/books/T1/entries/{reversal_id}").text
+    assert "冲销 记-2026-" in page and "已过账" in page
+    original = member.get(f"/books/T1/entries/{entry_id}").text
+    assert "已被冲销" in original or "Reversed by" in original or "冲销" in original
+    tb = member.get("/books/T1").text
+    assert re.search(r"<tfoot><tr><th></th><th>合计</th><th class=\"num\">([\d,.]+)</th><th class=\"num\">\1</th>", tb)
+
+
+def test_flags_answers_and_the_close_checklist(app, ledger):
+    ledger.post(D(2026, 3, 2), "期初", ("1002", "GEN", "20000.00"), ("3101", "GEN", "-20000.00"))
+    number = ledger.post(D(2026, 3, 25), "支付保洁费", ("5101", "GEN", "16843.50"), ("1002", "GEN", "-16843.50"))
+    with ledger.tx() as s:
+        cleaning_id = ledger.book(s) and __import__("ledger.services.entries", fromlist=["x"]).get_entry_by_number(s, ledger.book(s), number).id
+    supervisor, member, treasurer = Browser(app, "watcher"), Browser(app, "approver1"), Browser(app, "maker")
+    supervisor.post(f"/books/T1/entries/{cleaning_id}/flag", {"comment": "保洁合同为每月16,500元，为何多付？"}, page=f"/books/T1/entries/{cleaning_id}")
+    page = member.get("/books/T1/periods/2026-03").text
+    assert "✗" not in page  # markers are CSS; the words say it
+    assert "记-2026-03-0002" in page and "未录入" in page and re.search(r"Open flags|未处理的标记", page)
+    assert 'disabled' in page  # the close button waits for the checklist
+    flag_page = member.get(f"/books/T1/entries/{cleaning_id}").text
+    flag_id = re.search(r"/books/T1/flags/(\d+)/answer", flag_page).group(1)
+    member.post(f"/books/T1/flags/{flag_id}/answer", {"answer": "含3月外墙清洗343.50元，见补充协议"}, page=f"/books/T1/entries/{cleaning_id}")
+    assert "含3月外墙清洗" in supervisor.get("/books/T1/flags?period=2026-03").text
+    treasurer.post(f"/books/T1/entries/{cleaning_id}/waive", {"reason": "发票随下月结算单寄出"}, page=f"/books/T1/entries/{cleaning_id}")
+    treasurer.post("/books/T1/periods/2026-03/bank", {"account": "1002", "balance": "3,156.50"}, page="/books/T1/periods/2026-03")
+    page = member.get("/books/T1/periods/2026-03").text
+    assert "3,156.50" in page and "disabled" not in page.split("periods/2026-03/close")[1][:300]
+    member.post("/books/T1/periods/2026-03/close", {}, page="/books/T1/periods/2026-03")
+    assert "已结账" in member.get("/books/T1/periods/2026-03").text
+    audit = supervisor.get("/books/T1/audit?action=period").text
+    assert "period.close" in audit and "2026-03" in audit
+
+
+def test_journal_filters_and_exports_carry_the_same_figures(app, ledger):
+    ledger.post(D(2026, 3, 2), "期初", ("1002", "GEN", "20000.00"), ("3101", "GEN", "-20000.00"))
+    ledger.post(D(2026, 3, 8), "收停车费", ("1002", "GEN", "12430.66"), ("4202", "GEN", "-12430.66"))
+    ledger.post(D(2026, 4, 8), "收停车费", ("1002", "GEN", "11873.20"), ("4202", "GEN", "-11873.20"))
+    reader = Browser(app, "reader")
+    page = reader.get("/books/T1/journal?account=4202&min=12000").text
+    assert "12,430.66" in page and "11,873.20" not in page
+    page = reader.get("/books/T1/journal?period=2026-04").text
+    assert "11,873.20" in page and "12,430.66" not in page
+    response = reader.get("/books/T1/journal.csv?account=4202")
+    rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert sorted(r["credit"] for r in rows if r["account"] == "4202") == ["11873.20", "12430.66"]
+    book = openpyxl.load_workbook(io.BytesIO(reader.get("/books/T1/trial-balance.xlsx").data))
+    sheet = {r[0]: r[3:] for r in book.active.iter_rows(min_row=2, values_only=True)}
+    assert sheet["1002"] == ("44303.86", "0.00") and sheet["4202"] == ("0.00", "24303.86")
+    ledger_page = reader.get("/books/T1/accounts/1002").text
+    assert re.findall(r'class="num">([\d,]+\.\d\d)</td></tr>', ledger_page)[-3:] == ["20,000.00", "32,430.66", "44,303.86"]
+    response = reader.get("/books/T1/accounts/1002.csv?start=2026-04-01")
+    rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert [r["balance"] for r in rows] == ["32430.66", "44303.86"]  # opening, then the April line
+
+
+def test_who_may_see_what(app):
+    reader = Browser(app, "reader")
+    assert reader.get("/books/T1/audit").status_code == 403
+    assert reader.get("/books/T1/entries/new").status_code == 403
+    assert Browser(app, "outsider").get("/books/T1").status_code == 403
+    assert Browser(app, "watcher").get("/books/T1/audit").status_code == 200
+
+
+def test_sign_in_is_rate_limited_and_pages_carry_security_headers(app):
+    client = app.test_client()
+    page = client.get("/login")
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+    assert page.headers["X-Frame-Options"] == "DENY" and page.headers["X-Content-Type-Options"] == "nosniff"
+    token = Browser.token(page.text)
+    codes = [client.post("/login", data={"username": "maker", "password": "nope", "csrf_token": token}).status_code for _ in range(11)]
+    assert codes[:10] == [401] * 10 and codes[10] == 429

@@ -1,0 +1,55 @@
+"""Fill the zh_Hans_CN catalogue from a table kept here; list any msgid still untranslated.
+
+Run after `pybabel extract` and `pybabel update` (see README, "Translations").
+"""
+import sys
+
+from babel.messages.pofile import read_po, write_po
+
+ZH = {
+    "Bank statement balance recorded.": "已记录银行对账单余额。", "Period %(period)s is closed.": "%(period)s 已结账。",
+    "Submitted for approval.": "已提交审批。", "Saved as a draft.": "已存为草稿。", "Approved.": "已审批。",
+    "Returned to its maker.": "已退回制单人。", "The reversing entry is waiting for approval.": "冲销凭证已提交，等待审批。",
+    "Draft deleted.": "草稿已删除。", "Reason recorded.": "原因已记录。", "Flag raised.": "已标记。", "Answer recorded.": "回复已记录。",
+    "Overview": "概览", "New entry": "录入凭证", "Approvals": "审批", "Flags": "监察标记", "Audit log": "操作日志",
+    "Page %(n)s": "第 %(n)s 页", "draft": "草稿", "awaiting approval": "待审批", "posted": "已过账", "rejected": "已退回",
+    "all": "全部", "From": "从", "to": "至", "Show": "显示", "Balance": "余额", "Opening balance": "期初余额",
+    "Awaiting approval": "待审批凭证", "Made by": "制单人", "Amount": "金额", "Nothing is waiting.": "没有待审批的凭证。",
+    "Action": "操作", "User": "用户", "Filter": "筛选", "When": "时间", "Target": "对象", "Detail": "详情",
+    "Nothing recorded.": "没有记录。", "as of": "截至", "As of": "截至日期", "Entry": "凭证",
+    "Returned by %(who)s: %(why)s": "%(who)s 退回：%(why)s", "Note": "备注", "History": "经过",
+    "Made by %(who)s at %(when)s": "%(who)s 于 %(when)s 制单", "Submitted at %(when)s": "%(when)s 提交审批",
+    "Approved by %(who)s at %(when)s": "%(who)s 于 %(when)s 审批通过", "Approvals: %(have)s of %(need)s": "已审批 %(have)s 人，共需 %(need)s 人",
+    "Posted at %(when)s": "%(when)s 过账", "Reverses": "冲销", "Reversed by": "已被冲销：", "Chain hash": "链哈希",
+    "Edit": "修改", "Submit for approval": "提交审批", "Delete draft": "删除草稿", "Approve": "审批通过",
+    "Reason for returning it": "退回原因", "Reject": "退回", "Reverse (red-ink correction)": "红字冲销", "Vouchers": "原始凭证",
+    "No voucher: %(why)s": "无原始凭证：%(why)s", "Why is there no voucher?": "为何没有原始凭证？", "Record reason": "记录原因",
+    "Answer": "回复", "No flags.": "没有标记。", "Raise a flag": "提出标记", "Flag": "标记", "Edit entry": "修改凭证",
+    "e.g. March property fees, batch 1": "例如：收3月物业费（第1批）", "Remove line": "删除此行", "Add line": "增加一行",
+    "Difference": "差额", "Balanced": "借贷平衡", "Save draft": "存为草稿", "Submit and new": "提交并录入下一张",
+    "Period": "期间", "Open only": "只看未处理", "Raised by": "提出人", "Comment": "意见", "Text": "文字",
+    "Amount from": "金额从", "Status": "状态", "No entries match.": "没有符合条件的凭证。", "Period %(label)s": "会计期间 %(label)s",
+    "Journal of this month": "本月序时账", "Flags of this month": "本月标记", "Close checklist": "结账检查",
+    "No entries awaiting approval": "没有待审批的凭证", "Every expense entry has a voucher or a recorded reason": "每张支出凭证都有原始凭证或说明",
+    "Bank statement matches the book": "银行对账单与账面一致", "book": "账面", "statement": "对账单", "not entered": "未录入",
+    "Statement balance": "对账单余额", "Record": "记录", "Open flags": "未处理的标记", "Drafts left in this month": "本月尚有草稿",
+    "Close %(label)s": "结账 %(label)s",
+}
+
+
+def main(path="translations/zh_Hans_CN/LC_MESSAGES/messages.po") -> int:
+    with open(path, "rb") as fh:
+        catalog = read_po(fh, locale="zh_Hans_CN")
+    for message in catalog:
+        if message.id and not message.string and message.id in ZH:
+            message.string = ZH[message.id]
+    with open(path, "wb") as fh:
+        write_po(fh, catalog, width=120)
+    missing = [m.id for m in catalog if m.id and not m.string]
+    for m in missing:
+        print("untranslated:", m, file=sys.stderr)
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:]))
