@@ -31,6 +31,7 @@ run: $(VENV)/.run-installed translations
 	$(BIN)/ledger run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.test-installed translations
+	./tools/system-packages.sh
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.test-installed translations

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Debian packages the tests need: chromium for the browser tests (Playwright drives it;
+# never `playwright install`) and a CJK font so Chinese renders in screenshots and PDFs.
+set -euo pipefail
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+fc-list 2>/dev/null | grep -qi "wenquanyi zen hei" || missing+=(fonts-wqy-zenhei)
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+  echo "needs root to install: ${missing[*]} (sudo apt-get install ${missing[*]})" >&2
+  exit 1
+fi
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" fontconfig >/dev/null
