@@ -178,7 +178,8 @@ class EntryLine(Base):
     __tablename__ = "entry_lines"
     __table_args__ = (
         UniqueConstraint("entry_id", "line_no"),
-        Index("ix_lines_book_account", "book_id", "account_id"),
+        # Covering: a trial balance sums a book's lines from this index alone.
+        Index("ix_lines_book_account_amount", "book_id", "account_id", "amount_fen"),
         Index("ix_lines_fund_account", "fund_id", "account_id"),
     )
 

@@ -348,3 +348,18 @@ def test_the_close_checklist_wants_vouchers_or_reasons_and_a_matching_bank_state
         s, ledger.user(s, "maker"), ledger.book(s), 2026, 3, "1002", 1))
     refused(ledger, errors.InvalidInput, lambda s: periods.record_bank_balance(
         s, ledger.user(s, "maker"), ledger.book(s), 2026, 4, "4101", 1))
+
+
+def test_trial_balance_as_of_any_date_equals_summing_the_lines_by_hand(ledger):
+    amounts = ["88.80", "1234.56", "16843.50", "0.01", "999.99", "4380.00"]
+    for i, amount in enumerate(amounts):
+        ledger.post(D(2026, 1 + i, 10 + i), f"收入{i}", ("1002", "GEN", amount), ("4202", "GEN", "-" + amount))
+    make(ledger, ("1002", "GEN", "5.00"), ("4202", "GEN", "-5.00"), date=D(2026, 2, 1))  # waiting: never counted
+    make(ledger, ("1002", "GEN", "7.00"), ("4202", "GEN", "-7.00"), date=D(2026, 3, 1), submit=False)
+    with ledger.tx() as s:
+        book = ledger.book(s)
+        for as_of in [None, D(2025, 12, 31), D(2026, 1, 10), D(2026, 2, 28), D(2026, 4, 13), D(2026, 6, 15)]:
+            expected = sum(to_fen for d, to_fen in [(D(2026, 1 + i, 10 + i), int(a.replace(".", ""))) for i, a in enumerate(amounts)]
+                           if as_of is None or d <= as_of)
+            rows = {r.code: r.balance_fen for r in reports.trial_balance(s, book, as_of).rows}
+            assert rows == ({"1002": expected, "4202": -expected} if expected else {}), as_of
