@@ -1,12 +1,33 @@
 """A month of the committee's work in a real browser: enter, approve, flag, close."""
 from __future__ import annotations
 
+import io
 import re
+import time
+
+from PIL import Image, ImageDraw
 
 from .conftest import sign_in
 
 
-def test_treasurer_enters_two_members_approve_supervisor_flags_month_closes(site, new_page):
+def bank_slip(path):
+    """A photographed bank slip: white paper, a grey band where the payer's phone number is printed."""
+    image = Image.new("RGB", (1600, 1200), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((100, 100, 700, 220), fill=(90, 90, 90))  # 付款人电话 138xxxx
+    draw.rectangle((100, 400, 1500, 460), fill=(160, 160, 160))
+    image.save(path, "JPEG", quality=90)
+    return path
+
+
+def wait_for_text(page, selector, wanted, seconds=10):
+    deadline = time.monotonic() + seconds
+    while wanted not in page.inner_text(selector):
+        assert time.monotonic() < deadline, f"{selector} never said {wanted!r}: {page.inner_text(selector)!r}"
+        page.wait_for_timeout(100)
+
+
+def test_treasurer_enters_two_members_approve_supervisor_flags_month_closes(site, new_page, tmp_path):
     treasurer = new_page()
     sign_in(treasurer, site, "caiwu")
     treasurer.click("text=锦城花园小区信托账簿")
@@ -27,6 +48,28 @@ def test_treasurer_enters_two_members_approve_supervisor_flags_month_closes(site
     treasurer.wait_for_url(re.compile(r".*/entries/\d+$"))
     entry_url = treasurer.url
     assert "草稿" in treasurer.locator("h1").inner_text()
+
+    # the photo of the bank slip, with the payer's phone number boxed out for the public copy
+    treasurer.set_input_files("input[name=file]", str(bank_slip(tmp_path / "回单.jpg")))
+    treasurer.click("button:has-text('上传')")
+    treasurer.click("text=遮盖敏感信息")
+    surface = treasurer.locator(".redact-surface img").first
+    box = surface.bounding_box()
+    treasurer.mouse.move(box["x"] + box["width"] * 0.05, box["y"] + box["height"] * 0.06)
+    treasurer.mouse.down()
+    treasurer.mouse.move(box["x"] + box["width"] * 0.46, box["y"] + box["height"] * 0.20, steps=8)
+    treasurer.mouse.up()
+    assert treasurer.locator(".redact-box").count() == 1
+    treasurer.click("#redact-save")
+    wait_for_text(treasurer, "#redact-status", "遮盖已保存")
+    public = treasurer.locator("a.redact-public").first.get_attribute("href")
+    image = Image.open(io.BytesIO(treasurer.request.get(site + public if public.startswith("/") else public).body()))
+    assert image.getexif() == {} or len(image.getexif()) == 0
+    w, h = image.size
+    assert image.convert("L").getpixel((int(w * 0.25), int(h * 0.13))) < 20  # the phone number is black now
+    assert image.convert("L").getpixel((int(w * 0.75), int(h * 0.5))) > 200  # the rest of the slip is not
+    treasurer.goto(entry_url)
+    assert treasurer.locator("img.voucher-thumb").count() == 1
     treasurer.click("button:has-text('提交审批')")
     assert "待审批" in treasurer.locator("h1").inner_text()
     assert treasurer.locator("button:has-text('审批通过')").count() == 0  # the maker is given no way to approve
