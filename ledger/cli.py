@@ -84,9 +84,10 @@ def db_upgrade(revision):
 def demo():
     """Load the demo books and users (running it twice changes nothing)."""
     from .services.demo import load_demo
+    from .services.vouchers import VoucherStore
 
     with _session() as session:
-        created, logins = load_demo(session)
+        created, logins = load_demo(session, store=VoucherStore(current_app.config["VOUCHER_DIR"]))
     click.echo("演示数据已载入 demo loaded." if created else "演示数据已存在 demo already loaded; nothing changed.")
     click.echo("演示账号 Demo logins (user / password / role):")
     for username, password, role in logins:

@@ -59,15 +59,55 @@ def _yuan(rng: random.Random, low: float, high: float) -> str:
     return f"{fen // 100}.{fen % 100:02d}"
 
 
+def receipt_photo(vendor: str, date: dt.date, amount: str, number: int) -> bytes:
+    """A plain invoice-like JPEG: a header band, the amount, and a grey strip where the
+    buyer's contact is printed (the committee boxes it out for the public copy)."""
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("RGB", (1200, 800), (250, 248, 240))
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=40)
+    draw.rectangle((0, 0, 1200, 110), fill=(176, 48, 48))
+    draw.text((40, 32), f"FAPIAO No. 5101{number:08d}", fill="white", font=font)
+    draw.text((40, 170), f"{vendor}", fill=(40, 40, 40), font=font)
+    draw.text((40, 260), f"Date  {date.isoformat()}", fill=(40, 40, 40), font=font)
+    draw.text((40, 350), f"Amount  CNY {amount}", fill=(20, 20, 20), font=font)
+    draw.rectangle((40, 470, 640, 540), fill=(120, 120, 120))  # buyer's contact person and phone
+    draw.text((60, 482), "TEL 138-2801-4467", fill="white", font=font)
+    draw.rectangle((900, 560, 1140, 760), outline=(200, 40, 40), width=8)  # the seal
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+# Where the buyer's phone is on receipt_photo, as page fractions: the demo's redaction box.
+RECEIPT_PHONE_BOX = [{"page": 1, "x": 0.03, "y": 0.58, "w": 0.52, "h": 0.11}]
+
+
 class _Clerk:
     """Makes, submits and gets approval for entries, the way the committee does."""
 
-    def __init__(self, session: Session, book: Book, approvers: list[User]):
+    def __init__(self, session: Session, book: Book, approvers: list[User], store=None, redactor: User | None = None):
         self.session, self.book, self.approvers = session, book, approvers
+        self.store, self.redactor, self.receipts = store, redactor, 0
 
-    def book_entry(self, maker: User, date: dt.date, summary: str, lines: list[tuple[str, str, str]], approve: bool = True):
+    def book_entry(self, maker: User, date: dt.date, summary: str, lines: list[tuple[str, str, str]], approve: bool = True,
+                   vendor: str | None = None):
         data = EntryInput(date=date, summary=summary, lines=tuple(Line(a, f, to_fen(amt)) for a, f, amt in lines))
-        entry = entries.create_entry(self.session, maker, self.book, data, submit=True)
+        photo = vendor is not None and self.store is not None
+        entry = entries.create_entry(self.session, maker, self.book, data, submit=not photo)
+        if photo:
+            from . import vouchers
+
+            self.receipts += 1
+            amount = next(amt for _, _, amt in lines if not amt.startswith("-"))
+            jpeg = receipt_photo(vendor, date, amount, self.receipts)
+            attachment = vouchers.upload_voucher(self.session, maker, self.book, entry, jpeg, f"receipt-{date}.jpg",
+                                                 self.store, 20 * 1024 * 1024)
+            vouchers.redact_voucher(self.session, self.redactor, self.book, attachment, RECEIPT_PHONE_BOX, self.store)
+            entries.submit_entry(self.session, maker, self.book, entry)
         if approve:
             for approver in self.approvers[: entries.approvals_needed(self.book, entry)]:
                 entries.approve_entry(self.session, approver, self.book, entry)
@@ -85,8 +125,12 @@ def _close_month(session: Session, book: Book, treasurer: User, closer: User, y:
     periods.close_period(session, closer, book, y, m)
 
 
-def load_demo(session: Session, today: dt.date | None = None) -> tuple[bool, list[tuple[str, str, str]]]:
-    """Build the demo once; return (created?, logins to print)."""
+def load_demo(session: Session, today: dt.date | None = None, store=None) -> tuple[bool, list[tuple[str, str, str]]]:
+    """Build the demo once; return (created?, logins to print).
+
+    With a VoucherStore, the monthly cleaning and security payments and the roof
+    repair carry a photographed invoice (its phone number redacted); the rest are
+    explained as paper kept in the committee's office."""
     logins = [
         (u, demo_password(u), "admin" if admin else ", ".join(f"{b}:{r}" for b, r in roles.items()))
         for u, _, admin, roles in DEMO_USERS
@@ -102,14 +146,14 @@ def load_demo(session: Session, today: dt.date | None = None) -> tuple[bool, lis
     for u, _, _, roles in DEMO_USERS:
         for code, role in roles.items():
             users.grant_role(session, system, people[u], by_code[code], role)
-    _trust_year(session, trust, people, today)
+    _trust_year(session, trust, people, today, store)
     _community_fund(session, fund, people, today)
     return True, logins
 
 
-def _trust_year(session: Session, book: Book, p: dict[str, User], today: dt.date) -> None:
+def _trust_year(session: Session, book: Book, p: dict[str, User], today: dt.date, store=None) -> None:
     rng = random.Random(20261121)
-    clerk = _Clerk(session, book, [p["weiyuan1"], p["weiyuan2"]])
+    clerk = _Clerk(session, book, [p["weiyuan1"], p["weiyuan2"]], store, redactor=p["caiwu"])
     treasurer, trustee = p["caiwu"], p["wuye"]
     months = _months(today)
     y0, m0 = months[0]
@@ -145,9 +189,9 @@ def _trust_year(session: Session, book: Book, p: dict[str, User], today: dt.date
                 ("1002", "GEN", "3200.00"), ("4203", "GEN", "-3200.00")])
         if not current or today.day >= 28:  # month-end payments
             clerk.book_entry(trustee, day(25), f"支付{m}月保洁服务费（蓉洁保洁公司）", [
-                ("5101", "GEN", "16843.50"), ("1002", "GEN", "-16843.50")])
+                ("5101", "GEN", "16843.50"), ("1002", "GEN", "-16843.50")], vendor="Rongjie Cleaning Co.")
             clerk.book_entry(trustee, day(25), f"支付{m}月秩序维护费（12名秩序维护员）", [
-                ("5102", "GEN", "24650.00"), ("1002", "GEN", "-24650.00")])
+                ("5102", "GEN", "24650.00"), ("1002", "GEN", "-24650.00")], vendor="Jincheng Property Services")
             clerk.book_entry(trustee, day(26), f"支付{m}月绿化养护费", [
                 ("5103", "GEN", "4380.00"), ("1002", "GEN", "-4380.00")])
             utilities = _yuan(rng, 3100, 6300)
@@ -172,7 +216,7 @@ def _trust_year(session: Session, book: Book, p: dict[str, User], today: dt.date
             entries.approve_entry(session, p["weiyuan1"], book, reversal)
         if i == 6:
             clerk.book_entry(trustee, day(18), "3号楼屋面防水维修（维修储备金支出，业主大会第3号决议）", [
-                ("5107", "REPAIR", "38650.00"), ("1002", "REPAIR", "-38650.00")])
+                ("5107", "REPAIR", "38650.00"), ("1002", "REPAIR", "-38650.00")], vendor="Shudu Waterproofing Ltd.")
         if i < len(months) - 2:
             _close_month(session, book, treasurer, p["weiyuan1"], y, m)
     # Waiting in the approval queue, so the back office has something to show.
