@@ -381,3 +381,8 @@ def funds_add(book_code, code, name_zh, name_en, restricted, username):
         book = access.get_book(session, book_code)
         book_service.add_fund(session, _actor(session, username), book, code, name_zh, name_en or name_zh, restricted)
     click.echo(f"added fund {code}")
+
+
+from .cli_tokens import tokens as tokens_group  # noqa: E402  (a group of its own module)
+
+main.add_command(tokens_group)

@@ -1,8 +1,86 @@
-"""The JSON API at /api/v1 (flask-smorest). Being built: see issue 3."""
+"""The JSON API at /api/v1 (flask-smorest): the same services as the web pages, as JSON.
+
+- Authentication: `Authorization: Bearer <token>` (tokens: `ledger tokens create`), or the
+  signed-in session for our own pages, which must then send `X-Requested-With` on changes.
+- Money: decimal strings of yuan ("1234.56"), never numbers.
+- Errors: {"code", "message": {"zh_CN", "en"}, "field"}, with the ledger's status codes.
+- The OpenAPI document (/api/v1/openapi.json) is generated from the schemas in schemas.py;
+  /api/v1/docs lays it out as a page.
+"""
 from __future__ import annotations
 
 from flask import Flask
+from flask_smorest import Api
+
+from .common import CONVERTERS
+from .errors import install_routing_errors
+from .schemas import ApiErrorSchema
+
+DESCRIPTION = """\
+共治账本的 JSON 接口：账簿、科目、基金、会计期间、记账凭证（草稿、提交、审批、退回、冲销）、附件、科目余额表和明细账。\
+ The JSON API of the Community Trust Ledger: books, accounts, funds, periods, entries (draft, submit, approve, reject, \
+reverse), attachments, trial balance and account ledger.
+
+Authentication: send `Authorization: Bearer <token>` (an administrator makes tokens with `ledger tokens create USERNAME \
+--name NAME`; only their SHA-256 is kept, so a lost token is revoked and replaced, never recovered). A page of this site \
+may use its sign-in session instead; then every request that changes something must also send an `X-Requested-With` \
+header, or it is refused with 403 `requested_with_missing`.
+
+Money is a decimal string of yuan with at most two decimals ("1234.56"), never a JSON number. Roles are those of the \
+back office: makers (treasurer, committee, trustee, fund manager) enter entries, committee members and fund managers \
+approve and close, everyone with a role reads; the maker of an entry never approves it.
+
+Errors are JSON objects {"code", "message": {"zh_CN", "en"}, "field"}: 401 without valid credentials, 403 without the \
+role, 404 for an unknown book or entry, 405 (with an Allow header) for a method a path does not take, 409 for a \
+conflict with the ledger's state (closed period, entry not in the right status, idempotency key reused with other \
+content), 400 for a request the ledger's rules refuse (unbalanced entry, unknown account), 422 for a request that does \
+not match its schema (with every field at fault in `details`).
+
+Idempotency: entry creation and reversal take an `Idempotency-Key` header (or `idempotency_key` in the body). A retry \
+with the same key and content answers 200 with the entry made the first time (the first answer was 201); the same key \
+with other content is 409 `idempotency_conflict`. Two identical requests racing each other may both answer 201; they \
+still make one entry."""
+
+
+class LedgerApi(Api):
+    """flask-smorest's Api, with our error schema, and errors in JSON for the API's blueprints only."""
+
+    ERROR_SCHEMA = ApiErrorSchema
+    # Each operation lists the errors it can give; a catch-all "default" would make every status "documented".
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def _register_error_handlers(self):
+        # flask-smorest would answer every HTTP error of the whole app in JSON; the web pages keep HTML.
+        pass
 
 
 def init_api(app: Flask) -> None:
     """Register the API blueprints on the app."""
+    from ..app import csrf
+    from . import attachments, books, docs, entries, reports
+
+    app.config.setdefault("API_TITLE", "共治账本 Community Trust Ledger")
+    app.config.setdefault("API_VERSION", "v1")
+    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_URL_PREFIX", None)  # docs.py serves the document and the page
+    app.config.setdefault("API_SPEC_OPTIONS", {
+        "info": {"description": DESCRIPTION},
+        "servers": [{"url": "/"}],
+        "security": [{"bearerAuth": []}],
+    })
+    for name, (converter, _schema) in CONVERTERS.items():
+        app.url_map.converters[name] = converter
+
+    api = LedgerApi(app)
+    app.extensions["ledger_api"] = api
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "description": "An API token from `ledger tokens create`."}
+    )
+    for converter, schema in CONVERTERS.values():
+        api.register_converter(converter, schema)
+
+    for module in (books, entries, attachments, reports):
+        csrf.exempt(module.bp)  # token requests carry no cookie; session changes need X-Requested-With (auth.py)
+        api.register_blueprint(module.bp)
+    app.register_blueprint(docs.bp)
+    install_routing_errors(app)

@@ -1,0 +1,83 @@
+"""What every API module shares: URL converters, blueprints, documented error responses."""
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from flask_smorest import Blueprint
+from marshmallow import RAISE
+from webargs.flaskparser import FlaskParser
+from werkzeug.routing import BaseConverter
+
+from .auth import authenticate
+from .errors import register_error_handlers
+from .schemas import CODE_PATTERN, PERIOD_PATTERN
+
+PREFIX = "/api/v1"
+
+
+class CodeConverter(BaseConverter):
+    """A book, account or fund code in a path; anything else matches no route (404)."""
+
+    regex = CODE_PATTERN[1:-1]
+
+
+class PeriodConverter(BaseConverter):
+    """YYYY-MM, as a string: the view reads year and month from it."""
+
+    regex = PERIOD_PATTERN[1:-1]
+
+
+def code_param_schema(_converter) -> dict:
+    return {"type": "string", "pattern": CODE_PATTERN, "maxLength": 32}
+
+
+def period_param_schema(_converter) -> dict:
+    return {"type": "string", "pattern": PERIOD_PATTERN, "example": "2026-03"}
+
+
+CONVERTERS = {"ledgercode": (CodeConverter, code_param_schema), "ledgerperiod": (PeriodConverter, period_param_schema)}
+# Row ids are PostgreSQL INTEGERs: a larger number in a path matches no route rather than overflowing.
+ID = "int(min=1, max=2147483647)"
+
+
+class Parser(FlaskParser):
+    """webargs' parser; JSON nested deeper than Python's parser can go is a 400 too, not a 500."""
+
+    def _raw_load_json(self, req):
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError as exc:
+            self._handle_invalid_json_error(exc, req)
+
+
+PARSER = Parser()
+
+
+def api_blueprint(name: str, description: str) -> Blueprint:
+    """A blueprint under /api/v1 whose every view needs an authenticated caller."""
+    bp = Blueprint(name, __name__, url_prefix=PREFIX, description=description)
+    bp.ARGUMENTS_PARSER = PARSER  # before any view is decorated with bp.arguments
+    bp.before_request(authenticate)
+    register_error_handlers(bp)
+    return bp
+
+
+def refusals(bp: Blueprint, *codes: int):
+    """Document the error responses an operation can give (401 always)."""
+
+    def decorator(func):
+        for code in sorted({401, *codes}, reverse=True):
+            func = bp.alt_response(code, response=HTTPStatus(code).name)(func)
+        return func
+
+    return decorator
+
+
+# The refusals of a view inside a book: unknown book (404), no role (403).
+IN_BOOK = (403, 404)
+# ... that also takes a JSON body: malformed (400), invalid (422), refused by a ledger rule (400, 409).
+WRITE = (400, 403, 404, 409, 422)
+
+# Query parameters: a misspelt filter is refused (422) rather than silently ignored, as unknown
+# fields of a JSON body are; otherwise `?stauts=draft` would list every posted entry.
+QUERY = {"location": "query", "arg_name": "query", "unknown": RAISE}
