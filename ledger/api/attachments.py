@@ -53,7 +53,12 @@ class Attachments(MethodView):
         limit = current_app.config["VOUCHER_MAX_BYTES"]
         upload = files["file"]
         data = upload.stream.read(limit + 1)  # one byte more than allowed is enough to refuse
-        attachment = vouchers.upload_voucher(session, actor(), b, entry, data, upload.filename or "", _store(), limit)
+        vouchers.check_may_attach(session, actor(), b, entry)
+        session.rollback()  # decoding takes a while: hold no transaction (nor SQLite's write lock) meanwhile
+        prepared = vouchers.prepare_voucher(data, upload.filename or "", limit)
+        b = readable_book(book)
+        entry = entry_service.get_entry(session, b, entry_id)
+        attachment = vouchers.attach_voucher(session, actor(), b, entry, prepared, _store())
         session.commit()
         views = vouchers.list_vouchers(session, actor(), b, entry)
         return present.voucher(next(v for v in views if v.attachment.id == attachment.id))
