@@ -22,7 +22,7 @@ $(VENV)/.test-installed: $(BIN)/python setup.cfg pyproject.toml
 	touch $@ $(VENV)/.run-installed
 
 translations: $(VENV)/.run-installed
-	$(BIN)/pybabel compile -d translations >/dev/null
+	$(BIN)/pybabel -q compile -d translations
 
 run: $(VENV)/.run-installed translations
 	$(BIN)/ledger db upgrade

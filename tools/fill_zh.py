@@ -33,7 +33,7 @@ ZH = {
     "No entries awaiting approval": "没有待审批的凭证", "Every expense entry has a voucher or a recorded reason": "每张支出凭证都有原始凭证或说明",
     "Bank statement matches the book": "银行对账单与账面一致", "book": "账面", "statement": "对账单", "not entered": "未录入",
     "Statement balance": "对账单余额", "Record": "记录", "Open flags": "未处理的标记", "Drafts left in this month": "本月尚有草稿",
-    "Close %(label)s": "结账 %(label)s",
+    "Close %(label)s": "结账 %(label)s", "current period": "本期",
 }
 
 

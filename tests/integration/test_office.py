@@ -172,3 +172,15 @@ def test_sign_in_is_rate_limited_and_pages_carry_security_headers(app):
     token = Browser.token(page.text)
     codes = [client.post("/login", data={"username": "maker", "password": "nope", "csrf_token": token}).status_code for _ in range(11)]
     assert codes[:10] == [401] * 10 and codes[10] == 429
+
+
+def test_every_page_says_which_book_and_period_and_sign_ins_are_in_the_audit_log(app, ledger):
+    ledger.post(D(2026, 3, 2), "期初", ("1002", "GEN", "100.00"), ("3101", "GEN", "-100.00"))
+    ledger.post(D(2026, 4, 2), "收停车费", ("1002", "GEN", "10.00"), ("4202", "GEN", "-10.00"))
+    ledger.close(2026, 3)
+    supervisor = Browser(app, "watcher")
+    for url in ("/books/T1", "/books/T1/journal", "/books/T1/approvals", "/books/T1/flags", "/books/T1/audit"):
+        where = re.search(r'data-testid="where">(.*?)</span>', supervisor.get(url).text, re.S).group(1)
+        assert "锦城" not in where and "T1" in where and "本期" in where and "2026-04" in where
+    audit = supervisor.get("/books/T1/audit?action=auth").text
+    assert "auth.login" in audit and "watcher" in audit

@@ -23,6 +23,19 @@ class Seat:
         self.session, self.book, self.user = session, book, actor()
         self.roles = access.roles_in(session, self.user, book)
 
+    @property
+    def current_period(self) -> str | None:
+        """The earliest month still open: the one the committee is working on."""
+        from sqlalchemy import select
+
+        from ...db.schema import Period
+
+        row = self.session.execute(
+            select(Period.year, Period.month).where(Period.book_id == self.book.id, Period.status == "open")
+            .order_by(Period.year, Period.month).limit(1)
+        ).first()
+        return f"{row[0]:04d}-{row[1]:02d}" if row else None
+
     def may(self, roles: frozenset[Role]) -> bool:
         return self.user.is_admin or bool(self.roles & roles)
 

@@ -8,7 +8,7 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from ...app import db
-from ...db.schema import AuditEvent, User
+from ...db.schema import AuditEvent, Membership, User
 from ...domain.errors import LedgerError
 from ...domain.money import fen_to_str, to_fen
 from ...services import books as book_service, periods, reports
@@ -178,7 +178,11 @@ def account_ledger_export(code: str, account_code: str, fmt: str):
 @login_required
 def audit_log(code: str):
     here = seat(code, OVERSIGHT_ROLES)
-    query = select(AuditEvent, User.username).outerjoin(User, User.id == AuditEvent.user_id).where(AuditEvent.book_id == here.book.id)
+    # The book's own events, and the sign-ins of the people who have a role in it.
+    members = select(Membership.user_id).where(Membership.book_id == here.book.id)
+    query = select(AuditEvent, User.username).outerjoin(User, User.id == AuditEvent.user_id).where(
+        (AuditEvent.book_id == here.book.id) | (AuditEvent.book_id.is_(None) & AuditEvent.user_id.in_(members))
+    )
     action = request.args.get("action") or ""
     username = request.args.get("user") or ""
     start = parse_date_arg(request.args.get("start"))
