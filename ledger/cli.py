@@ -5,9 +5,7 @@ A refusal prints its bilingual message to stderr and exits 1.
 """
 from __future__ import annotations
 
-import contextlib
 import csv
-import functools
 import io
 import json
 import sys
@@ -19,42 +17,13 @@ from flask import current_app
 from flask.cli import FlaskGroup
 
 from .app import create_app
+from .cli_common import acting_user, cli_session, refusals
 from .db import migrate
-from .db.engine import make_engine, make_sessionmaker, transaction
+from .db.engine import make_engine
 from .domain.errors import LedgerError
 from .domain.money import fen_to_str
 from .services import access, books as book_service, entries, export as exporter, importer, periods, reports, users
 from .services.verify import verify_all
-
-
-@contextlib.contextmanager
-def _session():
-    """One unit of work on an engine of its own, closed when the command ends."""
-    engine = make_engine(current_app.config["DATABASE_URL"])
-    try:
-        with transaction(make_sessionmaker(engine)) as session:
-            yield session
-    finally:
-        engine.dispose()
-
-
-def _refusals(fn):
-    """Turn a ledger refusal into a clear message and exit status 1."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except LedgerError as e:
-            where = f" [{e.field}]" if e.field else ""
-            click.echo(f"错误 Error{where}: {e.message_zh}\n  {e.message_en}", err=True)
-            sys.exit(1)
-
-    return wrapper
-
-
-def _actor(session, username: str | None):
-    return users.get_user(session, username) if username else users.system_user(session)
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
@@ -80,13 +49,13 @@ def db_upgrade(revision):
 
 
 @main.command()
-@_refusals
+@refusals
 def demo():
     """Load the demo books and users (running it twice changes nothing)."""
     from .services.demo import load_demo
     from .services.vouchers import VoucherStore
 
-    with _session() as session:
+    with cli_session() as session:
         created, logins = load_demo(session, store=VoucherStore(current_app.config["VOUCHER_DIR"]))
     click.echo("演示数据已载入 demo loaded." if created else "演示数据已存在 demo already loaded; nothing changed.")
     click.echo("演示账号 Demo logins (user / password / role):")
@@ -105,10 +74,10 @@ def users_group():
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--admin", is_flag=True, help="Global administrator.")
 @click.option("--role", "roles", multiple=True, metavar="BOOK:ROLE", help="A role in a book, e.g. JCHY:treasurer (repeatable).")
-@_refusals
+@refusals
 def users_create(username, display_name, password, admin, roles):
     """Create a user, optionally with roles."""
-    with _session() as session:
+    with cli_session() as session:
         user = users.create_user(session, username, display_name or username, password, is_admin=admin)
         system = users.system_user(session)
         for spec in roles:
@@ -120,10 +89,10 @@ def users_create(username, display_name, password, admin, roles):
 @users_group.command("grant")
 @click.argument("username")
 @click.argument("spec", metavar="BOOK:ROLE")
-@_refusals
+@refusals
 def users_grant(username, spec):
     """Give a user a role in a book."""
-    with _session() as session:
+    with cli_session() as session:
         book_code, _, role = spec.partition(":")
         users.grant_role(session, users.system_user(session), users.get_user(session, username), access.get_book(session, book_code), role)
     click.echo(f"granted {spec} to {username}")
@@ -138,7 +107,7 @@ def books_group():
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def books_list(fmt):
     """List every book."""
-    with _session() as session:
+    with cli_session() as session:
         rows = [
             {"code": b.code, "kind": b.kind, "name_zh": b.name_zh, "name_en": b.name_en,
              "approval_threshold": fen_to_str(b.approval_threshold_fen)}
@@ -157,12 +126,12 @@ def books_list(fmt):
 @click.option("--name-en", default="")
 @click.option("--kind", type=click.Choice(["trust", "community_fund", "foundation"]), required=True)
 @click.option("--threshold", default="10000.00", show_default=True, help="Above this, two approvers are needed.")
-@_refusals
+@refusals
 def books_create(code, name_zh, name_en, kind, threshold):
     """Open a new book with its kind's chart of accounts."""
     from .domain.money import to_fen
 
-    with _session() as session:
+    with cli_session() as session:
         book_service.create_book(session, users.system_user(session), code, name_zh, name_en or name_zh, kind,
                                  to_fen(threshold, "threshold"))
     click.echo(f"created book {code}")
@@ -172,10 +141,10 @@ def books_create(code, name_zh, name_en, kind, threshold):
 @click.option("--book", "book_code", required=True)
 @click.option("--as-of", "as_of", default=None, help="YYYY-MM-DD; default: everything posted.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
-@_refusals
+@refusals
 def trial_balance(book_code, as_of, fmt):
     """Each account's posted balance."""
-    with _session() as session:
+    with cli_session() as session:
         book = access.get_book(session, book_code)
         tb = reports.trial_balance(session, book, importer.parse_date(as_of, "as_of") if as_of else None)
     rows = [
@@ -202,15 +171,15 @@ def trial_balance(book_code, as_of, fmt):
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--book", "book_code", default=None, help="Book for records that name none.")
 @click.option("--as", "username", default=None, help="Administrator to post as (default: system).")
-@_refusals
+@refusals
 def import_entries(path, book_code, username):
     """Post entries from CSV or JSON lines, idempotently by key; all or nothing."""
     by_book: dict[str, list] = defaultdict(list)
     for code, entry in importer.read_entries(path, book_code):
         by_book[code].append(entry)
     total_posted = total_skipped = 0
-    with _session() as session:
-        actor = _actor(session, username)
+    with cli_session() as session:
+        actor = acting_user(session, username)
         for code, records in by_book.items():
             book = access.get_book(session, code)
             bar = None
@@ -237,10 +206,10 @@ def import_entries(path, book_code, username):
 @click.option("--book", "book_code", required=True)
 @click.option("--format", "fmt", type=click.Choice(sorted(exporter.EXPORTERS)), required=True)
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@_refusals
+@refusals
 def export(book_code, fmt, out_path):
     """Write a book's posted history as beancount, JSON or CSV."""
-    with _session() as session:
+    with cli_session() as session:
         book = access.get_book(session, book_code)
         with out_path.open("w", encoding="utf-8", newline="") as out:
             count = exporter.EXPORTERS[fmt](session, book, out)
@@ -252,7 +221,7 @@ def export(book_code, fmt, out_path):
 @click.option("--book", "book_code", default=None)
 def verify(book_code):
     """Recompute hash chains, numbering and balances; exit 1 at the first problem."""
-    with _session() as session:
+    with cli_session() as session:
         reports_ = verify_all(session, book_code)
     if book_code and not reports_:
         click.echo(f"错误 Error: 找不到账簿 no book {book_code}", err=True)
@@ -278,16 +247,16 @@ def periods_group():
 @click.option("--book", "book_code", required=True)
 @click.argument("period", metavar="YYYY-MM")
 @click.option("--as", "username", default=None)
-@_refusals
+@refusals
 def periods_close(book_code, period, username):
     """Close a month."""
     try:
         year, month = (int(p) for p in period.split("-"))
     except ValueError:
         raise LedgerError(f"期间“{period}”应为 YYYY-MM", f"period \"{period}\" should be YYYY-MM", "period") from None
-    with _session() as session:
+    with cli_session() as session:
         book = access.get_book(session, book_code)
-        periods.close_period(session, _actor(session, username), book, year, month)
+        periods.close_period(session, acting_user(session, username), book, year, month)
     click.echo(f"closed {book_code} {period}")
 
 
@@ -301,10 +270,10 @@ def accounts_group():
 @accounts_group.command("list")
 @click.option("--book", "book_code", required=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@_refusals
+@refusals
 def accounts_list(book_code, fmt):
     """The chart of accounts, inactive accounts included."""
-    with _session() as session:
+    with cli_session() as session:
         rows = [
             {"code": a.code, "name_zh": a.name_zh, "name_en": a.name_en, "type": a.type, "cash": a.cash, "active": a.active}
             for a in book_service.accounts_of(session, access.get_book(session, book_code))
@@ -325,12 +294,12 @@ def accounts_list(book_code, fmt):
 @click.option("--parent", default=None, help="Parent account code.")
 @click.option("--cash", is_flag=True, help="Money in hand or at the bank.")
 @click.option("--as", "username", default=None)
-@_refusals
+@refusals
 def accounts_add(book_code, code, name_zh, name_en, type_, parent, cash, username):
     """Add an account."""
-    with _session() as session:
+    with cli_session() as session:
         book = access.get_book(session, book_code)
-        book_service.add_account(session, _actor(session, username), book, code, name_zh, name_en or name_zh, type_, parent, cash)
+        book_service.add_account(session, acting_user(session, username), book, code, name_zh, name_en or name_zh, type_, parent, cash)
     click.echo(f"added {code}")
 
 
@@ -340,12 +309,12 @@ def accounts_add(book_code, code, name_zh, name_en, type_, parent, cash, usernam
 @click.option("--name-zh", required=True)
 @click.option("--name-en", default="")
 @click.option("--as", "username", default=None)
-@_refusals
+@refusals
 def accounts_rename(book_code, code, name_zh, name_en, username):
     """Rename an account (its code, and so the hash chain, stay as they are)."""
-    with _session() as session:
+    with cli_session() as session:
         book = access.get_book(session, book_code)
-        book_service.rename_account(session, _actor(session, username), book, code, name_zh, name_en or name_zh)
+        book_service.rename_account(session, acting_user(session, username), book, code, name_zh, name_en or name_zh)
     click.echo(f"renamed {code}")
 
 
@@ -353,12 +322,12 @@ def accounts_rename(book_code, code, name_zh, name_en, username):
 @click.option("--book", "book_code", required=True)
 @click.argument("code")
 @click.option("--as", "username", default=None)
-@_refusals
+@refusals
 def accounts_deactivate(book_code, code, username):
     """Stop new entries from using an account; a used account is never deleted."""
-    with _session() as session:
+    with cli_session() as session:
         book = access.get_book(session, book_code)
-        book_service.set_account_active(session, _actor(session, username), book, code, False)
+        book_service.set_account_active(session, acting_user(session, username), book, code, False)
     click.echo(f"deactivated {code}")
 
 
@@ -374,12 +343,12 @@ def funds_group():
 @click.option("--name-en", default="")
 @click.option("--restricted", is_flag=True, help="May never spend more cash than it holds.")
 @click.option("--as", "username", default=None)
-@_refusals
+@refusals
 def funds_add(book_code, code, name_zh, name_en, restricted, username):
     """Add a fund."""
-    with _session() as session:
+    with cli_session() as session:
         book = access.get_book(session, book_code)
-        book_service.add_fund(session, _actor(session, username), book, code, name_zh, name_en or name_zh, restricted)
+        book_service.add_fund(session, acting_user(session, username), book, code, name_zh, name_en or name_zh, restricted)
     click.echo(f"added fund {code}")
 
 

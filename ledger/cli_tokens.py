@@ -6,45 +6,13 @@ Commands act as the built-in administrator `system` unless --as names a user
 """
 from __future__ import annotations
 
-import contextlib
-import functools
 import json
-import sys
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
-from .db.engine import make_engine, make_sessionmaker, transaction
-from .domain.errors import LedgerError
+from .cli_common import acting_user, cli_session, refusals
 from .services import tokens as token_service, users
-
-
-@contextlib.contextmanager
-def _session():
-    engine = make_engine(current_app.config["DATABASE_URL"])
-    try:
-        with transaction(make_sessionmaker(engine)) as session:
-            yield session
-    finally:
-        engine.dispose()
-
-
-def _refusals(fn):
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except LedgerError as e:
-            where = f" [{e.field}]" if e.field else ""
-            click.echo(f"错误 Error{where}: {e.message_zh}\n  {e.message_en}", err=True)
-            sys.exit(1)
-
-    return wrapper
-
-
-def _actor(session, username: str | None):
-    return users.get_user(session, username) if username else users.system_user(session)
 
 
 def _when(value) -> str:
@@ -58,11 +26,11 @@ tokens = AppGroup("tokens", help="API tokens (Authorization: Bearer ...).")
 @click.argument("username")
 @click.option("--name", required=True, help="What the token is for, e.g. the integration's name.")
 @click.option("--as", "as_user", default=None, help="Act as this user (default: system).")
-@_refusals
+@refusals
 def tokens_create(username, name, as_user):
     """Make a token for USERNAME and print it, once."""
-    with _session() as session:
-        token, plaintext = token_service.create_token(session, _actor(session, as_user), users.get_user(session, username), name)
+    with cli_session() as session:
+        token, plaintext = token_service.create_token(session, acting_user(session, as_user), users.get_user(session, username), name)
         token_id = token.id
     click.echo(f"token {token_id} for {username} ({name}); shown this once, keep it secret:")
     click.echo(plaintext)
@@ -71,11 +39,11 @@ def tokens_create(username, name, as_user):
 @tokens.command("revoke")
 @click.argument("token_id", type=click.IntRange(min=1))
 @click.option("--as", "as_user", default=None, help="Act as this user (default: system).")
-@_refusals
+@refusals
 def tokens_revoke(token_id, as_user):
     """Revoke a token by its id (see `ledger tokens list`)."""
-    with _session() as session:
-        token = token_service.revoke_token(session, _actor(session, as_user), token_id)
+    with cli_session() as session:
+        token = token_service.revoke_token(session, acting_user(session, as_user), token_id)
         name = token.name
     click.echo(f"revoked token {token_id} ({name})")
 
@@ -84,11 +52,11 @@ def tokens_revoke(token_id, as_user):
 @click.argument("username")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--as", "as_user", default=None, help="Act as this user (default: system).")
-@_refusals
+@refusals
 def tokens_list(username, fmt, as_user):
     """A user's tokens: id, the first characters, name, made, last used, revoked."""
-    with _session() as session:
-        rows = token_service.list_tokens(session, _actor(session, as_user), users.get_user(session, username))
+    with cli_session() as session:
+        rows = token_service.list_tokens(session, acting_user(session, as_user), users.get_user(session, username))
         listed = [
             {"id": t.id, "prefix": t.prefix, "name": t.name, "created_at": t.created_at,
              "last_used_at": t.last_used_at, "revoked_at": t.revoked_at}

@@ -6,7 +6,6 @@ from sqlalchemy import func, select, text
 
 from ledger.db.schema import Approval, AuditEvent, Entry, EntryLine, Period
 from ledger.domain import errors
-from ledger.domain.model import EntryInput, Line
 from ledger.services import books, entries, periods, reports
 from ledger.services.verify import verify_book
 

@@ -16,7 +16,6 @@ import re
 import pytest
 
 from ledger.app import create_app
-from ledger.db.engine import transaction
 from ledger.services import entries, tokens, users, vouchers
 
 from ..conftest import D
