@@ -70,6 +70,13 @@
     recount();
   });
 
+  // Refuse to send an unbalanced entry; the server refuses it too, with the same words beside the totals.
+  form.addEventListener("submit", function (event) {
+    if (!document.getElementById("difference").classList.contains("unbalanced")) { return; }
+    event.preventDefault();
+    document.getElementById("lines-error").textContent = document.getElementById("difference").dataset.refuse;
+  });
+
   body.addEventListener("input", function (event) {
     if (event.target.classList.contains("amount")) { recount(); }
   });

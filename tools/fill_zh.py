@@ -34,6 +34,13 @@ ZH = {
     "Bank statement matches the book": "银行对账单与账面一致", "book": "账面", "statement": "对账单", "not entered": "未录入",
     "Statement balance": "对账单余额", "Record": "记录", "Open flags": "未处理的标记", "Drafts left in this month": "本月尚有草稿",
     "Close %(label)s": "结账 %(label)s", "current period": "本期",
+    "Debits and credits must be equal before the entry can be saved.": "借方与贷方合计相等后才能保存凭证。",
+    "Token revoked.": "令牌已吊销。", "API tokens": "API 令牌",
+    "A token lets an integration (a bank feed, a spreadsheet) use the API as you, with your roles. Send it as: Authorization: Bearer <token>.":
+        "令牌让对接的程序（银行流水、电子表格）以您的身份和权限调用 API。请求时带上：Authorization: Bearer <令牌>。",
+    "Copy this token now; it is not shown again:": "请现在复制此令牌，之后不再显示：", "What it is for": "用途",
+    "Make a token": "生成令牌", "Name": "名称", "Begins with": "开头", "Made": "生成时间", "Last used": "最近使用",
+    "revoked": "已吊销", "Revoke": "吊销", "No tokens.": "没有令牌。", "API documentation": "API 文档",
 }
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 
 from ..app import db, limiter, login_manager
@@ -62,3 +62,27 @@ def logout():
 
 def actor() -> User:
     return current_user.user
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@login_required
+def tokens_page():
+    """The signed-in user's API tokens: make one (shown once), revoke one."""
+    from ..domain.errors import LedgerError
+    from ..services import tokens
+
+    session = db()
+    shown = None
+    if request.method == "POST":
+        try:
+            if request.form.get("revoke"):
+                tokens.revoke_token(session, actor(), int(request.form["revoke"]))
+                flash(_("Token revoked."))
+            else:
+                shown = tokens.create_token(session, actor(), actor(), request.form.get("name", ""))[1]
+            session.commit()
+        except (LedgerError, ValueError) as e:
+            session.rollback()
+            flash(e.message(str(get_locale() or "zh_CN")) if isinstance(e, LedgerError) else str(e), "error")
+    listed = tokens.list_tokens(session, actor(), actor())
+    return render_template("auth/tokens.html", tokens=listed, shown=shown), (201 if shown else 200)

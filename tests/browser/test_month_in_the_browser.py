@@ -40,6 +40,9 @@ def test_treasurer_enters_two_members_approve_supervisor_flags_month_closes(site
     treasurer.fill("input[name=credit-1]", "１２０００")  # full-width digits from a Chinese IME
     difference = treasurer.locator("#difference")
     assert difference.inner_text().startswith("差额") and "1,665.16" in difference.inner_text()
+    treasurer.click("button[value=draft]")  # refused in the page, nothing sent
+    assert "借方与贷方合计相等后才能保存" in treasurer.inner_text("[data-testid=lines-error]")
+    assert treasurer.url.endswith("/entries/new")
     treasurer.fill("input[name=account-2]", "4202")
     treasurer.fill("input[name=fund-2]", "GEN")
     treasurer.fill("input[name=credit-2]", "1665.16")

@@ -79,7 +79,8 @@ def test_an_unbalanced_entry_is_refused_with_the_message_beside_the_lines(app):
     rows = dict(THREE_LINES, **{"credit-2": "34.05"})
     response = treasurer.post("/books/T1/entries/new", entry_form(**rows), page="/books/T1/entries/new")
     assert response.status_code == 422
-    assert "借贷不平" in response.text and "0.45" in response.text
+    beside_totals = re.search(r'data-testid="lines-error">([^<]*)<', response.text).group(1)
+    assert "借贷不平" in beside_totals and "0.45" in beside_totals
     assert 'value="１２００"' in response.text or 'value="1200"' in response.text  # what was typed is kept
     bad_account = dict(THREE_LINES, **{"account-1": "4999"})
     response = treasurer.post("/books/T1/entries/new", entry_form(**bad_account), page="/books/T1/entries/new")
@@ -184,3 +185,17 @@ def test_every_page_says_which_book_and_period_and_sign_ins_are_in_the_audit_log
         assert "锦城" not in where and "T1" in where and "本期" in where and "2026-04" in where
     audit = supervisor.get("/books/T1/audit?action=auth").text
     assert "auth.login" in audit and "watcher" in audit
+
+
+def test_a_user_makes_an_api_token_in_the_page_uses_it_and_revokes_it(app):
+    treasurer = Browser(app, "maker")
+    response = treasurer.post("/tokens", {"name": "银行流水对接"})
+    assert response.status_code == 201
+    token = re.search(r'data-testid="new-token">.*?<code>(gzl_[^<]+)</code>', response.text, re.S).group(1)
+    api = app.test_client()
+    me = api.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200 and me.get_json()["username"] == "maker"
+    assert token not in treasurer.get("/tokens").text  # shown once
+    token_id = re.search(r'name="revoke" value="(\d+)"', treasurer.get("/tokens").text).group(1)
+    treasurer.post("/tokens", {"revoke": token_id})
+    assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401

@@ -35,6 +35,7 @@ GATES = {
     "static": {"GET": PUBLIC},
     "auth.login": {"GET": PUBLIC, "POST": PUBLIC},
     "auth.logout": {"POST": SIGNED_IN},
+    "auth.tokens_page": {"GET": SIGNED_IN, "POST": SIGNED_IN},
     "office.index": {"GET": PUBLIC},  # a redirect to the book list
     "office.books": {"GET": SIGNED_IN},
     "office.book": {"GET": EVERYONE_IN_BOOK},
