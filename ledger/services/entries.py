@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, delete, insert, select, text, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..db.schema import Approval, Book, Entry, EntryLine, User, utcnow
@@ -271,10 +271,6 @@ def post_imported(
     the same Poster. Refuses the whole batch, naming the record, if any record is bad.
     """
     require_admin(actor, "导入并直接过账", "import and post entries directly")
-    if session.get_bind().dialect.name == "postgresql":
-        # Check each entry's balance as it is posted rather than all at commit: the
-        # same guard, and a long import does not pile up a queue of deferred checks.
-        session.execute(text("SET CONSTRAINTS guard_entries_balanced IMMEDIATE"))
     chart = ChartIndex(session, book)
     poster = Poster(session, book)
     periods: dict[tuple[int, int], object] = {}
