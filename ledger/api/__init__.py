@@ -21,8 +21,8 @@ DESCRIPTION = """\
  The JSON API of the Community Trust Ledger: books, accounts, funds, periods, entries (draft, submit, approve, reject, \
 reverse), attachments, trial balance and account ledger.
 
-Authentication: send `Authorization: Bearer <token>` (an administrator makes tokens with `ledger tokens create USERNAME \
---name NAME`; only their SHA-256 is kept, so a lost token is revoked and replaced, never recovered). A page of this site \
+Authentication: send `Authorization: Bearer <token>` (a user makes tokens on the /tokens page, an administrator with \
+`ledger tokens create USERNAME --name NAME`; only their SHA-256 is kept, so a lost token is revoked and replaced, never recovered). A page of this site \
 may use its sign-in session instead; then every request that changes something must also send an `X-Requested-With` \
 header, or it is refused with 403 `requested_with_missing`.
 
