@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
-from ...db.schema import VoucherWaiver
+from ...db.schema import Entry, VoucherWaiver
 from ...domain.errors import LedgerError
 from ...domain.model import MAKER_ROLES, EntryInput, Role, line_from_parts
 from ...services import books as book_service, entries, flags, periods
@@ -159,7 +159,8 @@ def _act(code: str, entry_id: int, do, done_message: str):
         flash_error(err)
         return redirect(url_for("office.entry", code=code, entry_id=entry_id))
     flash(done_message)
-    target = result.id if result is not None and hasattr(result, "status") and result.id != e.id else entry_id
+    # A reversal is a new entry: show it; every other action stays on this entry's page.
+    target = result.id if isinstance(result, Entry) else entry_id
     return redirect(url_for("office.entry", code=code, entry_id=target))
 
 
