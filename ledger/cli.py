@@ -20,7 +20,7 @@ from .app import create_app
 from .cli_common import acting_user, cli_session, refusals
 from .db import migrate
 from .db.engine import make_engine
-from .domain.errors import LedgerError
+from .domain.model import parse_period
 from .domain.money import fen_to_str
 from .services import access, books as book_service, entries, export as exporter, importer, periods, reports, users
 from .services.verify import verify_all
@@ -250,10 +250,7 @@ def periods_group():
 @refusals
 def periods_close(book_code, period, username):
     """Close a month."""
-    try:
-        year, month = (int(p) for p in period.split("-"))
-    except ValueError:
-        raise LedgerError(f"期间“{period}”应为 YYYY-MM", f"period \"{period}\" should be YYYY-MM", "period") from None
+    year, month = parse_period(period)
     with cli_session() as session:
         book = access.get_book(session, book_code)
         periods.close_period(session, acting_user(session, username), book, year, month)

@@ -80,6 +80,8 @@ def sqlite_demo_template(sqlite_template, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def pg_template():
     if not PG_URL:
+        if os.environ.get("CI"):  # CI must never pass by quietly leaving PostgreSQL out
+            pytest.fail("CI is set but LEDGER_TEST_POSTGRES_URL is not: the PostgreSQL tests must run")
         pytest.skip("LEDGER_TEST_POSTGRES_URL is not set")
     name = f"ledger_tpl_{RUN_ID}_{os.getpid()}"
     _pg_create(name)

@@ -62,8 +62,12 @@ def actor() -> User:
 
 
 def readable_book(code: str) -> Book:
-    """The book by code (404) if the caller may read it (403)."""
+    """The book by code (404) if the caller may read it (403); checked once a request."""
+    checked = g.get("api_book")
+    if checked is not None and checked.code == code:
+        return checked
     session = db()
     book = access.get_book(session, code)
     access.require_role(session, actor(), book, READER_ROLES, "查看账簿", "read this book")
+    g.api_book = book
     return book

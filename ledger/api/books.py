@@ -6,6 +6,7 @@ from flask.views import MethodView
 
 from ..app import db
 from ..db.schema import Account
+from ..domain.model import parse_period
 from ..domain.money import to_fen
 from ..services import books as book_service, periods as period_service
 from . import present
@@ -114,18 +115,13 @@ def list_periods(book):
     return [present.period(session, p) for p in period_service.periods_of(session, readable_book(book))]
 
 
-def _year_month(period: str) -> tuple[int, int]:
-    year, month = (int(part) for part in period.split("-"))
-    return year, month
-
-
 @bp.route("/books/<ledgercode:book>/periods/<ledgerperiod:period>/checklist")
 @bp.response(200, ChecklistSchema)
 @refusals(bp, 400, 403, 404)
 def close_checklist(book, period):
     """What closing the month needs: no entry awaiting approval, vouchers (or reasons), bank balances that match."""
     session = db()
-    shown = present.checklist(session, period_service.checklist(session, readable_book(book), *_year_month(period)))
+    shown = present.checklist(session, period_service.checklist(session, readable_book(book), *parse_period(period)))
     session.rollback()  # looking opens no period
     return shown
 
@@ -138,7 +134,7 @@ def record_bank_balance(book, period, body):
     """Enter a bank account's month-end balance from the statement (the newest one entered counts)."""
     session = db()
     b = readable_book(book)
-    year, month = _year_month(period)
+    year, month = parse_period(period)
     period_service.record_bank_balance(session, actor(), b, year, month, body["account"], to_fen(body["balance"]))
     session.commit()
     check = period_service.checklist(session, b, year, month)
@@ -155,6 +151,6 @@ def record_bank_balance(book, period, body):
 def close_period(book, period):
     """Close a month (committee, fund manager) once its checklist passes (409 period_not_ready otherwise)."""
     session = db()
-    closed = period_service.close_period(session, actor(), readable_book(book), *_year_month(period))
+    closed = period_service.close_period(session, actor(), readable_book(book), *parse_period(period))
     session.commit()
     return present.period(session, closed)

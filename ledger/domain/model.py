@@ -169,6 +169,17 @@ def validate_entry(entry: EntryInput) -> None:
             )
 
 
+def parse_period(text: str, field: str = "period") -> tuple[int, int]:
+    """'2026-03' -> (2026, 3): a month the ledger can keep (years 2000 to 2999)."""
+    try:
+        year, month = (int(p) for p in (text or "").strip().split("-"))
+    except ValueError:
+        year = month = 0
+    if not (2000 <= year <= 2999 and 1 <= month <= 12):
+        raise InvalidInput(f"期间“{text}”无效，应为 YYYY-MM", f"period \"{text}\" is not valid; use YYYY-MM", field)
+    return year, month
+
+
 def period_of(date: dt.date) -> tuple[int, int]:
     return date.year, date.month
 

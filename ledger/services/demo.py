@@ -53,9 +53,9 @@ def _months(today: dt.date, count: int = 12) -> list[tuple[int, int]]:
     return months[::-1]
 
 
-def _yuan(rng: random.Random, low: float, high: float) -> str:
-    """A believable amount in yuan, to the fen, as a decimal string (never a float)."""
-    fen = rng.randrange(int(low * 100), int(high * 100))
+def _yuan(rng: random.Random, low_yuan: int, high_yuan: int) -> str:
+    """A believable amount between two whole-yuan bounds, to the fen, as a decimal string."""
+    fen = rng.randrange(low_yuan * 100, high_yuan * 100)
     return f"{fen // 100}.{fen % 100:02d}"
 
 

@@ -8,6 +8,7 @@ from flask_babel import get_locale
 
 from ...app import db
 from ...domain.errors import LedgerError
+from ...domain import model
 from ...domain.model import APPROVER_ROLES, CHART_ROLES, CLOSER_ROLES, MAKER_ROLES, READER_ROLES, Role
 from ...services import access
 from ..auth import actor
@@ -93,9 +94,8 @@ def parse_date_arg(value: str | None) -> dt.date | None:
 
 
 def parse_period(value: str | None) -> tuple[int, int] | None:
-    """'2026-03' -> (2026, 3); anything else -> None."""
+    """'2026-03' -> (2026, 3); anything else -> None (a filter left out, a page not found)."""
     try:
-        year, month = (int(p) for p in (value or "").split("-"))
-    except ValueError:
+        return model.parse_period(value or "")
+    except LedgerError:
         return None
-    return (year, month) if 2000 <= year <= 2999 and 1 <= month <= 12 else None
