@@ -20,6 +20,7 @@ from .app import create_app
 from .cli_common import acting_user, cli_session, refusals
 from .db import migrate
 from .db.engine import make_engine
+from .domain.cells import safe_cell
 from .domain.model import parse_period
 from .domain.money import fen_to_str
 from .services import access, books as book_service, entries, export as exporter, importer, periods, reports, users
@@ -40,12 +41,40 @@ def db():
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision):
     """Create or upgrade the database schema (and its guards)."""
+    from .db.engine import make_sessionmaker, transaction
+    from .services.adopt import adopt_unsigned_history
+
     engine = make_engine(current_app.config["DATABASE_URL"])
     try:
+        before = migrate.current_revision(engine)
         migrate.upgrade(engine, revision)
-        click.echo(f"database at {migrate.current_revision(engine)}")
+        after = migrate.current_revision(engine)
+        click.echo(f"database at {after}")
+        with transaction(make_sessionmaker(engine)) as session:
+            if before is not None and before < "0005" <= (after or ""):
+                for line in adopt_unsigned_history(session):
+                    click.echo(line)
+            elif after and after >= "0005":
+                _ensure_keys(session)
     finally:
         engine.dispose()
+
+
+def _ensure_keys(session) -> None:
+    """Every book has its signing key (made if missing, never replaced) and its public key on record."""
+    from sqlalchemy import select
+
+    from .db.schema import Book
+    from .services.signing import keys_for
+
+    store = keys_for(session)
+    for book in session.scalars(select(Book).order_by(Book.code)):
+        existed = store.has(book.code)
+        key = store.ensure(book.code)
+        if book.public_key is None:
+            book.public_key = key
+        if not existed:
+            click.echo(f"{book.code}: created signing key {store.path(book.code)}, public key {key}")
 
 
 @main.command()
@@ -126,15 +155,18 @@ def books_list(fmt):
 @click.option("--name-en", default="")
 @click.option("--kind", type=click.Choice(["trust", "community_fund", "foundation"]), required=True)
 @click.option("--threshold", default="10000.00", show_default=True, help="Above this, two approvers are needed.")
+@click.option("--first-month", default=None, metavar="YYYY-MM",
+              help="The book's first month: opening balances go there, nothing before it (default: this month).")
 @refusals
-def books_create(code, name_zh, name_en, kind, threshold):
-    """Open a new book with its kind's chart of accounts."""
+def books_create(code, name_zh, name_en, kind, threshold, first_month):
+    """Open a new book with its kind's chart of accounts and its signing key."""
     from .domain.money import to_fen
 
+    first = parse_period(first_month, "first_month") if first_month else None
     with cli_session() as session:
-        book_service.create_book(session, users.system_user(session), code, name_zh, name_en or name_zh, kind,
-                                 to_fen(threshold, "threshold"))
-    click.echo(f"created book {code}")
+        book = book_service.create_book(session, users.system_user(session), code, name_zh, name_en or name_zh, kind,
+                                        to_fen(threshold, "threshold"), first_month=first)
+    click.echo(f"created book {code}, first month {book.start_date:%Y-%m}, public key {book.public_key}")
 
 
 @main.command("trial-balance")
@@ -158,7 +190,7 @@ def trial_balance(book_code, as_of, fmt):
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["code", "name", "debit", "credit"])
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: safe_cell(v) for k, v in r.items()} for r in rows)  # no live formulas
         click.echo(out.getvalue(), nl=False)
     else:
         click.echo(f"{'科目 code':<10} {'名称 name':<24} {'借方 debit':>18} {'贷方 credit':>18}")
@@ -171,8 +203,9 @@ def trial_balance(book_code, as_of, fmt):
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--book", "book_code", default=None, help="Book for records that name none.")
 @click.option("--as", "username", default=None, help="Administrator to post as (default: system).")
+@click.option("--opening", is_flag=True, help="The records are opening balances: each must fall in the book's first month.")
 @refusals
-def import_entries(path, book_code, username):
+def import_entries(path, book_code, username, opening):
     """Post entries from CSV or JSON lines, idempotently by key; all or nothing."""
     by_book: dict[str, list] = defaultdict(list)
     for code, entry in importer.read_entries(path, book_code):
@@ -194,7 +227,7 @@ def import_entries(path, book_code, username):
                     bar.update(n - done[0])
                 done[0] = n
 
-            result = entries.post_imported(session, actor, book, records, progress=progress)
+            result = entries.post_imported(session, actor, book, records, progress=progress, opening=opening)
             if bar is not None:
                 bar.close()
             total_posted += result.posted
@@ -219,23 +252,61 @@ def export(book_code, fmt, out_path):
 
 @main.command()
 @click.option("--book", "book_code", default=None)
-def verify(book_code):
-    """Recompute hash chains, numbering and balances; exit 1 at the first problem."""
+@click.option("--public-key", default=None, metavar="HEX",
+              help="Check signatures with this Ed25519 public key instead of the key folder's (needs --book).")
+def verify(book_code, public_key):
+    """Prove the books: chain, signatures, approvals, numbering, balances, closes, vouchers; exit 1 naming the first problem."""
+    from .services.vouchers import VoucherStore
+
+    if public_key and not book_code:
+        click.echo("错误 Error: --public-key 须与 --book 一起使用 / --public-key needs --book", err=True)
+        sys.exit(2)
     with cli_session() as session:
-        reports_ = verify_all(session, book_code)
+        reports_ = verify_all(session, book_code, public_key, VoucherStore(current_app.config["VOUCHER_DIR"]))
     if book_code and not reports_:
         click.echo(f"错误 Error: 找不到账簿 no book {book_code}", err=True)
         sys.exit(1)
     failed = False
     for r in reports_:
         if r.ok:
-            click.echo(f"{r.book}: OK, {r.entries} entries, chain head {r.head}")
+            click.echo(f"{r.book}: OK, {r.entries} entries, {r.closes} closed months, chain head {r.head}, "
+                       f"{r.vouchers_checked} voucher originals re-hashed"
+                       + (f" ({r.vouchers_unreadable} not readable here)" if r.vouchers_unreadable else "")
+                       + f", public key {r.public_key}")
         else:
             failed = True
             click.echo(f"{r.book}: FAILED at {r.problems[0]}", err=True)
             for p in r.problems[1:10]:
                 click.echo(f"  also: {p}", err=True)
     sys.exit(1 if failed else 0)
+
+
+@main.group("keys")
+def keys_group():
+    """The books' signing keys (kept outside the database)."""
+
+
+@keys_group.command("init")
+def keys_init():
+    """Create a signing key for every book that has none, and record its public key. Never replaces a key."""
+    from .services.signing import keys_for
+
+    with cli_session() as session:
+        _ensure_keys(session)
+        store = keys_for(session)
+        for book in book_service.books_for(session, users.system_user(session)):
+            click.echo(f"{book.code}: {store.path(book.code)}, public key {book.public_key}")
+
+
+@keys_group.command("show")
+@click.option("--book", "book_code", required=True)
+@refusals
+def keys_show(book_code):
+    """Print a book's public key (hex), the one anyone needs to check its signatures."""
+    from .services.signing import keys_for
+
+    with cli_session() as session:
+        click.echo(keys_for(session).public_key(access.get_book(session, book_code).code))
 
 
 @main.group("periods")

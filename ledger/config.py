@@ -26,3 +26,8 @@ def secret_key() -> str:
     if not path.exists():
         path.write_text(os.urandom(32).hex())
     return path.read_text().strip()
+
+
+def key_dir() -> Path:
+    """Where the books' signing keys live: outside the database, never in a table."""
+    return Path(os.environ.get("LEDGER_KEY_DIR") or (INSTANCE_DIR / "keys"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,10 @@ from ledger.db.migrate import upgrade
 from ledger.domain.model import EntryInput, Line
 from ledger.domain.money import to_fen
 from ledger.services import books, entries, users
+
+# The books' signing keys live outside the database: one folder per test process, shared by its
+# tests (a test that needs its own sets LEDGER_KEY_DIR or a session factory's info["key_dir"]).
+os.environ.setdefault("LEDGER_KEY_DIR", tempfile.mkdtemp(prefix="ledger-keys-"))
 
 # Cheap password hashes: fixtures create many users; production keeps scrypt.
 users.PASSWORD_METHOD = "pbkdf2:sha256:1000"
@@ -193,7 +198,7 @@ class Ledger:
 def ledger(sessions) -> Ledger:
     with transaction(sessions) as s:
         system = users.system_user(s)
-        book = books.create_book(s, system, "T1", "测试小区信托", "Test trust", "trust")
+        book = books.create_book(s, system, "T1", "测试小区信托", "Test trust", "trust", first_month=(2025, 1))
         for name, role in [("maker", "treasurer"), ("approver1", "committee"), ("approver2", "committee"),
                            ("watcher", "supervisor"), ("reader", "viewer"), ("clerk", "trustee")]:
             user = users.create_user(s, name, name, "password-123")

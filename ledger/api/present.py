@@ -65,6 +65,7 @@ def entry(session, e: Entry, book: Book) -> dict:
         total_credit=sum(l["credit"] for l in lines),
         lines=lines,
         approvals=[{"user": user_ref(a.user), "decided_at": a.decided_at} for a in e.approvals],
+        makers=[user_ref(m.user) for m in e.makers],
         approvals_needed=entry_service.approvals_needed(book, e),
         attachments=[attachment(a) for a in e.attachments],
         rejected_reason=e.rejected_reason,
@@ -73,6 +74,7 @@ def entry(session, e: Entry, book: Book) -> dict:
         reversed_by=_ref(e.reversed_by),
         hash=e.hash,
         prev_hash=e.prev_hash,
+        signature=e.signature,
     )
 
 

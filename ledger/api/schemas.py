@@ -15,7 +15,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..domain.errors import InvalidAmount
-from ..domain.model import AccountType, BookKind, EntryStatus, PeriodStatus, Role
+from ..domain.model import MAX_DATE, MIN_DATE, AccountType, BookKind, EntryStatus, PeriodStatus, Role
 from ..domain.money import fen_to_str, to_fen
 
 # At most 999,999,999,999.99 yuan: inside what to_fen accepts, so the pattern is the whole rule.
@@ -26,9 +26,7 @@ _CODE_RE = re.compile(CODE_PATTERN[1:-1])
 PERIOD_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 KEY_PATTERN = r"^[!-~]{1,128}$"  # printable ASCII, so it can travel in a header too
 _KEY_RE = re.compile(KEY_PATTERN[1:-1])
-# The months ledger.services.periods can open and close; a date outside them is a typing mistake
-# (and year 9999 would overflow the month arithmetic of the journal filters).
-MIN_DATE, MAX_DATE = dt.date(2000, 1, 1), dt.date(2999, 12, 31)
+# The ledger's one date rule lives in the domain (MIN_DATE..MAX_DATE); the schema says it in OpenAPI terms.
 MAX_ID = 2**31 - 1
 
 
@@ -299,7 +297,7 @@ class EntrySummarySchema(Schema):
     book = fields.String(required=True)
     number = fields.String(required=True, allow_none=True, metadata={"example": "记-2026-03-0001"})
     status = fields.String(required=True, validate=_enum(EntryStatus))
-    source = fields.String(required=True, validate=validate.OneOf(["manual", "import", "reversal"]))
+    source = fields.String(required=True, validate=validate.OneOf(["manual", "import", "reversal", "opening"]))
     date = fields.Date(required=True)
     period = fields.String(required=True)
     summary = fields.String(required=True)
@@ -314,6 +312,8 @@ class EntrySchema(EntrySummarySchema):
     total_credit = Money(required=True)
     lines = fields.List(fields.Nested(LineOutSchema), required=True)
     approvals = fields.List(fields.Nested(ApprovalSchema), required=True)
+    makers = fields.List(fields.Nested(UserRefSchema), required=True,
+                         metadata={"description": "Everyone who created or edited the entry; none of them may approve it."})
     approvals_needed = fields.Integer(required=True)
     attachments = fields.List(fields.Nested(AttachmentSchema), required=True)
     rejected_reason = fields.String(required=True, allow_none=True)
@@ -322,6 +322,8 @@ class EntrySchema(EntrySummarySchema):
     reversed_by = fields.Nested(EntryRefSchema, required=True, allow_none=True)
     hash = fields.String(required=True, allow_none=True)
     prev_hash = fields.String(required=True, allow_none=True)
+    signature = fields.String(required=True, allow_none=True,
+                              metadata={"description": "Ed25519 signature (hex) of b'entry:' + hash by the book's key."})
 
 
 class PageSchema(Schema):

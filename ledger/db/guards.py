@@ -1,13 +1,22 @@
 """Guards that live in the database itself, so that not even direct SQL can make
-the books lie: posted entries, their lines and vouchers are never updated or
-deleted, an entry cannot be posted unless every fund in it balances, nothing is
-posted into a closed period, and approvals and the audit log are append-only.
+the books lie: posted entries, their lines, makers and vouchers are never updated
+or deleted, an entry cannot be posted unless every fund in it balances, nothing is
+posted on or before the book's lock date (the end of its latest closed month) or
+before its first month, a closed month is never reopened, an account's or fund's
+identity cannot change once lines use it, the signed chain head only moves
+forward, and approvals, close records and the audit log are append-only.
+
+What SQL with the guards switched off can still do, `ledger verify` names: every
+posted entry and every close record is signed by a key that is not in the database.
 
 Alembic's batch mode on SQLite drops triggers when it rebuilds a table, so every
 migration that touches a guarded table calls `create_guards` again.
 """
 from __future__ import annotations
 
+import re
+
+from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
 IMMUTABLE = "已过账凭证不可修改或删除 / a posted entry cannot be changed or deleted"
@@ -15,6 +24,15 @@ UNBALANCED = "凭证借贷不平（总额或某一基金内），不能过账 / 
 CLOSED = "会计期间已结账，不能过账 / the period is closed; cannot post"
 INSERT_POSTED = "凭证须先录入再过账 / an entry must be inserted before it is posted"
 APPEND_ONLY = "只能追加，不可修改或删除 / append-only: rows cannot be changed or deleted"
+LOCKED = ("日期在账簿锁定日（最近结账月的月末）之前或当天，或早于账簿首月，不能过账 / "
+          "the date is on or before the lock date of the book (the end of its latest closed month) "
+          "or before its first month; cannot post")
+REOPEN = "已结账的会计期间不能重开或删除 / a closed period cannot be reopened or deleted"
+CLOSE_RECORD = "结账须先写入结账记录 / a period closes only with its close record"
+HEAD_BACK = "账簿链头只能前进 / the chain head of a book only moves forward"
+IDENTITY = ("已被分录使用的科目或基金，其代码、类型、现金属性不可更改 / "
+            "an account or fund used by entry lines keeps its code, type and cash flag")
+BOOK_IDENTITY = "账簿已有凭证，其代码与首月不可更改 / a book with entries keeps its code and first month"
 
 _SQLITE = [
     f"""CREATE TRIGGER guard_entries_insert BEFORE INSERT ON entries
@@ -37,7 +55,45 @@ _SQLITE = [
         AND (SELECT status FROM periods WHERE id = NEW.period_id) <> 'open'
     BEGIN SELECT RAISE(ABORT, '{CLOSED}'); END""",
 ]
-for _table in ("entry_lines", "attachments"):
+_SQLITE += [
+    f"""CREATE TRIGGER guard_entries_lock_date BEFORE UPDATE OF status ON entries
+    WHEN NEW.status = 'posted' AND (
+        NEW.date < (SELECT start_date FROM books WHERE id = NEW.book_id)
+        OR EXISTS (SELECT 1 FROM period_closes WHERE book_id = NEW.book_id AND through_date >= NEW.date))
+    BEGIN SELECT RAISE(ABORT, '{LOCKED}'); END""",
+    f"""CREATE TRIGGER guard_periods_update BEFORE UPDATE ON periods
+    WHEN OLD.status = 'closed'
+    BEGIN SELECT RAISE(ABORT, '{REOPEN}'); END""",
+    f"""CREATE TRIGGER guard_periods_close BEFORE UPDATE OF status ON periods
+    WHEN NEW.status = 'closed' AND NOT EXISTS (SELECT 1 FROM period_closes WHERE period_id = NEW.id)
+    BEGIN SELECT RAISE(ABORT, '{CLOSE_RECORD}'); END""",
+    f"""CREATE TRIGGER guard_periods_delete BEFORE DELETE ON periods
+    WHEN OLD.status = 'closed' OR EXISTS (SELECT 1 FROM period_closes WHERE period_id = OLD.id)
+    BEGIN SELECT RAISE(ABORT, '{REOPEN}'); END""",
+    f"""CREATE TRIGGER guard_book_heads_update BEFORE UPDATE ON book_heads
+    WHEN NEW.chain_seq <= OLD.chain_seq OR NEW.book_id <> OLD.book_id
+    BEGIN SELECT RAISE(ABORT, '{HEAD_BACK}'); END""",
+    f"""CREATE TRIGGER guard_book_heads_delete BEFORE DELETE ON book_heads
+    BEGIN SELECT RAISE(ABORT, '{HEAD_BACK}'); END""",
+    f"""CREATE TRIGGER guard_accounts_identity BEFORE UPDATE OF code, type, cash, book_id ON accounts
+    WHEN (NEW.code IS NOT OLD.code OR NEW.type IS NOT OLD.type OR NEW.cash IS NOT OLD.cash
+          OR NEW.book_id IS NOT OLD.book_id)
+        AND EXISTS (SELECT 1 FROM entry_lines WHERE book_id = OLD.book_id AND account_id = OLD.id)
+    BEGIN SELECT RAISE(ABORT, '{IDENTITY}'); END""",
+    f"""CREATE TRIGGER guard_accounts_delete BEFORE DELETE ON accounts
+    WHEN EXISTS (SELECT 1 FROM entry_lines WHERE book_id = OLD.book_id AND account_id = OLD.id)
+    BEGIN SELECT RAISE(ABORT, '{IDENTITY}'); END""",
+    f"""CREATE TRIGGER guard_funds_identity BEFORE UPDATE OF code, restricted, book_id ON funds
+    WHEN (NEW.code IS NOT OLD.code OR NEW.restricted IS NOT OLD.restricted OR NEW.book_id IS NOT OLD.book_id)
+        AND EXISTS (SELECT 1 FROM entry_lines WHERE fund_id = OLD.id)
+    BEGIN SELECT RAISE(ABORT, '{IDENTITY}'); END""",
+    f"""CREATE TRIGGER guard_books_identity BEFORE UPDATE OF code, start_date, public_key ON books
+    WHEN (NEW.code IS NOT OLD.code OR NEW.start_date IS NOT OLD.start_date
+          OR (OLD.public_key IS NOT NULL AND NEW.public_key IS NOT OLD.public_key))
+        AND EXISTS (SELECT 1 FROM entries WHERE book_id = OLD.id)
+    BEGIN SELECT RAISE(ABORT, '{BOOK_IDENTITY}'); END""",
+]
+for _table in ("entry_lines", "attachments", "entry_makers"):
     _SQLITE += [
         f"""CREATE TRIGGER guard_{_table}_insert BEFORE INSERT ON {_table}
         WHEN (SELECT status FROM entries WHERE id = NEW.entry_id) = 'posted'
@@ -50,7 +106,7 @@ for _table in ("entry_lines", "attachments"):
         WHEN (SELECT status FROM entries WHERE id = OLD.entry_id) = 'posted'
         BEGIN SELECT RAISE(ABORT, '{IMMUTABLE}'); END""",
     ]
-for _table in ("approvals", "audit_log"):
+for _table in ("approvals", "audit_log", "period_closes"):
     _SQLITE += [
         f"""CREATE TRIGGER guard_{_table}_update BEFORE UPDATE ON {_table}
         BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END""",
@@ -74,6 +130,59 @@ _PG_FUNCTIONS = [
       IF NEW.status = 'posted'
          AND (SELECT status FROM periods WHERE id = NEW.period_id) <> 'open' THEN
         RAISE EXCEPTION '{CLOSED}';
+      END IF;
+      IF NEW.status = 'posted' AND (
+           NEW.date < (SELECT start_date FROM books WHERE id = NEW.book_id)
+           OR EXISTS (SELECT 1 FROM period_closes WHERE book_id = NEW.book_id AND through_date >= NEW.date)) THEN
+        RAISE EXCEPTION '{LOCKED} (%)', NEW.date;
+      END IF;
+      RETURN NEW;
+    END $$ LANGUAGE plpgsql""",
+    f"""CREATE OR REPLACE FUNCTION ledger_guard_periods() RETURNS trigger AS $$
+    BEGIN
+      IF OLD.status = 'closed' OR (TG_OP = 'DELETE' AND EXISTS
+           (SELECT 1 FROM period_closes WHERE period_id = OLD.id)) THEN
+        RAISE EXCEPTION '{REOPEN}';
+      END IF;
+      IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+      IF NEW.status = 'closed' AND NOT EXISTS (SELECT 1 FROM period_closes WHERE period_id = NEW.id) THEN
+        RAISE EXCEPTION '{CLOSE_RECORD}';
+      END IF;
+      RETURN NEW;
+    END $$ LANGUAGE plpgsql""",
+    f"""CREATE OR REPLACE FUNCTION ledger_guard_book_heads() RETURNS trigger AS $$
+    BEGIN
+      IF TG_OP = 'DELETE' OR NEW.chain_seq <= OLD.chain_seq OR NEW.book_id <> OLD.book_id THEN
+        RAISE EXCEPTION '{HEAD_BACK}';
+      END IF;
+      RETURN NEW;
+    END $$ LANGUAGE plpgsql""",
+    f"""CREATE OR REPLACE FUNCTION ledger_guard_accounts() RETURNS trigger AS $$
+    BEGIN
+      IF (TG_OP = 'DELETE' OR NEW.code IS DISTINCT FROM OLD.code OR NEW.type IS DISTINCT FROM OLD.type
+          OR NEW.cash IS DISTINCT FROM OLD.cash OR NEW.book_id IS DISTINCT FROM OLD.book_id)
+         AND EXISTS (SELECT 1 FROM entry_lines WHERE book_id = OLD.book_id AND account_id = OLD.id) THEN
+        RAISE EXCEPTION '{IDENTITY}';
+      END IF;
+      IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+      RETURN NEW;
+    END $$ LANGUAGE plpgsql""",
+    f"""CREATE OR REPLACE FUNCTION ledger_guard_funds() RETURNS trigger AS $$
+    BEGIN
+      IF (TG_OP = 'DELETE' OR NEW.code IS DISTINCT FROM OLD.code OR NEW.restricted IS DISTINCT FROM OLD.restricted
+          OR NEW.book_id IS DISTINCT FROM OLD.book_id)
+         AND EXISTS (SELECT 1 FROM entry_lines WHERE fund_id = OLD.id) THEN
+        RAISE EXCEPTION '{IDENTITY}';
+      END IF;
+      IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+      RETURN NEW;
+    END $$ LANGUAGE plpgsql""",
+    f"""CREATE OR REPLACE FUNCTION ledger_guard_books() RETURNS trigger AS $$
+    BEGIN
+      IF (NEW.code IS DISTINCT FROM OLD.code OR NEW.start_date IS DISTINCT FROM OLD.start_date
+          OR (OLD.public_key IS NOT NULL AND NEW.public_key IS DISTINCT FROM OLD.public_key))
+         AND EXISTS (SELECT 1 FROM entries WHERE book_id = OLD.id) THEN
+        RAISE EXCEPTION '{BOOK_IDENTITY}';
       END IF;
       RETURN NEW;
     END $$ LANGUAGE plpgsql""",
@@ -118,16 +227,29 @@ _PG_TRIGGERS = [
         FOR EACH ROW WHEN (NEW.status = 'posted')
         EXECUTE FUNCTION ledger_guard_entry_balanced()"""),
 ]
-for _table in ("entry_lines", "attachments"):
+_PG_TRIGGERS += [
+    ("guard_periods", "periods", """CREATE TRIGGER guard_periods BEFORE UPDATE OR DELETE ON periods
+        FOR EACH ROW EXECUTE FUNCTION ledger_guard_periods()"""),
+    ("guard_book_heads", "book_heads", """CREATE TRIGGER guard_book_heads BEFORE UPDATE OR DELETE ON book_heads
+        FOR EACH ROW EXECUTE FUNCTION ledger_guard_book_heads()"""),
+    ("guard_accounts", "accounts", """CREATE TRIGGER guard_accounts BEFORE UPDATE OR DELETE ON accounts
+        FOR EACH ROW EXECUTE FUNCTION ledger_guard_accounts()"""),
+    ("guard_funds", "funds", """CREATE TRIGGER guard_funds BEFORE UPDATE OR DELETE ON funds
+        FOR EACH ROW EXECUTE FUNCTION ledger_guard_funds()"""),
+    ("guard_books", "books", """CREATE TRIGGER guard_books BEFORE UPDATE ON books
+        FOR EACH ROW EXECUTE FUNCTION ledger_guard_books()"""),
+]
+for _table in ("entry_lines", "attachments", "entry_makers"):
     _PG_TRIGGERS.append((f"guard_{_table}", _table, f"""CREATE TRIGGER guard_{_table}
         BEFORE INSERT OR UPDATE OR DELETE ON {_table}
         FOR EACH ROW EXECUTE FUNCTION ledger_guard_entry_children()"""))
-for _table in ("approvals", "audit_log"):
+for _table in ("approvals", "audit_log", "period_closes"):
     _PG_TRIGGERS.append((f"guard_{_table}", _table, f"""CREATE TRIGGER guard_{_table}
         BEFORE UPDATE OR DELETE ON {_table}
         FOR EACH ROW EXECUTE FUNCTION ledger_guard_append_only()"""))
 # Row triggers do not fire on TRUNCATE.
-for _table in ("entries", "entry_lines", "attachments", "approvals", "audit_log"):
+for _table in ("entries", "entry_lines", "attachments", "approvals", "audit_log", "entry_makers", "period_closes",
+               "book_heads", "periods", "accounts", "funds", "books"):
     _PG_TRIGGERS.append((f"guard_{_table}_truncate", _table, f"""CREATE TRIGGER guard_{_table}_truncate
         BEFORE TRUNCATE ON {_table}
         FOR EACH STATEMENT EXECUTE FUNCTION ledger_guard_append_only()"""))
@@ -135,17 +257,25 @@ for _table in ("entries", "entry_lines", "attachments", "approvals", "audit_log"
 PG_TRIGGERS = [(name, table) for name, table, _ in _PG_TRIGGERS]
 
 
+def _target(sql: str) -> str:
+    return re.search(r"\bON (\w+)", sql).group(1)
+
+
 def create_guards(conn: Connection) -> None:
+    """(Re)create every guard whose table exists: an early migration gets the guards of its tables."""
     drop_guards(conn)
+    tables = set(inspect(conn).get_table_names())
     if conn.dialect.name == "sqlite":
         for sql in _SQLITE:
-            conn.exec_driver_sql(sql)
+            if _target(sql) in tables:
+                conn.exec_driver_sql(sql)
     else:
         # psycopg reads % as a placeholder even without parameters; %% is a literal %.
         for sql in _PG_FUNCTIONS:
             conn.exec_driver_sql(sql.replace("%", "%%"))
-        for _name, _table, sql in _PG_TRIGGERS:
-            conn.exec_driver_sql(sql)
+        for _name, table, sql in _PG_TRIGGERS:
+            if table in tables:
+                conn.exec_driver_sql(sql)
 
 
 def drop_guards(conn: Connection) -> None:
@@ -153,8 +283,10 @@ def drop_guards(conn: Connection) -> None:
         for name in SQLITE_TRIGGERS:
             conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
     else:
+        tables = set(inspect(conn).get_table_names())
         for name, table in PG_TRIGGERS:
-            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            if table in tables:
+                conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
 
 
 def installed_guards(conn: Connection) -> set[str]:

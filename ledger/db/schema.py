@@ -38,6 +38,8 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Bumped by sign-out and a password change: a session cookie made before is no longer honoured.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -56,6 +58,10 @@ class Book(Base):
     kind: Mapped[str] = mapped_column(String(32))
     approval_threshold_fen: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # The first day of the book's first month: opening balances go in that month, nothing before it.
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    # Hex of the Ed25519 public key whose private half (outside the database) signs this book.
+    public_key: Mapped[str | None] = mapped_column(String(64))
 
 
 class Membership(Base):
@@ -153,11 +159,14 @@ class Entry(Base):
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("entries.id"), unique=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(128))
     request_digest: Mapped[str | None] = mapped_column(String(64))
+    # Ed25519 signature (hex) of `hash` by the book's key: SQL alone cannot forge a posted entry.
+    signature: Mapped[str | None] = mapped_column(String(128))
 
     lines: Mapped[list["EntryLine"]] = relationship(
         back_populates="entry", order_by="EntryLine.line_no", lazy="selectin"
     )
     approvals: Mapped[list["Approval"]] = relationship(order_by="Approval.id", lazy="selectin")
+    makers: Mapped[list["EntryMaker"]] = relationship(order_by="EntryMaker.id", lazy="selectin")
     attachments: Mapped[list["Attachment"]] = relationship(order_by="Attachment.id", lazy="selectin")
     maker: Mapped[User] = relationship(foreign_keys=[maker_id])
     rejected_by: Mapped["User | None"] = relationship(foreign_keys=[rejected_by_id])
@@ -209,6 +218,63 @@ class Approval(Base):
     decided_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class EntryMaker(Base):
+    """Someone who created or edited an entry's content: none of them may approve it."""
+
+    __tablename__ = "entry_makers"
+    __table_args__ = (UniqueConstraint("entry_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class PeriodClose(Base):
+    """The record that a month is closed: append-only, so a month is never reopened.
+
+    It carries the closing trial balance (canonical JSON) and its SHA-256, the chain
+    head at closing, and a signature by the book's key, so `verify` can prove that
+    the month's balances are still what they were when it closed. Its `through_date`
+    is the book's lock date from then on: nothing posts on or before it.
+    """
+
+    __tablename__ = "period_closes"
+    __table_args__ = (UniqueConstraint("book_id", "year", "month"), Index("ix_period_closes_book_through", "book_id", "through_date"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id"))
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+    through_date: Mapped[dt.date] = mapped_column(Date)
+    closed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    closed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    chain_seq: Mapped[int] = mapped_column(Integer)  # entries posted before the close
+    chain_head: Mapped[str] = mapped_column(String(64))
+    trial_balance: Mapped[str] = mapped_column(Text)
+    trial_balance_hash: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))
+
+    closed_by: Mapped[User] = relationship(lazy="joined")
+
+
+class BookHead(Base):
+    """The signed head of a book's chain: deleting or demoting the last entry shows.
+
+    One row per book; it only moves forward (a guard refuses a step back)."""
+
+    __tablename__ = "book_heads"
+
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id"), primary_key=True)
+    chain_seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class Attachment(Base):

@@ -1,34 +1,99 @@
-"""The hash chain that lets anyone check that posted history was not rewritten.
+"""The hash chain and the signatures that let anyone check that posted history was not rewritten.
 
 hash(n) = sha256( hash(n-1) as 64 lowercase hex ASCII bytes + canonical_bytes(entry n) )
-with hash(0) = 64 zeros. canonical_bytes is UTF-8 JSON with sorted keys and no
-spaces, amounts as integer fen, lines in their line order and attachment hashes
-sorted: the same form is written out by `ledger export --format json`, so a
-reader can recompute the chain with any language's sha256 and JSON encoder.
+with hash(0) = 64 zeros. canonical_bytes is UTF-8 JSON with sorted keys and no spaces:
+
+    {"approvers": [user names, sorted], "attachments": [sha256 hex, sorted], "book": code,
+     "date": "YYYY-MM-DD", "lines": [{"account", "account_type", "cash", "fen", "fund", "note"}
+     in line order], "makers": [user names, sorted], "number": "记-YYYY-MM-NNNN",
+     "reverses": number or null, "source": "manual" | "import" | "reversal" | "opening",
+     "summary": text}
+
+Every posted entry also carries an Ed25519 signature, by its book's key, of the bytes
+``entry:`` + its hash; the book's chain head is signed as ``head:BOOK:SEQ:HASH`` and each
+month's close as ``close:BOOK:YYYY-MM:SEQ:HEAD:TB_HASH``. The same forms are written out by
+`ledger export --format json`, so a reader can check the chain with any language's SHA-256,
+JSON encoder and Ed25519 library, and the book's public key alone.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from .model import PostedEntry
 
 GENESIS = "0" * 64
 
 
-def canonical_bytes(entry: PostedEntry) -> bytes:
-    doc = {
+def canonical_json(doc) -> bytes:
+    return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def canonical_doc(entry: PostedEntry) -> dict:
+    return {
         "book": entry.book,
         "number": entry.number,
         "date": entry.date.isoformat(),
         "summary": entry.summary,
         "lines": [
-            {"account": l.account, "fund": l.fund, "fen": l.fen, "note": l.note} for l in entry.lines
+            {"account": l.account, "account_type": l.account_type, "cash": l.cash, "fund": l.fund, "fen": l.fen,
+             "note": l.note}
+            for l in entry.lines
         ],
         "attachments": sorted(entry.attachments),
+        "makers": sorted(entry.makers),
+        "approvers": sorted(entry.approvers),
+        "source": entry.source,
+        "reverses": entry.reverses,
     }
-    return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def canonical_bytes(entry: PostedEntry) -> bytes:
+    return canonical_json(canonical_doc(entry))
 
 
 def chain_hash(prev_hash: str, entry: PostedEntry) -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + canonical_bytes(entry)).hexdigest()
+
+
+# What a book's key signs: each kind of record has its own prefix, so that no signature
+# made for one kind can be passed off as another.
+def entry_message(hash_hex: str) -> bytes:
+    return b"entry:" + hash_hex.encode("ascii")
+
+
+def head_message(book: str, chain_seq: int, hash_hex: str) -> bytes:
+    return f"head:{book}:{chain_seq}:{hash_hex}".encode("utf-8")
+
+
+def close_message(book: str, period: str, chain_seq: int, chain_head: str, tb_hash: str) -> bytes:
+    return f"close:{book}:{period}:{chain_seq}:{chain_head}:{tb_hash}".encode("utf-8")
+
+
+def trial_balance_doc(book: str, period: str, through: str, balances: dict[tuple[str, str], int]) -> dict:
+    """A month's closing trial balance: every non-zero (account, fund) balance up to its last day."""
+    return {
+        "book": book,
+        "period": period,
+        "through": through,
+        "balances": [[account, fund, fen] for (account, fund), fen in sorted(balances.items()) if fen],
+    }
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def signature_ok(public_key_hex: str, message: bytes, signature_hex: str | None) -> bool:
+    """True when `signature_hex` is the Ed25519 signature of `message` by the key."""
+    if not signature_hex:
+        return False
+    try:
+        key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_key_hex))
+        key.verify(bytes.fromhex(signature_hex), message)
+        return True
+    except (InvalidSignature, ValueError):
+        return False

@@ -58,6 +58,35 @@ READER_ROLES = frozenset(Role)
 
 DEFAULT_APPROVAL_THRESHOLD_FEN = 1_000_000  # 10,000.00 yuan: above it, two approvers
 
+# The one date rule of the ledger: the months it can keep. A date outside them is a typing
+# mistake (0001-01-01, 9999-12-31) and would overflow month arithmetic; the form, the API,
+# imports and reversals all reach it through `check_date` / `parse_date`.
+MIN_DATE, MAX_DATE = dt.date(2000, 1, 1), dt.date(2999, 12, 31)
+
+
+def check_date(date: dt.date, field: str = "date") -> dt.date:
+    if not MIN_DATE <= date <= MAX_DATE:
+        raise InvalidInput(
+            f"日期 {date.isoformat()} 超出范围（{MIN_DATE.isoformat()} 至 {MAX_DATE.isoformat()}）",
+            f"date {date.isoformat()} is out of range ({MIN_DATE.isoformat()} to {MAX_DATE.isoformat()})",
+            field,
+        )
+    return date
+
+
+def parse_date(value, field: str = "date") -> dt.date:
+    """'2026-03-01' (or a date) -> a date the ledger can keep; anything else is refused."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if not isinstance(value, dt.date):
+        try:
+            value = dt.date.fromisoformat(str(value if value is not None else "").strip())
+        except ValueError:
+            raise InvalidInput(
+                f"日期“{value}”无效，应为 YYYY-MM-DD", f"date \"{value}\" is not valid; use YYYY-MM-DD", field
+            ) from None
+    return check_date(value, field)
+
 
 @dataclass(frozen=True)
 class Line:
@@ -135,7 +164,8 @@ def line_from_parts(index: int, account, fund, debit=None, credit=None, amount=N
 
 
 def validate_entry(entry: EntryInput) -> None:
-    """Refuse an entry that could never be posted: empty, zero lines, unbalanced."""
+    """Refuse an entry that could never be posted: bad date, empty, zero lines, unbalanced."""
+    check_date(entry.date)
     if not entry.summary or not entry.summary.strip():
         raise InvalidInput("摘要不能为空", "summary is required", "summary")
     if len(entry.summary) > 200:
@@ -194,12 +224,52 @@ def entry_number(date_or_period, seq: int) -> str:
 
 
 @dataclass(frozen=True)
+class PostedLine:
+    """A line as the hash chain sees it: the account's type and cash flag are part of what was posted."""
+
+    account: str
+    account_type: str
+    cash: bool
+    fund: str
+    fen: int
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class PostedEntry:
-    """A posted entry as the hash chain sees it."""
+    """A posted entry as the hash chain sees it: content, who made it and who approved it."""
 
     book: str
     number: str
     date: dt.date
     summary: str
-    lines: tuple[Line, ...]
+    lines: tuple[PostedLine, ...]
     attachments: tuple[str, ...] = field(default_factory=tuple)  # sha256 hex of each voucher
+    makers: tuple[str, ...] = field(default_factory=tuple)  # user names of everyone who created or edited it
+    approvers: tuple[str, ...] = field(default_factory=tuple)  # user names of its approvers
+    source: str = "manual"  # manual, import, reversal, opening
+    reverses: str | None = None  # the number of the entry it reverses
+
+
+def approval_problems(entry: PostedEntry, threshold_fen: int) -> list[tuple[str, str]]:
+    """What is wrong with who approved a posted entry, as (zh, en) pairs; empty when nothing is.
+
+    The rule (one place, used when approving and by `verify`): nobody who made or edited an
+    entry approves it; approvers are distinct; above the book's threshold two are needed.
+    Imported history (source import) is posted by an administrator without approvals."""
+    problems = []
+    if not entry.makers:
+        problems.append(("凭证没有制单人记录", "the entry records no maker"))
+    selfish = sorted(set(entry.makers) & set(entry.approvers))
+    if selfish:
+        problems.append((f"制单或修改人 {'、'.join(selfish)} 审批了自己的凭证",
+                         f"{', '.join(selfish)} made or edited the entry and also approved it"))
+    if len(set(entry.approvers)) != len(entry.approvers):
+        problems.append(("同一人重复审批", "the same person approved twice"))
+    if not (entry.source in ("import", "opening") and not entry.approvers):  # an administrator's import
+        debit = sum(l.fen for l in entry.lines if l.fen > 0)
+        needed = 2 if debit > threshold_fen else 1
+        if len(set(entry.approvers)) < needed:
+            problems.append((f"需要 {needed} 位审批人，只有 {len(set(entry.approvers))} 位",
+                             f"needs {needed} approvers, has {len(set(entry.approvers))}"))
+    return problems

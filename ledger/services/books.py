@@ -1,6 +1,7 @@
 """Books, their charts of accounts and their funds."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from sqlalchemy import exists, select
@@ -9,8 +10,10 @@ from sqlalchemy.orm import Session
 from ..db.schema import Account, Book, EntryLine, Fund, Membership, User
 from ..domain.charts import CHARTS, DEFAULT_FUNDS
 from ..domain.errors import DuplicateCode, InvalidInput, NotFound
-from ..domain.model import CHART_ROLES, DEFAULT_APPROVAL_THRESHOLD_FEN, AccountType, BookKind
+from ..domain.model import CHART_ROLES, DEFAULT_APPROVAL_THRESHOLD_FEN, AccountType, BookKind, check_date
+from ..domain.text import first_control
 from .access import audit, require_admin, require_role
+from .signing import keys_for
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 
@@ -27,9 +30,21 @@ def _check_code(code: str, field: str) -> str:
 
 
 def _check_name(name: str, field: str) -> str:
+    """A book, account or fund name: one line of 1 to 200 characters.
+
+    Names are written into exports (a beancount comment, an `open`'s metadata, spreadsheet
+    cells): a newline or other control character in one could smuggle lines into those files."""
     name = (name or "").strip()
     if not name or len(name) > 200:
         raise InvalidInput("名称须为1到200个字符", "name must be 1 to 200 characters", field)
+    bad = first_control(name)
+    if bad is not None:
+        raise InvalidInput(
+            f"名称（{field}）须为一行文字，不能含换行、制表符等控制字符：第 {bad + 1} 个字符是 U+{ord(name[bad]):04X}",
+            f"{field} must be a single line without control characters such as newlines or tabs: "
+            f"character {bad + 1} is U+{ord(name[bad]):04X}",
+            field,
+        )
     return name
 
 
@@ -41,9 +56,17 @@ def create_book(
     name_en: str,
     kind: str,
     approval_threshold_fen: int = DEFAULT_APPROVAL_THRESHOLD_FEN,
+    first_month: tuple[int, int] | None = None,
 ) -> Book:
-    """Open a new book with its kind's chart of accounts and default funds."""
+    """Open a new book with its kind's chart of accounts, default funds and signing key.
+
+    `first_month` (default: this month) is where opening balances go; nothing can be
+    dated before it."""
     require_admin(actor, "新建账簿", "create books")
+    if first_month is None:
+        today = dt.date.today()
+        first_month = (today.year, today.month)
+    start_date = check_date(dt.date(first_month[0], first_month[1], 1), "first_month")  # from parse_period
     code = _check_code(code, "code")
     try:
         book_kind = BookKind(kind)
@@ -58,6 +81,9 @@ def create_book(
         name_en=_check_name(name_en or name_zh, "name_en"),
         kind=book_kind.value,
         approval_threshold_fen=approval_threshold_fen,
+        start_date=start_date,
+        # The private half stays in the key folder; a key left by an earlier attempt is kept.
+        public_key=keys_for(session).ensure(code),
     )
     session.add(book)
     session.flush()

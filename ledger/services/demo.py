@@ -140,8 +140,10 @@ def load_demo(session: Session, today: dt.date | None = None, store=None) -> tup
     today = today or dt.date.today()
     system = users.system_user(session)
     people = {u: users.create_user(session, u, name, demo_password(u), is_admin=admin) for u, name, admin, _ in DEMO_USERS}
-    trust = books.create_book(session, system, TRUST, "锦城花园小区信托账簿", "Jincheng Garden trust property", "trust")
-    fund = books.create_book(session, system, FUND, "玉林社区基金", "Yulin Community Fund", "community_fund")
+    trust = books.create_book(session, system, TRUST, "锦城花园小区信托账簿", "Jincheng Garden trust property", "trust",
+                              first_month=_months(today)[0])
+    fund = books.create_book(session, system, FUND, "玉林社区基金", "Yulin Community Fund", "community_fund",
+                             first_month=_months(today, 6)[0])
     by_code = {TRUST: trust, FUND: fund}
     for u, _, _, roles in DEMO_USERS:
         for code, role in roles.items():

@@ -12,10 +12,10 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from ..db.schema import Approval, Book, Entry, EntryLine, User, utcnow
+from ..db.schema import Approval, Attachment, Book, Entry, EntryLine, EntryMaker, Flag, User, VoucherWaiver, utcnow
 from ..domain.errors import (
     DuplicateApproval,
     IdempotencyConflict,
@@ -27,6 +27,7 @@ from ..domain.errors import (
     SelfApproval,
 )
 from ..domain.model import APPROVER_ROLES, MAKER_ROLES, EntryInput, EntryStatus, Line, validate_entry
+from .posting import check_open_date
 from .access import audit, require_admin, require_role
 from .periods import open_period_for
 from .posting import ChartIndex, Poster, ResolvedLine, lock_book
@@ -62,6 +63,23 @@ def _check_key(key: str | None) -> None:
         raise InvalidInput("幂等键须为1到128个字符", "idempotency key must be 1 to 128 characters", "idempotency_key")
 
 
+def _record_maker(session: Session, entry: Entry, user: User) -> None:
+    """Whoever creates or edits an entry's content is one of its makers: none of them may approve it."""
+    if not session.scalar(select(EntryMaker.id).where(EntryMaker.entry_id == entry.id, EntryMaker.user_id == user.id)):
+        session.add(EntryMaker(entry_id=entry.id, user_id=user.id))
+        session.flush()
+        session.expire(entry, ["makers"])
+
+
+def _check_opening(book: Book, data: EntryInput) -> None:
+    if (data.date.year, data.date.month) != (book.start_date.year, book.start_date.month):
+        raise InvalidInput(
+            f"期初余额须记入账簿首月 {book.start_date:%Y-%m}",
+            f"opening balances go in the first month of the book, {book.start_date:%Y-%m}",
+            "date",
+        )
+
+
 def _write_lines(session: Session, entry: Entry, resolved: list[ResolvedLine]) -> None:
     for no, rl in enumerate(resolved, start=1):
         session.add(EntryLine(entry_id=entry.id, book_id=entry.book_id, line_no=no, account_id=rl.account.id,
@@ -76,6 +94,8 @@ def create_entry(
     require_role(session, actor, book, MAKER_ROLES, "录入凭证", "enter entries")
     _check_key(data.idempotency_key)
     validate_entry(data)
+    if source == "opening":
+        _check_opening(book, data)
     lock_book(session, book)
     digest = request_digest(data, source, reverses.id if reverses else None)
     earlier = _idempotent_match(session, book, data.idempotency_key, digest)
@@ -94,6 +114,7 @@ def create_entry(
     session.add(entry)
     session.flush()
     _write_lines(session, entry, resolved)
+    session.add(EntryMaker(entry_id=entry.id, user_id=actor.id, at=now))
     session.flush()
     session.refresh(entry)
     audit(session, actor, book, "entry.submit" if submit else "entry.create", f"entry:{entry.id}")
@@ -122,11 +143,15 @@ def _require_maker_of(actor: User, entry: Entry, what_zh: str, what_en: str) -> 
 def update_draft(session: Session, actor: User, book: Book, entry: Entry, data: EntryInput) -> Entry:
     """Rewrite a draft or rejected entry (it becomes a draft again)."""
     require_role(session, actor, book, MAKER_ROLES, "修改凭证", "edit entries")
+    validate_entry(data)
+    # Decide on the entry as it is once we hold the lock: a submit or delete may have won the race.
+    lock_book(session, book)
+    _reread(session, book, entry)
     _require_maker_of(actor, entry, "修改凭证", "edit it")
     if entry.status not in (EntryStatus.DRAFT.value, EntryStatus.REJECTED.value):
-        raise InvalidState("只能修改草稿或被退回的凭证", "only draft or rejected entries can be edited", "entry")
-    validate_entry(data)
-    lock_book(session, book)
+        raise _not_now(entry, "修改", "edited")
+    if entry.source == "opening":
+        _check_opening(book, data)
     resolved = ChartIndex(session, book).resolve(data.lines)
     period = open_period_for(session, book, data.date)
     session.execute(delete(EntryLine).where(EntryLine.entry_id == entry.id))
@@ -134,6 +159,7 @@ def update_draft(session: Session, actor: User, book: Book, entry: Entry, data: 
     entry.status = EntryStatus.DRAFT.value
     session.flush()
     _write_lines(session, entry, resolved)
+    _record_maker(session, entry, actor)
     session.flush()
     session.expire(entry)
     audit(session, actor, book, "entry.edit", f"entry:{entry.id}")
@@ -142,9 +168,25 @@ def update_draft(session: Session, actor: User, book: Book, entry: Entry, data: 
 
 def delete_draft(session: Session, actor: User, book: Book, entry: Entry) -> None:
     require_role(session, actor, book, MAKER_ROLES, "删除凭证", "delete entries")
+    lock_book(session, book)
+    _reread(session, book, entry)
     _require_maker_of(actor, entry, "删除凭证", "delete it")
     if entry.status not in (EntryStatus.DRAFT.value, EntryStatus.REJECTED.value) or entry.approvals:
-        raise InvalidState("只能删除草稿或被退回的凭证", "only draft or rejected entries can be deleted", "entry")
+        raise _not_now(entry, "删除", "deleted")
+    held = []
+    if session.scalar(select(func.count()).select_from(Attachment).where(Attachment.entry_id == entry.id)):
+        held.append(("附有原始凭证（请先删除附件）", "it has vouchers attached (delete them first)"))
+    if session.scalar(select(func.count()).select_from(Flag).where(Flag.entry_id == entry.id)):
+        held.append(("有监察人的意见记录", "the supervisor has raised a flag on it"))
+    if session.scalar(select(func.count()).select_from(VoucherWaiver).where(VoucherWaiver.entry_id == entry.id)):
+        held.append(("有无凭证原因的记录", "a reason for its missing voucher is on record"))
+    if held:
+        raise InvalidState(
+            "不能删除这张凭证：" + "；".join(zh for zh, _ in held),
+            "this entry cannot be deleted: " + "; ".join(en for _, en in held),
+            "entry",
+        )
+    session.execute(delete(EntryMaker).where(EntryMaker.entry_id == entry.id))
     session.execute(delete(EntryLine).where(EntryLine.entry_id == entry.id))
     session.delete(entry)
     audit(session, actor, book, "entry.delete", f"entry:{entry.id}")
@@ -152,13 +194,14 @@ def delete_draft(session: Session, actor: User, book: Book, entry: Entry) -> Non
 
 def submit_entry(session: Session, actor: User, book: Book, entry: Entry) -> Entry:
     require_role(session, actor, book, MAKER_ROLES, "提交凭证", "submit entries")
-    _require_maker_of(actor, entry, "提交凭证", "submit it")
     lock_book(session, book)
-    session.refresh(entry)
+    _reread(session, book, entry)
+    _require_maker_of(actor, entry, "提交凭证", "submit it")
     if entry.status not in (EntryStatus.DRAFT.value, EntryStatus.REJECTED.value):
-        raise InvalidState(f"凭证状态为 {entry.status}，不能提交", f"entry is {entry.status}; it cannot be submitted", "entry")
+        raise _not_now(entry, "提交", "submitted")
     if entry.period.status != "open":
         raise PeriodClosed(f"{entry.period.label} 已结账", f"period {entry.period.label} is closed", "date")
+    check_open_date(session, book, entry.date)
     entry.status = EntryStatus.SUBMITTED.value
     entry.submitted_at = utcnow()
     entry.rejected_reason = None
@@ -167,22 +210,48 @@ def submit_entry(session: Session, actor: User, book: Book, entry: Entry) -> Ent
     return entry
 
 
+_STATUS_ZH = {"draft": "草稿", "submitted": "待审批", "posted": "已过账", "rejected": "已退回"}
+
+
+def _reread(session: Session, book: Book, entry: Entry) -> None:
+    """Read the entry again under the book lock; it may have been deleted meanwhile."""
+    try:
+        session.refresh(entry)
+    except Exception:  # ObjectDeletedError / InvalidRequestError: another request deleted it
+        raise NotFound(f"账簿 {book.code} 中的这张凭证已被删除", f"this entry of book {book.code} has been deleted", "entry") from None
+    session.refresh(entry.period)  # a month may have closed while we waited for the lock
+
+
+def _not_now(entry: Entry, what_zh: str, what_en: str) -> InvalidState:
+    """The refusal for a transition the entry's status no longer allows (often: someone else was quicker)."""
+    return InvalidState(
+        f"凭证现为“{_STATUS_ZH.get(entry.status, entry.status)}”，不能{what_zh}（可能已被他人处理，请刷新）",
+        f"the entry is now {entry.status}; it cannot be {what_en} (someone may have acted on it first; reload)",
+        "entry",
+    )
+
+
 def approvals_needed(book: Book, entry: Entry) -> int:
     return 2 if entry.total_debit_fen > book.approval_threshold_fen else 1
 
 
 def approve_entry(session: Session, actor: User, book: Book, entry: Entry) -> Entry:
     """Record an approval; post the entry once it has enough of them."""
-    # Two approvers pressing at once: the second waits here, then sees the first's work.
+    # Two approvers (or an approver and a rejecter) pressing at once: the second waits here,
+    # then decides on what the first left.
     lock_book(session, book)
-    session.refresh(entry)
-    if entry.maker_id == actor.id:
-        raise SelfApproval("制单人不能审批自己的凭证", "the maker of an entry cannot approve it", "entry")
+    _reread(session, book, entry)
+    if entry.maker_id == actor.id or any(m.user_id == actor.id for m in entry.makers):
+        raise SelfApproval("制单人（含修改过这张凭证的人）不能审批它", "the maker of an entry (anyone who made or edited it) cannot approve it", "entry")
     require_role(session, actor, book, APPROVER_ROLES, "审批凭证", "approve entries")
     if entry.status != EntryStatus.SUBMITTED.value:
-        raise InvalidState(f"凭证状态为 {entry.status}，不能审批", f"entry is {entry.status}; only submitted entries can be approved", "entry")
+        raise _not_now(entry, "审批", "approved")
     if any(a.user_id == actor.id for a in entry.approvals):
         raise DuplicateApproval("您已审批过这张凭证，需要另一位审批人", "you have already approved this entry; another approver is needed", "entry")
+    # A back-dated entry is refused when it is approved, not only when it was entered.
+    if entry.period.status != "open":
+        raise PeriodClosed(f"{entry.period.label} 已结账，不能过账", f"period {entry.period.label} is closed; cannot post", "date")
+    check_open_date(session, book, entry.date)
     session.add(Approval(entry_id=entry.id, user_id=actor.id))
     session.flush()
     session.refresh(entry)
@@ -201,12 +270,17 @@ def _post(session: Session, actor: User, book: Book, entry: Entry) -> None:
         ResolvedLine(Line(l.account.code, l.fund.code, l.amount_fen, l.note), chart.accounts[l.account.code], chart.funds[l.fund.code])
         for l in entry.lines
     ]
-    stamp = poster.stamp(entry.period, entry.date, entry.summary, resolved, tuple(a.sha256 for a in entry.attachments))
+    stamp = poster.stamp(
+        entry.period, entry.date, entry.summary, resolved, tuple(a.sha256 for a in entry.attachments),
+        makers=tuple(m.user.username for m in entry.makers), approvers=tuple(a.user.username for a in entry.approvals),
+        source=entry.source, reverses=entry.reverses.number if entry.reverses is not None else None,
+    )
     entry.seq, entry.number, entry.chain_seq = stamp.seq, stamp.number, stamp.chain_seq
-    entry.prev_hash, entry.hash = stamp.prev_hash, stamp.hash
+    entry.prev_hash, entry.hash, entry.signature = stamp.prev_hash, stamp.hash, stamp.signature
     entry.status = EntryStatus.POSTED.value
     entry.posted_at = utcnow()
     session.flush()
+    poster.record_head()
     audit(session, actor, book, "entry.post", entry.number)
 
 
@@ -215,8 +289,10 @@ def reject_entry(session: Session, actor: User, book: Book, entry: Entry, reason
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("退回须说明理由", "a rejection needs a reason", "reason")
+    lock_book(session, book)
+    _reread(session, book, entry)
     if entry.status != EntryStatus.SUBMITTED.value:
-        raise InvalidState(f"凭证状态为 {entry.status}，不能退回", f"entry is {entry.status}; only submitted entries can be rejected", "entry")
+        raise _not_now(entry, "退回", "rejected")
     if entry.approvals:
         # An approval is a recorded fact; the entry waits for its second approver instead.
         raise InvalidState("凭证已有审批，不能退回", "entry already has an approval; it cannot be rejected", "entry")
@@ -262,15 +338,17 @@ class ImportResult:
 
 def post_imported(
     session: Session, actor: User, book: Book, records: Sequence[EntryInput],
-    progress: Callable[[int], None] | None = None, chunk: int = 2000,
+    progress: Callable[[int], None] | None = None, chunk: int = 2000, opening: bool = False,
 ) -> ImportResult:
-    """Post already-approved history (an opening balance, a migration) in bulk.
+    """Post already-approved history (opening balances, a migration) in bulk.
 
-    Only an administrator may do this; each entry is marked source=import and
-    its maker is the importing user. Every rule of posting still applies, through
-    the same Poster. Refuses the whole batch, naming the record, if any record is bad.
+    Only an administrator may do this; each entry is marked source=import (or
+    source=opening: then every record must fall in the book's first month) and its
+    maker is the importing user. Every rule of posting still applies, through the
+    same Poster. Refuses the whole batch, naming the record, if any record is bad.
     """
     require_admin(actor, "导入并直接过账", "import and post entries directly")
+    source = "opening" if opening else "import"
     chart = ChartIndex(session, book)
     poster = Poster(session, book)
     periods: dict[tuple[int, int], object] = {}
@@ -291,7 +369,9 @@ def post_imported(
         try:
             _check_key(data.idempotency_key)
             validate_entry(data)
-            digest = request_digest(data, "import")
+            if opening:
+                _check_opening(book, data)
+            digest = request_digest(data, source)
             if data.idempotency_key in seen:
                 if seen[data.idempotency_key] != digest:
                     raise _key_conflict(data.idempotency_key)
@@ -302,7 +382,7 @@ def post_imported(
             if ym not in periods:
                 periods[ym] = open_period_for(session, book, data.date)
             period = periods[ym]
-            stamp = poster.stamp(period, data.date, data.summary.strip(), resolved)
+            stamp = poster.stamp(period, data.date, data.summary.strip(), resolved, makers=(actor.username,), source=source)
         except LedgerError as e:
             raise e.located(f"第 {index + 1} 条", f"record {index + 1}", f"records[{index}]") from None
         if data.idempotency_key:
@@ -310,9 +390,10 @@ def post_imported(
         now = utcnow()
         row = dict(
             book_id=book.id, period_id=period.id, date=data.date, summary=data.summary.strip(),
-            status=EntryStatus.SUBMITTED.value, source="import", maker_id=actor.id, created_at=now,
+            status=EntryStatus.SUBMITTED.value, source=source, maker_id=actor.id, created_at=now,
             submitted_at=now, posted_at=now, seq=stamp.seq, number=stamp.number, chain_seq=stamp.chain_seq,
-            prev_hash=stamp.prev_hash, hash=stamp.hash, idempotency_key=data.idempotency_key, request_digest=digest,
+            prev_hash=stamp.prev_hash, hash=stamp.hash, signature=stamp.signature,
+            idempotency_key=data.idempotency_key, request_digest=digest,
         )
         lines = [
             dict(book_id=book.id, line_no=no, account_id=rl.account.id, fund_id=rl.fund.id,
@@ -321,19 +402,20 @@ def post_imported(
         ]
         pending.append((row, lines))
         if len(pending) >= chunk:
-            result.posted += _write_posted(session, pending)
+            result.posted += _write_posted(session, pending, actor)
             pending = []
             if progress:
                 progress(index + 1)
-    result.posted += _write_posted(session, pending)
+    result.posted += _write_posted(session, pending, actor)
+    poster.record_head()
     if progress:
         progress(len(records))
     audit(session, actor, book, "entries.import", book.code, posted=result.posted, skipped=result.skipped)
     return result
 
 
-def _write_posted(session: Session, pending: list[tuple[dict, list[dict]]]) -> int:
-    """Insert stamped entries and their lines, then post them (the guards check each)."""
+def _write_posted(session: Session, pending: list[tuple[dict, list[dict]]], maker: User) -> int:
+    """Insert stamped entries, their lines and maker, then post them (the guards check each)."""
     if not pending:
         return 0
     conn = session.connection()
@@ -343,6 +425,8 @@ def _write_posted(session: Session, pending: list[tuple[dict, list[dict]]]) -> i
     ).scalars().all()
     line_rows = [dict(line, entry_id=entry_id) for entry_id, (_, lines) in zip(ids, pending) for line in lines]
     conn.execute(insert(EntryLine.__table__), line_rows)
+    now = utcnow()
+    conn.execute(insert(EntryMaker.__table__), [dict(entry_id=i, user_id=maker.id, at=now) for i in ids])
     conn.execute(
         update(entries).where(entries.c.id == bindparam("entry_id")).values(status=EntryStatus.POSTED.value),
         [{"entry_id": i} for i in ids],

@@ -9,24 +9,16 @@ Amounts are decimal strings; a JSON number with a fraction (a float) is refused.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
 
 from ..domain.errors import InvalidInput, LedgerError
-from ..domain.model import EntryInput, line_from_parts
+from ..domain.model import EntryInput, line_from_parts, parse_date  # noqa: F401 (parse_date is used by the web form too)
 
 CSV_COLUMNS = ["key", "book", "date", "summary", "account", "fund", "debit", "credit", "note"]
 
 
-def parse_date(value, field: str = "date") -> dt.date:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise InvalidInput(f"日期“{value}”无效，应为 YYYY-MM-DD", f"date \"{value}\" is not valid; use YYYY-MM-DD", field) from None
 
 
 def _where(n: int, path: Path) -> tuple[str, str, str]:

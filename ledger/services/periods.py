@@ -13,12 +13,16 @@ from dataclasses import dataclass, field
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from ..db.schema import Account, Attachment, BankBalance, Book, Entry, EntryLine, Flag, Period, User, VoucherWaiver, utcnow
-from ..domain.errors import InvalidInput, InvalidState, PeriodClosed, PeriodNotReady
+from ..db.schema import (
+    Account, Attachment, BankBalance, Book, Entry, EntryLine, Flag, Fund, Period, PeriodClose, User, VoucherWaiver, utcnow,
+)
+from ..domain.chain import GENESIS, canonical_json, close_message, sha256_hex, trial_balance_doc
+from ..domain.errors import InvalidInput, InvalidState, NotFound, PeriodClosed, PeriodNotReady
 from ..domain.model import CLOSER_ROLES, MAKER_ROLES, EntryStatus, PeriodStatus
 from ..domain.money import fen_to_str
 from .access import audit, require_role
-from .posting import lock_book
+from .posting import check_open_date, lock_book, lock_date
+from .signing import keys_for
 
 # In the Chinese chart, 1002 银行存款 and its sub-accounts are the bank accounts.
 BANK_PREFIX = "1002"
@@ -43,7 +47,9 @@ def _get_or_create(session: Session, book: Book, year: int, month: int) -> Perio
 
 
 def open_period_for(session: Session, book: Book, date: dt.date, field: str = "date") -> Period:
-    """The open period a date falls in, opened on first use; refuses a closed one."""
+    """The open period a date falls in, opened on first use; refuses a closed one, a date
+    before the book's first month and a date on or before its lock date."""
+    check_open_date(session, book, date, field)
     period = _get_or_create(session, book, date.year, date.month)
     if period.status != PeriodStatus.OPEN.value:
         raise PeriodClosed(
@@ -84,8 +90,11 @@ class Checklist:
 
 
 def checklist(session: Session, book: Book, year: int, month: int) -> Checklist:
+    """What stands between a month and its close. Reads only: a month nobody has used has no row,
+    and looking at it creates none (an unsaved Period stands in for it)."""
     _check_month(year, month)
-    period = _get_or_create(session, book, year, month)
+    period = find_period(session, book, year, month) or Period(book_id=book.id, year=year, month=month,
+                                                                  status=PeriodStatus.OPEN.value)
     in_period = select(Entry).where(Entry.period_id == period.id)
     result = Checklist(period)
     result.submitted = list(session.scalars(in_period.where(Entry.status == EntryStatus.SUBMITTED.value).order_by(Entry.id)))
@@ -129,6 +138,10 @@ def record_bank_balance(session: Session, actor: User, book: Book, year: int, mo
     account = session.scalar(select(Account).where(Account.book_id == book.id, Account.code == account_code))
     if account is None or not account.code.startswith(BANK_PREFIX):
         raise InvalidInput(f"{account_code} 不是银行存款科目", f"{account_code} is not a bank account", "account")
+    lock_book(session, book)
+    locked = lock_date(session, book)
+    if locked is not None and month_end(year, month) <= locked:
+        raise PeriodClosed(f"{year:04d}-{month:02d} 已结账", f"period {year:04d}-{month:02d} is closed", "period")
     period = _get_or_create(session, book, year, month)
     if period.status != PeriodStatus.OPEN.value:
         raise PeriodClosed(f"{period.label} 已结账", f"period {period.label} is closed", "period")
@@ -147,6 +160,13 @@ def waive_voucher(session: Session, actor: User, book: Book, entry: Entry, reaso
         raise InvalidInput("请说明没有原始凭证的原因", "say why there is no voucher", "reason")
     if entry.book_id != book.id:
         raise InvalidState("凭证不属于此账簿", "the entry is not in this book", "entry")
+    lock_book(session, book)
+    try:
+        session.refresh(entry)
+    except Exception:  # deleted by a request that held the lock first
+        raise NotFound("这张凭证已被删除", "this entry has been deleted", "entry") from None
+    if entry.period.status != PeriodStatus.OPEN.value:
+        raise PeriodClosed(f"{entry.period.label} 已结账", f"period {entry.period.label} is closed", "entry")
     waiver = VoucherWaiver(entry_id=entry.id, reason=reason[:500], recorded_by_id=actor.id)
     session.add(waiver)
     session.flush()
@@ -154,13 +174,42 @@ def waive_voucher(session: Session, actor: User, book: Book, entry: Entry, reaso
     return waiver
 
 
-def close_period(session: Session, actor: User, book: Book, year: int, month: int) -> Period:
+def closing_balances(session: Session, book: Book, through: dt.date) -> dict[tuple[str, str], int]:
+    """Every (account code, fund code) balance of posted lines dated up to `through`, in fen."""
+    rows = session.execute(
+        select(Account.code, Fund.code, func.sum(EntryLine.amount_fen))
+        .join(Entry, Entry.id == EntryLine.entry_id).join(Account, Account.id == EntryLine.account_id)
+        .join(Fund, Fund.id == EntryLine.fund_id)
+        .where(EntryLine.book_id == book.id, Entry.status == EntryStatus.POSTED.value, Entry.date <= through)
+        .group_by(Account.code, Fund.code)
+    )
+    return {(a, f): int(fen) for a, f, fen in rows}
+
+
+def close_period(session: Session, actor: User, book: Book, year: int, month: int, today: dt.date | None = None) -> Period:
+    """Close a month for good: write its signed close record; its last day becomes the lock date."""
     require_role(session, actor, book, CLOSER_ROLES, "结账", "close periods")
     _check_month(year, month)
     lock_book(session, book)  # no entry may be submitted into the month while it closes
+    label = f"{year:04d}-{month:02d}"
+    through = month_end(year, month)
+    if through >= (today or dt.date.today()):
+        raise PeriodNotReady(f"{label} 尚未结束，不能结账", f"period {label} has not ended yet; it cannot be closed", "period")
+    if book.start_date is not None and through < book.start_date:
+        raise PeriodNotReady(f"{label} 早于账簿首月 {book.start_date:%Y-%m}", f"period {label} is before the first month of the book, {book.start_date:%Y-%m}", "period")
+    locked = lock_date(session, book)
+    if locked is not None and through <= locked:
+        raise PeriodClosed(f"{label} 已经结账", f"period {label} is already closed", "period")
+    earlier = session.execute(
+        select(Period.year, Period.month).where(
+            Period.book_id == book.id, Period.status == PeriodStatus.OPEN.value,
+            (Period.year * 100 + Period.month) < year * 100 + month, exists().where(Entry.period_id == Period.id),
+        ).order_by(Period.year, Period.month).limit(1)
+    ).first()
+    if earlier:
+        first = f"{earlier[0]:04d}-{earlier[1]:02d}"
+        raise PeriodNotReady(f"请先结账 {first}（其中还有凭证）", f"close {first} first (it still holds entries)", "period")
     period = _get_or_create(session, book, year, month)
-    if period.status == PeriodStatus.CLOSED.value:
-        raise PeriodClosed(f"{period.label} 已经结账", f"period {period.label} is already closed", "period")
     check = checklist(session, book, year, month)
     if check.submitted:
         n = len(check.submitted)
@@ -187,11 +236,42 @@ def close_period(session: Session, actor: User, book: Book, year: int, month: in
                 f"statement {said_en}",
                 "period",
             )
+    head = session.execute(
+        select(Entry.chain_seq, Entry.hash).where(Entry.book_id == book.id, Entry.chain_seq.is_not(None))
+        .order_by(Entry.chain_seq.desc()).limit(1)
+    ).first()
+    chain_seq, chain_head = (head[0], head[1]) if head else (0, GENESIS)
+    tb = canonical_json(trial_balance_doc(book.code, period.label, through.isoformat(), closing_balances(session, book, through)))
+    tb_hash = sha256_hex(tb)
+    signature = keys_for(session).signer(book.code).sign(close_message(book.code, period.label, chain_seq, chain_head, tb_hash))
+    now = utcnow()
+    session.add(PeriodClose(
+        book_id=book.id, period_id=period.id, year=year, month=month, through_date=through, closed_at=now,
+        closed_by_id=actor.id, chain_seq=chain_seq, chain_head=chain_head, trial_balance=tb.decode("utf-8"),
+        trial_balance_hash=tb_hash, signature=signature,
+    ))
+    session.flush()
     period.status = PeriodStatus.CLOSED.value
-    period.closed_at = utcnow()
+    period.closed_at = now
     period.closed_by_id = actor.id
-    audit(session, actor, book, "period.close", period.label)
+    session.flush()
+    audit(session, actor, book, "period.close", period.label, lock_date=through.isoformat(), trial_balance_sha256=tb_hash)
     return period
+
+
+def current_period(session: Session, book: Book, today: dt.date | None = None) -> str:
+    """The month the committee is working on: the earliest open month that has entries, else
+    today's month. Never a month that only exists because someone typed a date or opened a page."""
+    row = session.execute(
+        select(Period.year, Period.month).where(
+            Period.book_id == book.id, Period.status == PeriodStatus.OPEN.value,
+            exists().where(Entry.period_id == Period.id),
+        ).order_by(Period.year, Period.month).limit(1)
+    ).first()
+    if row:
+        return f"{row[0]:04d}-{row[1]:02d}"
+    today = today or dt.date.today()
+    return f"{today.year:04d}-{today.month:02d}"
 
 
 def periods_of(session: Session, book: Book) -> list[Period]:

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..db.schema import Account, Book, Entry, EntryLine, Fund, Period
-from ..domain.chain import GENESIS, chain_hash
-from ..domain.errors import InactiveAccount, RestrictedFundOverdrawn, UnknownAccount, UnknownFund
-from ..domain.model import EntryStatus, Line, PostedEntry, entry_number
+from ..db.schema import Account, Book, BookHead, Entry, EntryLine, Fund, Period, PeriodClose, utcnow
+from ..domain.chain import GENESIS, chain_hash, entry_message, head_message
+from ..domain.errors import InactiveAccount, PeriodClosed, RestrictedFundOverdrawn, UnknownAccount, UnknownFund
+from ..domain.model import EntryStatus, Line, PostedEntry, PostedLine, entry_number
 from ..domain.money import fen_to_str
+from .signing import keys_for
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,31 @@ def lock_book(session: Session, book: Book) -> None:
     session.execute(select(Book.id).where(Book.id == book.id).with_for_update(key_share=True))
 
 
+def lock_date(session: Session, book: Book) -> dt.date | None:
+    """The end of the book's latest closed month: nothing posts on or before it."""
+    return session.scalar(select(func.max(PeriodClose.through_date)).where(PeriodClose.book_id == book.id))
+
+
+def check_open_date(session: Session, book: Book, date: dt.date, field: str = "date") -> None:
+    """Refuse a date before the book's first month or on or before its lock date, by any path."""
+    if book.start_date is not None and date < book.start_date:
+        raise PeriodClosed(
+            f"日期 {date.isoformat()} 早于账簿 {book.code} 的首月（{book.start_date:%Y-%m}）；期初余额请记入首月",
+            f"date {date.isoformat()} is before the first month of book {book.code} ({book.start_date:%Y-%m}); "
+            "opening balances go in the first month",
+            field,
+        )
+    locked = lock_date(session, book)
+    if locked is not None and date <= locked:
+        raise PeriodClosed(
+            f"日期 {date.isoformat()} 在账簿锁定日 {locked.isoformat()}（最近结账月的月末）之前或当天，不能记入；"
+            "更正请在未结账月份以红字冲销",
+            f"date {date.isoformat()} is on or before the lock date of the book, {locked.isoformat()} "
+            "(the end of its latest closed month); correct it with a reversal in an open month",
+            field,
+        )
+
+
 @dataclass(frozen=True)
 class Stamp:
     seq: int
@@ -80,6 +106,7 @@ class Stamp:
     chain_seq: int
     prev_hash: str
     hash: str
+    signature: str
 
 
 class Poster:
@@ -98,6 +125,14 @@ class Poster:
         self.chain_seq, self.head = (head[0], head[1]) if head else (0, GENESIS)
         self._last_seq: dict[int, int] = {}
         self._cash: dict[int, int] = {}
+        self._signer = None
+        self._lock_date = lock_date(session, book)
+
+    @property
+    def signer(self):
+        if self._signer is None:
+            self._signer = keys_for(self.session).signer(self.book.code)
+        return self._signer
 
     def _cash_balance(self, fund: Fund) -> int:
         if fund.id not in self._cash:
@@ -139,8 +174,16 @@ class Poster:
         self._last_seq[period.id] += 1
         return self._last_seq[period.id]
 
-    def stamp(self, period: Period, date: dt.date, summary: str, lines: list[ResolvedLine], attachments: tuple[str, ...] = ()) -> Stamp:
-        """Check, number and chain one entry; the caller writes the stamp with status posted."""
+    def stamp(
+        self, period: Period, date: dt.date, summary: str, lines: list[ResolvedLine], attachments: tuple[str, ...] = (),
+        makers: tuple[str, ...] = (), approvers: tuple[str, ...] = (), source: str = "manual", reverses: str | None = None,
+    ) -> Stamp:
+        """Check, number, chain and sign one entry; the caller writes the stamp with status posted."""
+        if (date.year, date.month) != (period.year, period.month):
+            raise PeriodClosed(f"日期 {date} 不在期间 {period.label} 内", f"date {date} is not in period {period.label}", "date")
+        if self.book.start_date is not None and date < self.book.start_date or \
+                self._lock_date is not None and date <= self._lock_date:
+            check_open_date(self.session, self.book, date)
         deltas = self.check_restricted(lines)
         seq = self._next_seq(period)
         number = entry_number((period.year, period.month), seq)
@@ -149,13 +192,31 @@ class Poster:
             number=number,
             date=date,
             summary=summary,
-            lines=tuple(rl.line for rl in lines),
+            lines=tuple(PostedLine(rl.line.account, rl.account.type, bool(rl.account.cash), rl.line.fund, rl.line.fen,
+                                   rl.line.note) for rl in lines),
             attachments=attachments,
+            makers=makers,
+            approvers=approvers,
+            source=source,
+            reverses=reverses,
         )
         prev = self.head
         digest = chain_hash(prev, posted)
+        signature = self.signer.sign(entry_message(digest))
         self.chain_seq += 1
         self.head = digest
         for fund_id, delta in deltas.items():
             self._cash[fund_id] += delta  # loaded by check_restricted
-        return Stamp(seq=seq, number=number, chain_seq=self.chain_seq, prev_hash=prev, hash=digest)
+        return Stamp(seq=seq, number=number, chain_seq=self.chain_seq, prev_hash=prev, hash=digest, signature=signature)
+
+    def record_head(self) -> None:
+        """Sign the chain's new head into the book's head row (which only moves forward)."""
+        if self.chain_seq == 0:
+            return
+        signature = self.signer.sign(head_message(self.book.code, self.chain_seq, self.head))
+        row = self.session.get(BookHead, self.book.id)
+        if row is None:
+            self.session.add(BookHead(book_id=self.book.id, chain_seq=self.chain_seq, hash=self.head, signature=signature))
+        elif row.chain_seq != self.chain_seq:
+            row.chain_seq, row.hash, row.signature, row.updated_at = self.chain_seq, self.head, signature, utcnow()
+        self.session.flush()

@@ -48,7 +48,7 @@ def site(sqlite_template, tmp_path):
     engine = make_engine(url)
     with transaction(make_sessionmaker(engine)) as s:
         system = users.system_user(s)
-        book = books.create_book(s, system, "T1", "锦城花园小区信托账簿", "Jincheng Garden trust", "trust")
+        book = books.create_book(s, system, "T1", "锦城花园小区信托账簿", "Jincheng Garden trust", "trust", first_month=(2025, 1))
         for name, display, role in [("caiwu", "财务 李秀英", "treasurer"), ("weiyuan1", "业委会主任 张建国", "committee"),
                                     ("weiyuan2", "业委会委员 陈美兰", "committee"), ("jianchaa", "信托监察人 刘志强", "supervisor")]:
             users.grant_role(s, system, users.create_user(s, name, display, "password-123"), book, role)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import text
 
 from ledger.cli import main
@@ -115,14 +116,26 @@ def test_json_export_lets_anyone_recompute_the_chain(demo, tmp_path):
     demo("export", "--book", "JCHY", "--format", "json", "--out", path)
     doc = json.loads(path.read_text(encoding="utf-8"))
     prev = "0" * 64
+    public = Ed25519PublicKey.from_public_bytes(bytes.fromhex(doc["public_key"]["hex"]))
     for e in doc["entries"]:  # written from the README's description, not our code
         canonical = {"book": doc["book"]["code"], "number": e["number"], "date": e["date"], "summary": e["summary"],
-                     "lines": [{"account": l["account"], "fund": l["fund"], "fen": l["fen"], "note": l["note"]} for l in e["lines"]],
-                     "attachments": sorted(e["attachments"])}
+                     "lines": [{k: l[k] for k in ("account", "account_type", "cash", "fund", "fen", "note")} for l in e["lines"]],
+                     "attachments": sorted(e["attachments"]), "makers": sorted(e["makers"]),
+                     "approvers": sorted(e["approvers"]), "source": e["source"], "reverses": e["reverses"]}
         raw = json.dumps(canonical, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
         prev = hashlib.sha256(prev.encode() + raw).hexdigest()
         assert prev == e["hash"]
+        public.verify(bytes.fromhex(e["signature"]), b"entry:" + prev.encode())  # raises if forged
+        assert e["makers"] and not set(e["makers"]) & set(e["approvers"])
     assert prev == doc["chain_head"]
+    head = doc["head"]
+    assert (head["chain_seq"], head["hash"]) == (len(doc["entries"]), prev)
+    public.verify(bytes.fromhex(head["signature"]), f"head:JCHY:{head['chain_seq']}:{head['hash']}".encode())
+    assert len(doc["closes"]) >= 9  # the demo closes all but its last two months
+    for c in doc["closes"]:
+        assert hashlib.sha256(c["trial_balance"].encode()).hexdigest() == c["trial_balance_sha256"]
+        public.verify(bytes.fromhex(c["signature"]),
+                      f"close:JCHY:{c['period']}:{c['chain_seq']}:{c['chain_head']}:{c['trial_balance_sha256']}".encode())
     csv_path = tmp_path / "jchy.csv"
     demo("export", "--book", "JCHY", "--format", "csv", "--out", csv_path)
     with csv_path.open(encoding="utf-8") as fh:
@@ -156,6 +169,7 @@ def test_verify_catches_a_deleted_entry(demo, demo_db_url):
         drop_guards(conn)
         conn.execute(text("DELETE FROM approvals WHERE entry_id = :id"), {"id": target.id})
         conn.execute(text("DELETE FROM voucher_waivers WHERE entry_id = :id"), {"id": target.id})
+        conn.execute(text("DELETE FROM entry_makers WHERE entry_id = :id"), {"id": target.id})
         conn.execute(text("DELETE FROM entry_lines WHERE entry_id = :id"), {"id": target.id})
         conn.execute(text("DELETE FROM entries WHERE id = :id"), {"id": target.id})
         create_guards(conn)
@@ -170,7 +184,7 @@ def _write(path: Path, text_: str) -> Path:
 
 
 def test_import_csv_and_jsonl_idempotently(cli, tmp_path):
-    cli("books", "create", "JC", "--name-zh", "锦城花园", "--kind", "trust")
+    cli("books", "create", "JC", "--name-zh", "锦城花园", "--kind", "trust", "--first-month", "2025-01")
     csv_file = _write(tmp_path / "march.csv", (
         "key,book,date,summary,account,fund,debit,credit,note\n"
         "r1,JC,2026-03-05,收3月物业费,1002,GEN,\"1,234.50\",,微信\n"
@@ -208,7 +222,7 @@ def test_import_csv_and_jsonl_idempotently(cli, tmp_path):
     ('not json', "not valid JSON"),
 ])
 def test_a_bad_record_refuses_the_whole_file(cli, tmp_path, body, words):
-    cli("books", "create", "JC", "--name-zh", "锦城花园", "--kind", "trust")
+    cli("books", "create", "JC", "--name-zh", "锦城花园", "--kind", "trust", "--first-month", "2025-01")
     good = '{"key": "g1", "date": "2026-04-01", "summary": "好", "lines": [{"account": "5101", "fund": "GEN", "debit": "1"}, {"account": "1002", "fund": "GEN", "credit": "1"}]}'
     path = _write(tmp_path / "bad.jsonl", good + "\n" + body + "\n")
     code, out = cli("import-entries", path, "--book", "JC", ok=False)
@@ -218,7 +232,7 @@ def test_a_bad_record_refuses_the_whole_file(cli, tmp_path, body, words):
 
 
 def test_a_reused_key_with_other_content_is_refused(cli, tmp_path):
-    cli("books", "create", "JC", "--name-zh", "锦城花园", "--kind", "trust")
+    cli("books", "create", "JC", "--name-zh", "锦城花园", "--kind", "trust", "--first-month", "2025-01")
     line = '{{"key": "k", "date": "2026-04-01", "summary": "x", "lines": [{{"account": "5101", "fund": "GEN", "debit": "{0}"}}, {{"account": "1002", "fund": "GEN", "credit": "{0}"}}]}}\n'
     cli("import-entries", _write(tmp_path / "a.jsonl", line.format("1.00")), "--book", "JC")
     code, out = cli("import-entries", _write(tmp_path / "b.jsonl", line.format("2.00")), "--book", "JC", ok=False)
@@ -226,7 +240,7 @@ def test_a_reused_key_with_other_content_is_refused(cli, tmp_path):
 
 
 def test_users_and_periods_from_the_command_line(cli):
-    cli("books", "create", "JC", "--name-zh", "锦城花园", "--kind", "trust")
+    cli("books", "create", "JC", "--name-zh", "锦城花园", "--kind", "trust", "--first-month", "2025-01")
     cli("users", "create", "lixiu", "--name", "李秀英", "--password", "long-enough-1", "--role", "JC:treasurer")
     code, out = cli("users", "create", "bad", "--password", "long-enough-1", "--role", "JC:boss", ok=False)
     assert code == 1 and "unknown role boss" in out
@@ -244,7 +258,7 @@ def test_the_installed_console_script_runs(db_url, tmp_path):
 
 
 def test_accounts_and_funds_from_the_command_line(cli):
-    cli("books", "create", "JC", "--name-zh", "锦城花园", "--kind", "trust")
+    cli("books", "create", "JC", "--name-zh", "锦城花园", "--kind", "trust", "--first-month", "2025-01")
     cli("accounts", "add", "--book", "JC", "5120", "--name-zh", "门禁维护费", "--name-en", "Access control upkeep", "--type", "expense")
     cli("accounts", "rename", "--book", "JC", "5120", "--name-zh", "门禁系统维护费")
     cli("accounts", "deactivate", "--book", "JC", "5120")
@@ -254,3 +268,24 @@ def test_accounts_and_funds_from_the_command_line(cli):
     assert (row["name_zh"], row["active"]) == ("门禁系统维护费", False)
     code, out = cli("accounts", "add", "--book", "JC", "5120", "--name-zh", "重复", "--type", "expense", ok=False)
     assert code == 1 and "already exists" in out
+
+
+def test_upgrading_history_posted_before_signatures_signs_it_once(demo, demo_db_url, tmp_path, monkeypatch):
+    """A database at 0004 (hashes without makers, no signatures) is adopted by `ledger db upgrade`."""
+    from alembic import command
+
+    from ledger.db.migrate import alembic_config
+
+    engine = make_engine(demo_db_url)
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0004")
+    engine.dispose()
+    monkeypatch.setenv("LEDGER_KEY_DIR", str(tmp_path / "new-keys"))  # the keys of 0004 days did not exist
+    _, out = demo("db", "upgrade")
+    assert "JCHY: signed" in out and "closed months with key" in out
+    _, out = demo("verify")
+    assert "JCHY: OK" in out and "YLSQ: OK" in out and "closed months" in out
+    _, out = demo("db", "upgrade")  # a second upgrade signs nothing
+    assert "signed" not in out

@@ -291,7 +291,7 @@ def test_a_new_book_gets_its_kinds_chart(sessions):
 
     with transaction(sessions) as s:
         admin = system_user(s)
-        trust = books.create_book(s, admin, "JC", "锦城花园", "Jincheng Garden", "trust")
+        trust = books.create_book(s, admin, "JC", "锦城花园", "Jincheng Garden", "trust", first_month=(2025, 1))
         fund = books.create_book(s, admin, "YL", "玉林社区基金", "Yulin fund", "community_fund")
         found = books.create_book(s, admin, "FD", "成都社区发展基金会", "Chengdu foundation", "foundation")
         codes = {a.code: a for a in books.accounts_of(s, trust)}

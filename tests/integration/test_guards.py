@@ -108,10 +108,49 @@ def test_raw_sql_cannot_post_an_entry_without_lines_or_insert_one_posted(ledger,
 
 
 def test_raw_sql_cannot_post_into_a_closed_period(ledger, engine):
-    entry_id = _draft_with_lines(ledger)
+    entry_id = _draft_with_lines(ledger)  # a draft dated in March 2026
+    # Marking a month closed by hand is refused: a month closes only with its signed close record.
+    assert "结账记录" in _refused(engine, "UPDATE periods SET status = 'closed'")
+    ledger.close(2026, 3)
+    said = _refused(engine, "UPDATE entries SET status = 'posted' WHERE id = :id", id=entry_id)
+    assert "已结账" in said or "锁定日" in said
+    # Moved by SQL into an open month's row but still dated on or before the lock date: the lock date holds.
     with engine.begin() as conn:
-        conn.execute(text("UPDATE periods SET status = 'closed'"))
-    assert "已结账" in _refused(engine, "UPDATE entries SET status = 'posted' WHERE id = :id", id=entry_id)
+        april = conn.execute(text("INSERT INTO periods (book_id, year, month, status) SELECT book_id, 2026, 4, 'open' "
+                                  "FROM entries WHERE id = :id RETURNING id"), {"id": entry_id}).scalar_one()
+        conn.execute(text("UPDATE entries SET period_id = :p, date = '2026-03-15' WHERE id = :id"), {"p": april, "id": entry_id})
+    assert "锁定日" in _refused(engine, "UPDATE entries SET status = 'posted' WHERE id = :id", id=entry_id)
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE periods SET status = 'open'",
+    "UPDATE periods SET closed_at = NULL",
+    "DELETE FROM periods WHERE status = 'closed'",
+    "UPDATE period_closes SET trial_balance = '{}'",
+    "DELETE FROM period_closes",
+])
+def test_a_closed_month_cannot_be_reopened_with_sql(ledger, engine, sql):
+    _posted(ledger)
+    ledger.close(2026, 3)
+    _refused(engine, sql)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT status FROM periods WHERE year = 2026 AND month = 3")).scalar_one() == "closed"
+        assert conn.execute(text("SELECT COUNT(*) FROM period_closes")).scalar_one() == 1
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE accounts SET type = 'expense' WHERE code = '4101'",
+    "UPDATE accounts SET cash = TRUE WHERE code = '4101'",
+    "UPDATE accounts SET code = '4109' WHERE code = '4101'",
+    "UPDATE funds SET code = 'X' WHERE code = 'GEN'",
+    "UPDATE book_heads SET chain_seq = chain_seq - 1",
+    "DELETE FROM book_heads",
+    "UPDATE books SET start_date = '2020-01-01'",
+    "DELETE FROM entry_makers",
+])
+def test_identities_the_chain_rests_on_cannot_change_with_sql(ledger, engine, sql):
+    _posted(ledger)
+    _refused(engine, sql)
 
 
 @pytest.mark.parametrize("table", ["entries", "entry_lines", "approvals", "audit_log"])

@@ -66,7 +66,7 @@ def test_enter_submit_approve_and_read_back_to_the_fen(app):
     assert "待审批" in page and "1,234.50" in page and "临停" in page
     # the maker's own approval is refused, with the reason on the page
     treasurer.client.post(f"/books/T1/entries/{entry_id}/approve", data={"csrf_token": Browser.token(page)})
-    assert "制单人不能审批自己的凭证" in treasurer.get(f"/books/T1/entries/{entry_id}").text
+    assert "制单人（含修改过这张凭证的人）不能审批它" in treasurer.get(f"/books/T1/entries/{entry_id}").text
     member.post(f"/books/T1/entries/{entry_id}/approve", {}, page=f"/books/T1/entries/{entry_id}")
     page = member.get(f"/books/T1/entries/{entry_id}").text
     assert "记-2026-03-0001" in page and "已过账" in page and "approver1" in page

@@ -182,7 +182,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.lg = dataclasses.replace(self.ledger, book_code=code)
         with self.lg.tx() as s:
             system = users.system_user(s)
-            book = books.create_book(s, system, code, f"性质测试 {code}", f"Property test {code}", "trust")
+            book = books.create_book(s, system, code, f"性质测试 {code}", f"Property test {code}", "trust", first_month=(2025, 1))
             for name, role in ROLES:
                 users.grant_role(s, system, users.get_user(s, name), book, role)
             assert book.approval_threshold_fen == THRESHOLD_FEN

@@ -1,5 +1,6 @@
 """Entry rules and the chain's canonical form, without a database."""
 import datetime as dt
+import dataclasses
 import hashlib
 import json
 
@@ -7,7 +8,7 @@ import pytest
 
 from ledger.domain.chain import GENESIS, canonical_bytes, chain_hash
 from ledger.domain.errors import FundUnbalanced, InvalidAmount, InvalidInput, UnbalancedEntry
-from ledger.domain.model import EntryInput, Line, PostedEntry, entry_number, line_from_parts, validate_entry
+from ledger.domain.model import EntryInput, Line, PostedEntry, PostedLine, entry_number, line_from_parts, validate_entry
 
 D = dt.date(2026, 3, 5)
 
@@ -69,14 +70,18 @@ def test_entry_numbers():
 
 def test_chain_hash_is_sha256_of_prev_and_canonical_json():
     posted = PostedEntry("JCHY", "记-2026-03-0001", D, "收物业费",
-                         (Line("1002", "GEN", 123456, ""), Line("4101", "GEN", -123456, "3月")), ("bb", "aa"))
+                         (PostedLine("1002", "asset", True, "GEN", 123456, ""),
+                          PostedLine("4101", "income", False, "GEN", -123456, "3月")), ("bb", "aa"),
+                         makers=("caiwu",), approvers=("weiyuan2", "weiyuan1"))
     doc = json.loads(canonical_bytes(posted))
     assert doc == {
-        "attachments": ["aa", "bb"], "book": "JCHY", "date": "2026-03-05", "number": "记-2026-03-0001",
-        "summary": "收物业费",
-        "lines": [{"account": "1002", "fen": 123456, "fund": "GEN", "note": ""},
-                  {"account": "4101", "fen": -123456, "fund": "GEN", "note": "3月"}],
+        "approvers": ["weiyuan1", "weiyuan2"], "attachments": ["aa", "bb"], "book": "JCHY", "date": "2026-03-05",
+        "makers": ["caiwu"], "number": "记-2026-03-0001", "reverses": None, "source": "manual", "summary": "收物业费",
+        "lines": [{"account": "1002", "account_type": "asset", "cash": True, "fen": 123456, "fund": "GEN", "note": ""},
+                  {"account": "4101", "account_type": "income", "cash": False, "fen": -123456, "fund": "GEN", "note": "3月"}],
     }
     expected = hashlib.sha256(GENESIS.encode() + canonical_bytes(posted)).hexdigest()
     assert chain_hash(GENESIS, posted) == expected
+    # Who approved is part of what is chained: the same content with another approver is another hash.
+    assert chain_hash(GENESIS, dataclasses.replace(posted, approvers=("weiyuan1",))) != expected
     assert chain_hash("1" * 64, posted) != expected

@@ -14,7 +14,7 @@ from ...domain.errors import LedgerError
 from ...domain.model import MAKER_ROLES, EntryInput, Role, line_from_parts
 from ...services import books as book_service, entries, flags, periods
 from ...domain.money import fen_to_str
-from ...services.importer import parse_date
+from ...domain.model import parse_date
 from . import bp
 from .common import flash_error, say, seat
 

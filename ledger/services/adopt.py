@@ -1,0 +1,66 @@
+"""Bring history posted before signatures existed (migration 0005) under the signed chain.
+
+Runs once, from `ledger db upgrade`, only in the upgrade that applies 0005: it re-hashes
+each posted entry in the canonical form that names makers and approvers, signs it with
+the book's new key, signs the chain head, and writes a signed close record for each
+month closed before. The guards are lifted for that one transaction and put back; the
+audit log records it. It never runs again, so an entry slipped in later without a
+signature stays unsigned and `verify` names it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ..db.guards import create_guards, drop_guards
+from ..db.schema import Book, BookHead, Entry, Period, PeriodClose, utcnow
+from ..domain.chain import GENESIS, canonical_json, chain_hash, close_message, entry_message, head_message, sha256_hex, trial_balance_doc
+from .access import audit
+from .history import iter_posted
+from .periods import closing_balances, month_end
+from .signing import keys_for
+from .users import system_user
+
+
+def adopt_unsigned_history(session: Session) -> list[str]:
+    """Sign what 0005 found; returns one line per book for the console."""
+    said = []
+    keys = keys_for(session)
+    conn = session.connection()
+    drop_guards(conn)
+    for book in session.scalars(select(Book).order_by(Book.code)):
+        book.public_key = keys.ensure(book.code)
+        signer = keys.signer(book.code)
+        prev, seq = GENESIS, 0
+        for e in list(iter_posted(session, book)):
+            seq += 1
+            digest = chain_hash(prev, e.posted(book.code))
+            session.execute(update(Entry).where(Entry.id == e.id).values(
+                prev_hash=prev, hash=digest, chain_seq=seq, signature=signer.sign(entry_message(digest))))
+            prev = digest
+        if seq:
+            session.merge(BookHead(book_id=book.id, chain_seq=seq, hash=prev,
+                                   signature=signer.sign(head_message(book.code, seq, prev)), updated_at=utcnow()))
+        closes = 0
+        for p in session.scalars(select(Period).where(Period.book_id == book.id, Period.status == "closed")
+                                 .order_by(Period.year, Period.month)):
+            through = month_end(p.year, p.month)
+            tb = canonical_json(trial_balance_doc(book.code, p.label, through.isoformat(), closing_balances(session, book, through)))
+            tb_hash = sha256_hex(tb)
+            # History signed now: the close record names today's head, which holds every entry of the month.
+            session.add(PeriodClose(
+                book_id=book.id, period_id=p.id, year=p.year, month=p.month, through_date=through,
+                closed_at=p.closed_at or utcnow(), closed_by_id=p.closed_by_id or system_user(session).id,
+                chain_seq=seq, chain_head=prev, trial_balance=tb.decode("utf-8"), trial_balance_hash=tb_hash,
+                signature=signer.sign(close_message(book.code, p.label, seq, prev, tb_hash)),
+            ))
+            closes += 1
+        session.flush()
+        audit(session, None, book, "chain.adopt", book.code, entries=seq, closes=closes,
+              at=dt.datetime.now(dt.timezone.utc).isoformat())
+        said.append(f"{book.code}: signed {seq} posted entries and {closes} closed months with key {book.public_key}")
+    session.flush()
+    create_guards(conn)
+    return said
