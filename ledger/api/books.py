@@ -121,9 +121,8 @@ def list_periods(book):
 def close_checklist(book, period):
     """What closing the month needs: no entry awaiting approval, vouchers (or reasons), bank balances that match."""
     session = db()
-    shown = present.checklist(session, period_service.checklist(session, readable_book(book), *parse_period(period)))
-    session.rollback()  # looking opens no period
-    return shown
+    # checklist only reads (a month never used is an unsaved Period), so there is nothing to roll back.
+    return present.checklist(session, period_service.checklist(session, readable_book(book), *parse_period(period)))
 
 
 @bp.route("/books/<ledgercode:book>/periods/<ledgerperiod:period>/bank-balances", methods=["POST"])

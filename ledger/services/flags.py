@@ -8,6 +8,7 @@ from ..db.schema import Book, Entry, Flag, User, utcnow
 from ..domain.errors import InvalidInput, InvalidState, NotFound
 from ..domain.model import Role
 from .access import audit, require_role
+from .posting import lock_book
 
 FLAGGER_ROLES = frozenset({Role.SUPERVISOR, Role.COMMITTEE})
 ANSWER_ROLES = frozenset({Role.COMMITTEE, Role.TREASURER, Role.FUND_MANAGER})
@@ -31,9 +32,15 @@ def raise_flag(session: Session, actor: User, book: Book, entry: Entry, comment:
 
 def answer_flag(session: Session, actor: User, book: Book, flag: Flag, answer: str) -> Flag:
     require_role(session, actor, book, ANSWER_ROLES, "回复标记", "answer flags")
+    text = _text(answer, "answer")
+    # Two people answering at once: the second waits for the book's lock, then re-reads the flag and
+    # sees the first answer, instead of both deciding on the copy loaded before the lock.
+    lock_book(session, book)
+    session.refresh(flag)
     if flag.answer is not None:
-        raise InvalidState("这个标记已经回复过", "this flag has already been answered", "flag")
-    flag.answer = _text(answer, "answer")
+        raise InvalidState("这个标记已经回复过（可能刚被他人回复，请刷新）",
+                           "this flag has already been answered (perhaps just now by someone else; reload)", "flag")
+    flag.answer = text
     flag.answered_by_id = actor.id
     flag.answered_at = utcnow()
     audit(session, actor, book, "flag.answer", f"flag:{flag.id}", answer=flag.answer)

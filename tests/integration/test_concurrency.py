@@ -24,12 +24,17 @@ of a new month entered from several processes at once, and one request (the same
 idempotency key and content) sent from two processes at once, a double click.
 Both once failed on PostgreSQL with a unique-constraint violation; every change
 to a book's entries now takes the book's row lock first.
+
+Last, on PostgreSQL, two decisions on the same entry (or flag, or month) are raced
+from two threads, five times each: the end is always one of the outcomes of running
+them one after the other, and the loser gets a 409-class refusal.
 """
 from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
 import queue
+import threading
 import time
 import traceback
 from collections import Counter, defaultdict
@@ -38,9 +43,10 @@ import pytest
 from sqlalchemy import func, select
 
 from ledger.db.engine import make_engine, make_sessionmaker, transaction
-from ledger.db.schema import Entry, Period
+from ledger.db.schema import Approval, AuditEvent, Entry, Flag, Period
+from ledger.domain.errors import DuplicateApproval, InvalidState, LedgerError, NotFound, PeriodClosed, PeriodNotReady
 from ledger.domain.model import EntryInput, Line, entry_number
-from ledger.services import entries, reports
+from ledger.services import books, entries, flags, periods, reports, users
 from ledger.services.access import get_book
 from ledger.services.users import get_user, system_user
 from ledger.services.verify import verify_book
@@ -290,3 +296,302 @@ def test_the_same_request_from_two_processes_at_once_makes_one_entry(db_url, led
         keys = s.scalars(select(Entry.idempotency_key).where(Entry.book_id == book.id, Entry.status == "submitted")).all()
         assert sorted(keys) == sorted(f"double-click-{r}" for r in range(rounds))
         assert sorted(set(outcome[0][1])) == sorted(s.scalars(select(Entry.id).where(Entry.book_id == book.id)).all())
+
+
+# --- Two decisions on the same entry at the same moment (PostgreSQL) --------------------------------------------
+#
+# Two people press two buttons on the same entry at once: an approver and a rejecter, two approvers, the maker
+# deleting while also submitting from another tab, two people answering one flag, two reversals, closing the month
+# while an entry is submitted into it. Each side runs in its own thread and session, loads what its page showed
+# (the stale copy a request holds), waits on a barrier, then acts. The end must be one of the outcomes the two acts
+# give when run one after the other, and the loser must get a 409-class refusal (a LedgerError), never a database
+# exception and never a second silent success. A rejected entry was once posted this way (both answered 200).
+# SQLite is left out: its IMMEDIATE transactions queue whole transactions, so the threads could not even load
+# their pages side by side; PostgreSQL's row lock is what is tested.
+
+RACE_TRIALS = 5
+RACE_TIMEOUT = 60  # seconds; a side still waiting after that is a deadlock, and fails the test
+LOSER_REFUSALS = (InvalidState, PeriodClosed, PeriodNotReady, DuplicateApproval, NotFound)
+RACE_DATE = dt.date(2026, 3, 5)
+
+
+def _race(sessions, **sides) -> dict[str, tuple[str, object]]:
+    """Run each side in its own thread and session; all act at once. side(session) loads what it needs and returns
+    the act; the act's transaction commits if it returns. -> {name: ("ok", value) | ("refused", LedgerError)}."""
+    barrier = threading.Barrier(len(sides))
+    outcomes: dict[str, tuple[str, object]] = {}
+
+    def run(name, side):
+        try:
+            with transaction(sessions) as s:
+                act = side(s)
+                barrier.wait(timeout=RACE_TIMEOUT)
+                value = act()
+            outcomes[name] = ("ok", value)
+        except LedgerError as e:
+            outcomes[name] = ("refused", e)
+        except BaseException:
+            barrier.abort()
+            outcomes[name] = ("error", traceback.format_exc())
+
+    threads = [threading.Thread(target=run, args=item, name=f"race-{item[0]}", daemon=True) for item in sides.items()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(RACE_TIMEOUT + 10)
+    assert not any(t.is_alive() for t in threads), f"a side never finished (a deadlock?): {outcomes}"
+    errors = {n: d for n, (kind, d) in outcomes.items() if kind == "error"}
+    assert not errors, "a side failed with something other than a ledger refusal:\n" + "\n".join(
+        f"--- {n} ---\n{d}" for n, d in errors.items())
+    for name, (kind, value) in outcomes.items():
+        if kind == "refused":
+            assert isinstance(value, LOSER_REFUSALS) and value.status in (404, 409), f"{name}: {value!r}"
+            assert value.message_zh and value.message_en, f"{name}: refusals are bilingual"
+    return outcomes
+
+
+def _winners(outcomes) -> set[str]:
+    return {n for n, (kind, _v) in outcomes.items() if kind == "ok"}
+
+
+class RaceBook:
+    """A fresh trust book per trial, with the conftest's maker, two committee members and the supervisor in it."""
+
+    def __init__(self, ledger, code: str):
+        self.ledger, self.code = ledger, code
+        with ledger.tx() as s:
+            system = system_user(s)
+            book = books.create_book(s, system, code, "竞态测试", "Race test", "trust", first_month=(2026, 1))
+            for name, role in [("maker", "treasurer"), ("approver1", "committee"), ("approver2", "committee"),
+                               ("watcher", "supervisor")]:
+                users.grant_role(s, system, get_user(s, name), book, role)
+
+    def entry(self, status: str, yuan: str = "100.00", summary: str = "收3月停车费") -> int:
+        """An entry made by the maker and brought to `status` (draft, submitted or posted)."""
+        with self.ledger.tx() as s:
+            book = get_book(s, self.code)
+            data = self.ledger.entry_input(RACE_DATE, summary, ("1002", "GEN", yuan), ("4202", "GEN", f"-{yuan}"))
+            entry = entries.create_entry(s, get_user(s, "maker"), book, data, submit=status != "draft")
+            if status == "posted":
+                entries.approve_entry(s, get_user(s, "approver1"), book, entry)
+            assert entry.status == status
+            return entry.id
+
+    def side(self, username: str, entry_id: int | None, act):
+        """A side of a race: `act(session, user, book, entry)` on what the page loaded before the barrier."""
+        def load(s):
+            book, user = get_book(s, self.code), get_user(s, username)
+            entry = entries.get_entry(s, book, entry_id) if entry_id is not None else None
+            if entry is not None:  # what the page showed: its status, approvals, period
+                entry.status, entry.approvals, entry.period.status  # noqa: B018
+            return lambda: act(s, user, book, entry)
+        return load
+
+    def row(self, entry_id: int):
+        with self.ledger.tx() as s:
+            entry = s.get(Entry, entry_id)
+            if entry is None:
+                return None
+            return dict(status=entry.status, number=entry.number, summary=entry.summary, reason=entry.rejected_reason,
+                        rejected_by=entry.rejected_by_id, total=entry.total_debit_fen, period=entry.period.status,
+                        approvers=sorted(s.scalars(select(Approval.user_id).where(Approval.entry_id == entry_id))))
+
+    def user_id(self, name: str) -> int:
+        with self.ledger.tx() as s:
+            return get_user(s, name).id
+
+    def verify(self):
+        with self.ledger.tx() as s:
+            report = verify_book(s, get_book(s, self.code))
+            assert report.ok, [str(p) for p in report.problems]
+
+
+def _approve_vs_reject(book: RaceBook):
+    entry_id = book.entry("submitted")
+    out = _race(book.ledger.sessions,
+                approve=book.side("approver1", entry_id, lambda s, u, b, e: entries.approve_entry(s, u, b, e).status),
+                reject=book.side("approver2", entry_id, lambda s, u, b, e: entries.reject_entry(s, u, b, e, "金额有误").status))
+    row = book.row(entry_id)
+    assert len(_winners(out)) == 1, out
+    if _winners(out) == {"approve"}:
+        assert row["status"] == "posted" and row["reason"] is None and row["rejected_by"] is None and row["number"]
+        assert row["approvers"] == [book.user_id("approver1")]
+        assert isinstance(out["reject"][1], InvalidState)
+    else:
+        assert row["status"] == "rejected" and row["reason"] == "金额有误" and row["number"] is None
+        assert row["approvers"] == []
+        assert isinstance(out["approve"][1], InvalidState)
+    return _winners(out)
+
+
+def _approve_vs_approve(book: RaceBook):
+    """Two approvers on an entry that needs one: exactly one approval is recorded, the entry posts once."""
+    entry_id = book.entry("submitted")
+    approve = lambda s, u, b, e: entries.approve_entry(s, u, b, e).status  # noqa: E731
+    out = _race(book.ledger.sessions, first=book.side("approver1", entry_id, approve),
+                second=book.side("approver2", entry_id, approve))
+    row = book.row(entry_id)
+    assert len(_winners(out)) == 1, out
+    (winner,) = _winners(out)
+    (loser,) = set(out) - {winner}
+    assert row["status"] == "posted" and row["number"] == "记-2026-03-0001"
+    assert row["approvers"] == [book.user_id({"first": "approver1", "second": "approver2"}[winner])]
+    assert isinstance(out[loser][1], InvalidState)
+    return {winner}
+
+
+def _approve_vs_approve_two_needed(book: RaceBook):
+    """Two approvers at once on an entry above the threshold: both count, it posts once."""
+    entry_id = book.entry("submitted", yuan="20000.00")
+    approve = lambda s, u, b, e: entries.approve_entry(s, u, b, e).status  # noqa: E731
+    out = _race(book.ledger.sessions, first=book.side("approver1", entry_id, approve),
+                second=book.side("approver2", entry_id, approve))
+    row = book.row(entry_id)
+    assert _winners(out) == {"first", "second"}, out
+    assert sorted(v for _k, v in out.values()) == ["posted", "submitted"]
+    assert row["status"] == "posted" and row["number"] == "记-2026-03-0001"
+    assert row["approvers"] == sorted([book.user_id("approver1"), book.user_id("approver2")])
+    return {"both"}
+
+
+def _reject_vs_reject(book: RaceBook):
+    entry_id = book.entry("submitted")
+    out = _race(book.ledger.sessions,
+                first=book.side("approver1", entry_id, lambda s, u, b, e: entries.reject_entry(s, u, b, e, "理由一")),
+                second=book.side("approver2", entry_id, lambda s, u, b, e: entries.reject_entry(s, u, b, e, "理由二")))
+    row = book.row(entry_id)
+    assert len(_winners(out)) == 1, out
+    (winner,) = _winners(out)
+    (loser,) = set(out) - {winner}
+    who = {"first": ("approver1", "理由一"), "second": ("approver2", "理由二")}[winner]
+    assert row["status"] == "rejected" and (row["rejected_by"], row["reason"]) == (book.user_id(who[0]), who[1])
+    assert isinstance(out[loser][1], InvalidState)
+    return {winner}
+
+
+def _delete_vs_submit(book: RaceBook):
+    """The maker deletes a draft in one tab and submits it in another."""
+    entry_id = book.entry("draft")
+    out = _race(book.ledger.sessions,
+                delete=book.side("maker", entry_id, lambda s, u, b, e: entries.delete_draft(s, u, b, e)),
+                submit=book.side("maker", entry_id, lambda s, u, b, e: entries.submit_entry(s, u, b, e).status))
+    row = book.row(entry_id)
+    assert len(_winners(out)) == 1, out
+    if _winners(out) == {"delete"}:
+        assert row is None
+        assert isinstance(out["submit"][1], NotFound)
+    else:
+        assert row["status"] == "submitted"
+        assert isinstance(out["delete"][1], InvalidState)
+    return _winners(out)
+
+
+def _update_vs_submit(book: RaceBook):
+    """Editing a draft while it is submitted: edited then submitted (both succeed), or submitted and the edit refused.
+    Never an entry back in draft after its submission was answered with success, nor submitted with lost edits."""
+    entry_id = book.entry("draft", yuan="100.00", summary="原摘要")
+    changed = book.ledger.entry_input(RACE_DATE, "改后摘要", ("1002", "GEN", "200.00"), ("4202", "GEN", "-200.00"))
+    out = _race(book.ledger.sessions,
+                update=book.side("maker", entry_id, lambda s, u, b, e: entries.update_draft(s, u, b, e, changed).id),
+                submit=book.side("maker", entry_id, lambda s, u, b, e: entries.submit_entry(s, u, b, e).status))
+    row = book.row(entry_id)
+    assert out["submit"][0] == "ok", out  # submitting a draft succeeds whichever goes first
+    assert row["status"] == "submitted", row
+    if out["update"][0] == "ok":
+        assert (row["summary"], row["total"]) == ("改后摘要", 20000), row
+        return {"update then submit"}
+    assert isinstance(out["update"][1], InvalidState)
+    assert (row["summary"], row["total"]) == ("原摘要", 10000), row
+    return {"submit, edit refused"}
+
+
+def _answer_vs_answer(book: RaceBook):
+    entry_id = book.entry("submitted")
+    with book.ledger.tx() as s:
+        b = get_book(s, book.code)
+        flag_id = flags.raise_flag(s, get_user(s, "watcher"), b, entries.get_entry(s, b, entry_id), "停车费金额偏低？").id
+
+    def answer(text):
+        def act(s, u, b, _e):
+            return flags.answer_flag(s, u, b, flags.get_flag(s, b, flag_id), text).id
+        return act
+
+    def load(username, text):
+        side = book.side(username, None, answer(text))
+
+        def prepared(s):
+            flags.get_flag(s, get_book(s, book.code), flag_id).answer  # noqa: B018  (the page showed it unanswered)
+            return side(s)
+        return prepared
+
+    out = _race(book.ledger.sessions, treasurer=load("maker", "已补充停车场流水"), member=load("approver1", "业委会已核实"))
+    assert len(_winners(out)) == 1, out
+    (winner,) = _winners(out)
+    (loser,) = set(out) - {winner}
+    who = {"treasurer": ("maker", "已补充停车场流水"), "member": ("approver1", "业委会已核实")}[winner]
+    with book.ledger.tx() as s:
+        flag = s.get(Flag, flag_id)
+        assert (flag.answer, flag.answered_by_id) == (who[1], book.user_id(who[0]))
+        assert s.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "flag.answer", AuditEvent.target == f"flag:{flag_id}")) == 1
+    assert isinstance(out[loser][1], InvalidState)
+    return {winner}
+
+
+def _reverse_vs_reverse(book: RaceBook):
+    entry_id = book.entry("posted")
+    reverse = lambda s, u, b, e: entries.reverse_entry(s, u, b, e, date=dt.date(2026, 3, 20)).id  # noqa: E731
+    out = _race(book.ledger.sessions, treasurer=book.side("maker", entry_id, reverse),
+                member=book.side("approver1", entry_id, reverse))
+    assert len(_winners(out)) == 1, out
+    (winner,) = _winners(out)
+    (loser,) = set(out) - {winner}
+    with book.ledger.tx() as s:
+        reversals = s.scalars(select(Entry).where(Entry.reverses_id == entry_id)).all()
+        assert [r.id for r in reversals] == [out[winner][1]] and reversals[0].status == "submitted"
+    assert isinstance(out[loser][1], InvalidState)
+    return {winner}
+
+
+def _close_vs_submit(book: RaceBook):
+    """Closing March while the maker submits a March draft: closed with the draft left a draft, or submitted and
+    the close refused (an entry awaits approval). Never a closed month holding a submitted entry."""
+    entry_id = book.entry("draft")
+    out = _race(book.ledger.sessions,
+                close=book.side("approver1", None, lambda s, u, b, _e: periods.close_period(s, u, b, 2026, 3).status),
+                submit=book.side("maker", entry_id, lambda s, u, b, e: entries.submit_entry(s, u, b, e).status))
+    row = book.row(entry_id)
+    assert len(_winners(out)) == 1, out
+    if _winners(out) == {"close"}:
+        assert (row["period"], row["status"]) == ("closed", "draft"), row
+        assert isinstance(out["submit"][1], PeriodClosed)
+    else:
+        assert (row["period"], row["status"]) == ("open", "submitted"), row
+        assert isinstance(out["close"][1], PeriodNotReady)
+    return _winners(out)
+
+
+RACES = {
+    "approve vs reject": _approve_vs_reject,
+    "approve vs approve": _approve_vs_approve,
+    "approve vs approve, two needed": _approve_vs_approve_two_needed,
+    "reject vs reject": _reject_vs_reject,
+    "delete draft vs submit": _delete_vs_submit,
+    "update draft vs submit": _update_vs_submit,
+    "answer flag vs answer flag": _answer_vs_answer,
+    "reverse vs reverse": _reverse_vs_reverse,
+    "close period vs submit into it": _close_vs_submit,
+}
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("race", list(RACES))
+def test_two_decisions_at_once_end_as_if_one_came_first(db_url, ledger, race):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only: SQLite's IMMEDIATE transactions cannot even load two pages side by side")
+    seen = Counter()
+    for trial in range(RACE_TRIALS):
+        book = RaceBook(ledger, f"R{list(RACES).index(race)}T{trial}")
+        seen.update(RACES[race](book))
+        book.verify()
+    assert sum(seen.values()) == RACE_TRIALS, seen

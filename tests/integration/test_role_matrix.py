@@ -8,6 +8,10 @@ entry that does not exist, 422 for an empty form); a refused one gets 403, and
 anonymous visitors are sent to sign in (401 on the API). Actions are sent at
 entries that do not exist, so nothing is changed while the matrix runs; which
 role may approve or close is a rule of the services, tested in test_entries.py.
+
+`test_every_get_changes_nothing_for_every_role` then opens every GET of the same map as every role, months
+without a period row included, and compares every table before and after each request: a GET only reads
+(the two exceptions, reads that are recorded by design, are listed and justified above READ_AUDITS).
 """
 from __future__ import annotations
 
@@ -16,18 +20,18 @@ import re
 import pytest
 
 from ledger.app import create_app
-from ledger.services import entries, tokens, users, vouchers
+from ledger.services import entries, flags, tokens, users, vouchers
 
 from ..conftest import D
 
 PUBLIC, SIGNED_IN = "public", "signed in"
-EVERYONE_IN_BOOK = frozenset({"treasurer", "committee", "supervisor", "trustee", "viewer", "admin"})
-MAKERS = frozenset({"treasurer", "committee", "trustee", "admin"})
-OVERSIGHT = frozenset({"treasurer", "committee", "supervisor", "admin"})
-ORIGINALS = frozenset({"treasurer", "committee", "supervisor", "admin"})
+EVERYONE_IN_BOOK = frozenset({"treasurer", "committee", "supervisor", "trustee", "fund_manager", "viewer", "admin"})
+MAKERS = frozenset({"treasurer", "committee", "trustee", "fund_manager", "admin"})
+OVERSIGHT = frozenset({"treasurer", "committee", "supervisor", "fund_manager", "admin"})  # the audit log
+ORIGINALS = frozenset({"treasurer", "committee", "supervisor", "admin"})  # not the fund manager: vouchers.ORIGINAL_ROLES
 REDACTORS = frozenset({"treasurer", "committee", "admin"})
-CLOSERS = frozenset({"committee", "admin"})
-ROLES = ["anonymous", "treasurer", "committee", "supervisor", "trustee", "viewer", "outsider", "admin"]
+CLOSERS = frozenset({"committee", "fund_manager", "admin"})
+ROLES = ["anonymous", "treasurer", "committee", "supervisor", "trustee", "fund_manager", "viewer", "outsider", "admin"]
 MISSING = 999999  # actions go to an entry that does not exist: the gate is tested, nothing changes
 
 # endpoint -> {method: who passes the gate}
@@ -131,8 +135,12 @@ def world(db_url, ledger, tmp_path):
         entries.submit_entry(s, ledger.user(s, "maker"), book, entry)
         entries.approve_entry(s, ledger.user(s, "approver1"), book, entry)
         ids = {"entry": entry.id, "attachment": attachment.id}
+        flags.raise_flag(s, ledger.user(s, "watcher"), book, entry, "保洁费单价偏高？")
+        waiting = entries.create_entry(s, ledger.user(s, "maker"), book, ledger.entry_input(
+            D(2026, 3, 6), "收停车费", ("1002", "GEN", "20.00"), ("4202", "GEN", "-20.00")), submit=True)
+        ids["submitted"] = waiting.id
         people = {"treasurer": "maker", "committee": "approver1", "supervisor": "watcher", "trustee": "clerk",
-                  "viewer": "reader", "outsider": "outsider", "admin": "root"}
+                  "fund_manager": "fm", "viewer": "reader", "outsider": "outsider", "admin": "root"}
         for role, name in people.items():
             user = users.get_user(s, name) if name != "root" else admin
             number_tokens[role] = tokens.create_token(s, admin, user, f"matrix {role}")[1]
@@ -195,3 +203,124 @@ def _passed(response, api: bool) -> bool:
         return False  # flask-login sending an anonymous visitor to sign in
     assert response.status_code < 500, response.get_data(as_text=True)[:500]
     return True
+
+
+# --- Every GET is read-only -------------------------------------------------------------------------------------
+#
+# A resident opening /books/T1/periods/2031-05 once created that month's period row for everybody. Here every GET
+# route of the URL map is opened by every role (and anonymously), and every table is compared, row by row, before
+# and after. Only these changes are allowed, because they record the read itself:
+#   - audit_log may GAIN rows whose action is in READ_AUDITS, never change or lose one:
+#       "voucher.original": seeing an original voucher (download or unredacted page) is audited by design
+#                           (DESIGN.md, Privacy: "Every download of an original is in the audit log");
+#       "export":           every CSV/XLSX download of the books is audited (ledger/web/exports.py).
+#   - api_tokens.last_used_at may move: the API records a token's last use (at most once a minute) so that its owner
+#     can spot a leaked token; every other column of api_tokens must stay as it was.
+READ_AUDITS = frozenset({"voucher.original", "export"})
+IGNORED_COLUMNS = {"api_tokens": frozenset({"last_used_at"})}
+NO_ROW_MONTH = "2031-05"  # a month nobody has used: looking at it must not open it
+
+
+def _tables(engine):
+    """Every table in the database (reflected, so a table added later is watched too)."""
+    from sqlalchemy import MetaData
+
+    meta = MetaData()
+    meta.reflect(engine)
+    assert {"periods", "entries", "flags", "audit_log", "api_tokens"} <= set(meta.tables)
+    return meta.sorted_tables
+
+
+def _snapshot(engine, tables) -> dict[str, tuple]:
+    """Every table: (row count, sha256 of its rows in primary-key order); audit_log: its rows by id."""
+    import hashlib
+
+    from sqlalchemy import select
+
+    shot = {}
+    with engine.connect() as conn:
+        for table in tables:
+            skip = IGNORED_COLUMNS.get(table.name, frozenset())
+            columns = [c for c in table.columns if c.name not in skip]
+            order = list(table.primary_key.columns) or columns
+            rows = [tuple(r) for r in conn.execute(select(*columns).order_by(*order))]
+            if table.name == "audit_log":
+                shot[table.name] = {r._mapping["id"]: r for r in conn.execute(select(table))}
+                continue
+            digest = hashlib.sha256()
+            for row in rows:
+                digest.update(repr(row).encode())
+            shot[table.name] = (len(rows), digest.hexdigest())
+    return shot
+
+
+def _changes(before: dict, after: dict) -> list[str]:
+    said = []
+    for name in sorted(set(before) | set(after)):
+        old, new = before.get(name), after.get(name)
+        if name == "audit_log":
+            changed = [i for i in old if i not in new or tuple(new[i]) != tuple(old[i])]
+            if changed:
+                said.append(f"audit_log rows changed or removed: {changed}")
+            added = [new[i] for i in new if i not in old]
+            unexpected = [(r.action, r.target) for r in added if r.action not in READ_AUDITS]
+            if unexpected:
+                said.append(f"audit_log gained {unexpected}")
+        elif old != new:
+            said.append(f"{name}: {old[0] if old else '-'} rows -> {new[0] if new else '-'} rows, contents changed")
+    return said
+
+
+def _read_urls(app, ids) -> list[str]:
+    """Every GET of the URL map, with a month that has a row and one that has none, and a few filters."""
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods:
+            continue
+        url = _url(rule, ids)
+        urls.append(url)
+        if "<period>" in rule.rule or ":period>" in rule.rule:
+            urls.append(url.replace("2026-03", NO_ROW_MONTH))
+    entry = f"/books/T1/entries/{ids['submitted']}"
+    urls += [f"/books/T1/flags?period={NO_ROW_MONTH}", "/books/T1/flags?period=2026-03&open=1",
+             f"/books/T1/journal?period={NO_ROW_MONTH}", "/books/T1/journal?status=submitted", entry,
+             f"/books/T1/entries/{MISSING}", "/books/T1?lang=en", f"/books/T1/periods/{NO_ROW_MONTH}?lang=en",
+             "/api/v1/books/T1/entries?year=2031&month=5", f"/api/v1/books/T1/entries/{ids['submitted']}",
+             f"/api/v1/books/T1/periods/{NO_ROW_MONTH}/checklist", "/api/v1/books/T1/periods/2099-12/checklist"]
+    return sorted(set(urls))
+
+
+def test_every_get_changes_nothing_for_every_role(world, engine):
+    app, ids, people, api_tokens = world
+    clients = {"anonymous": app.test_client()}
+    for role, name in people.items():
+        client = app.test_client()
+        assert client.post("/login", data={"username": name, "password": "password-123"}).status_code == 302
+        clients[role] = client
+    urls = _read_urls(app, ids)
+    assert f"/books/T1/periods/{NO_ROW_MONTH}" in urls and f"/api/v1/books/T1/periods/{NO_ROW_MONTH}/checklist" in urls
+    tables = _tables(engine)
+    before = first = _snapshot(engine, tables)
+    problems, seen = [], set()
+    for url in urls:
+        for role in ROLES:
+            if url.startswith("/api/"):
+                headers = {"Authorization": f"Bearer {api_tokens[role]}"} if role != "anonymous" else {}
+                response = app.test_client().get(url, headers=headers)
+            else:
+                response = clients[role].get(url)
+            seen.add(response.status_code)
+            response.close()
+            if response.status_code >= 500:
+                problems.append(f"GET {url} as {role}: {response.status_code}")
+            after = _snapshot(engine, tables)
+            problems += [f"GET {url} as {role} ({response.status_code}): {c}" for c in _changes(before, after)]
+            before = after  # the next request is judged on its own
+    assert problems == [], "\n".join(problems)
+    assert 200 in seen and 403 in seen  # the matrix really ran pages, and really refused some
+    # Both exceptions were needed: reads of originals and exports did leave their audit records.
+    assert {r.action for i, r in before["audit_log"].items() if i not in first["audit_log"]} == READ_AUDITS
+    with engine.connect() as conn:  # the month nobody used is still unopened
+        from sqlalchemy import text
+
+        assert conn.execute(text("SELECT count(*) FROM periods WHERE year = 2031")).scalar() == 0

@@ -24,10 +24,10 @@ def _period(value: str) -> tuple[int, int]:
 def period(code: str, period: str):
     here = seat(code)
     year, month = _period(period)
-    check = periods.checklist(here.session, here.book, year, month)
-    here.session.commit()  # checklist may have opened the month's period row
-    return render_template("office/period.html", book=here.book, seat=here, check=check, label=period,
-                           flags=flags.flags_of(here.session, here.book, period_id=check.period.id))
+    check = periods.checklist(here.session, here.book, year, month)  # reads only: a month never used stays unsaved
+    # A month with no row has no entries, so no flags; flags_of(period_id=None) would mean "every flag".
+    month_flags = [] if check.period.id is None else flags.flags_of(here.session, here.book, period_id=check.period.id)
+    return render_template("office/period.html", book=here.book, seat=here, check=check, label=period, flags=month_flags)
 
 
 @bp.route("/books/<code>/periods/<period>/bank", methods=["POST"])
@@ -67,8 +67,11 @@ def flags_list(code: str):
     here = seat(code)
     ym = parse_period(request.args.get("period"))
     period_row = periods.find_period(here.session, here.book, *ym) if ym else None
-    found = flags.flags_of(here.session, here.book, period_id=period_row.id if period_row else None,
-                           open_only=request.args.get("open") == "1")
+    if ym and period_row is None:
+        found = []  # a month nobody has used has no entries, hence no flags (period_id=None would mean all of them)
+    else:
+        found = flags.flags_of(here.session, here.book, period_id=period_row.id if period_row else None,
+                               open_only=request.args.get("open") == "1")
     return render_template("office/flags.html", book=here.book, seat=here, flags=found,
                            periods=periods.periods_of(here.session, here.book), args=request.args,
                            accounts=book_service.accounts_of(here.session, here.book))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import cached_property
 
 from flask import abort, flash
 from flask_babel import get_locale
@@ -10,7 +11,7 @@ from ...app import db
 from ...domain.errors import LedgerError
 from ...domain import model
 from ...domain.model import APPROVER_ROLES, CHART_ROLES, CLOSER_ROLES, MAKER_ROLES, READER_ROLES, Role
-from ...services import access
+from ...services import access, periods
 from ..auth import actor
 
 # Who reads the audit log and originals: the committee and the supervisor (and the treasurer who keeps the books).
@@ -24,18 +25,12 @@ class Seat:
         self.session, self.book, self.user = session, book, actor()
         self.roles = access.roles_in(session, self.user, book)
 
-    @property
-    def current_period(self) -> str | None:
-        """The earliest month still open: the one the committee is working on."""
-        from sqlalchemy import select
+    @cached_property
+    def current_period(self) -> str:
+        """The month the committee is working on: the earliest open month with entries, else this month.
 
-        from ...db.schema import Period
-
-        row = self.session.execute(
-            select(Period.year, Period.month).where(Period.book_id == self.book.id, Period.status == "open")
-            .order_by(Period.year, Period.month).limit(1)
-        ).first()
-        return f"{row[0]:04d}-{row[1]:02d}" if row else None
+        Never a month whose row exists only because someone typed a far date or opened its page."""
+        return periods.current_period(self.session, self.book)
 
     def may(self, roles: frozenset[Role]) -> bool:
         return self.user.is_admin or bool(self.roles & roles)
