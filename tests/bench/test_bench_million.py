@@ -463,7 +463,7 @@ def test_million_postings(database, book_file, oracle, summary, tmp_path):
     say(f"\n--- {description}\n    {sys.platform}, Python {sys.version.split()[0]}, {load()}")
 
     run([LEDGER, "db", "upgrade"], env)
-    run([LEDGER, "books", "create", BOOK, "--name-zh", "基准", "--kind", "trust"], env)
+    run([LEDGER, "books", "create", BOOK, "--name-zh", "基准", "--kind", "trust", "--first-month", f"{START[0]:04d}-{START[1]:02d}"], env)
     startup, _ = run([LEDGER, "books", "list", "--format", "json"], env)
     say(f"    `ledger books list` (the command's start-up cost): {startup:.2f} s")
 
