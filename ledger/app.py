@@ -9,7 +9,7 @@ from flask_login import LoginManager
 from flask_talisman import Talisman
 from flask_wtf import CSRFProtect
 
-from .config import INSTANCE_DIR, PROJECT_ROOT, database_url, secret_key
+from .config import PROJECT_ROOT, database_url, secret_key, voucher_dir
 from .db.engine import make_engine, make_sessionmaker
 
 LOCALES = ("zh_CN", "en")
@@ -49,7 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     app.config.update(
         DATABASE_URL=database_url(),
-        VOUCHER_DIR=str(INSTANCE_DIR / "vouchers"),
+        VOUCHER_DIR=str(voucher_dir()),
         MAX_CONTENT_LENGTH=25 * 1024 * 1024,  # the largest request; vouchers have their own limit
         VOUCHER_MAX_BYTES=20 * 1024 * 1024,
         BABEL_DEFAULT_LOCALE="zh_CN",

@@ -6,8 +6,8 @@ import functools
 import sys
 
 import click
-from flask import current_app
 
+from . import config
 from .db.engine import make_engine, make_sessionmaker, transaction
 from .domain.errors import LedgerError
 from .services import users
@@ -16,7 +16,7 @@ from .services import users
 @contextlib.contextmanager
 def cli_session():
     """One unit of work on an engine of its own, closed when the command ends."""
-    engine = make_engine(current_app.config["DATABASE_URL"])
+    engine = make_engine(config.database_url())
     try:
         with transaction(make_sessionmaker(engine)) as session:
             yield session

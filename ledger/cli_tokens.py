@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 
 import click
-from flask.cli import AppGroup
 
 from .cli_common import acting_user, cli_session, refusals
 from .services import tokens as token_service, users
@@ -19,7 +18,7 @@ def _when(value) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else "-"
 
 
-tokens = AppGroup("tokens", help="API tokens (Authorization: Bearer ...).")
+tokens = click.Group("tokens", help="API tokens (Authorization: Bearer ...).")
 
 
 @tokens.command("create")

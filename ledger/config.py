@@ -5,15 +5,27 @@ import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-INSTANCE_DIR = Path(os.environ.get("LEDGER_INSTANCE_DIR", PROJECT_ROOT / "instance"))
+
+
+def instance_dir() -> Path:
+    """The instance folder (LEDGER_INSTANCE_DIR, default instance/ beside the code), read when asked."""
+    return Path(os.environ.get("LEDGER_INSTANCE_DIR") or (PROJECT_ROOT / "instance"))
+
+
+INSTANCE_DIR = instance_dir()  # as it was at start-up; prefer instance_dir()
 
 
 def database_url() -> str:
     url = os.environ.get("LEDGER_DATABASE_URL")
     if url:
         return url
-    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{INSTANCE_DIR / 'ledger.sqlite3'}"
+    instance_dir().mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{instance_dir() / 'ledger.sqlite3'}"
+
+
+def voucher_dir() -> Path:
+    """Where voucher originals and their public copies live (private to the back office)."""
+    return Path(os.environ.get("LEDGER_VOUCHER_DIR") or (instance_dir() / "vouchers"))
 
 
 def secret_key() -> str:
@@ -21,8 +33,8 @@ def secret_key() -> str:
     if key:
         return key
     # A key generated once per instance folder keeps sessions valid across restarts.
-    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-    path = INSTANCE_DIR / "secret_key"
+    instance_dir().mkdir(parents=True, exist_ok=True)
+    path = instance_dir() / "secret_key"
     if not path.exists():
         path.write_text(os.urandom(32).hex())
     return path.read_text().strip()
@@ -30,4 +42,4 @@ def secret_key() -> str:
 
 def key_dir() -> Path:
     """Where the books' signing keys live: outside the database, never in a table."""
-    return Path(os.environ.get("LEDGER_KEY_DIR") or (INSTANCE_DIR / "keys"))
+    return Path(os.environ.get("LEDGER_KEY_DIR") or (instance_dir() / "keys"))
