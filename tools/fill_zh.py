@@ -41,6 +41,7 @@ ZH = {
     "Copy this token now; it is not shown again:": "请现在复制此令牌，之后不再显示：", "What it is for": "用途",
     "Make a token": "生成令牌", "Name": "名称", "Begins with": "开头", "Made": "生成时间", "Last used": "最近使用",
     "revoked": "已吊销", "Revoke": "吊销", "No tokens.": "没有令牌。", "API documentation": "API 文档",
+    "Edited by %(who)s at %(when)s": "%(who)s 于 %(when)s 修改", "Signed with the book's key": "账簿密钥签名",
 }
 
 

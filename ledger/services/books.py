@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 from ..db.schema import Account, Book, EntryLine, Fund, Membership, User
 from ..domain.charts import CHARTS, DEFAULT_FUNDS
 from ..domain.errors import DuplicateCode, InvalidInput, NotFound
-from ..domain.model import CHART_ROLES, DEFAULT_APPROVAL_THRESHOLD_FEN, AccountType, BookKind, check_date
+from ..domain.model import DEFAULT_APPROVAL_THRESHOLD_FEN, AccountType, BookKind, check_date
+from ..domain.permissions import Action
 from ..domain.text import first_control
-from .access import audit, require_admin, require_role
+from .access import audit, require, require_admin
 from .signing import keys_for
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
@@ -62,7 +63,7 @@ def create_book(
 
     `first_month` (default: this month) is where opening balances go; nothing can be
     dated before it."""
-    require_admin(actor, "新建账簿", "create books")
+    require_admin(actor, Action.CREATE_BOOK)
     if first_month is None:
         today = dt.date.today()
         first_month = (today.year, today.month)
@@ -126,7 +127,7 @@ def add_account(
     session: Session, actor: User, book: Book, code: str, name_zh: str, name_en: str, type: str,
     parent_code: str | None = None, cash: bool = False,
 ) -> Account:
-    require_role(session, actor, book, CHART_ROLES, "修改科目表", "change the chart of accounts")
+    require(session, actor, Action.EDIT_CHART, book)
     code = _check_code(code, "code")
     try:
         account_type = AccountType(type)
@@ -149,7 +150,7 @@ def add_account(
 
 
 def rename_account(session: Session, actor: User, book: Book, code: str, name_zh: str, name_en: str) -> Account:
-    require_role(session, actor, book, CHART_ROLES, "修改科目表", "change the chart of accounts")
+    require(session, actor, Action.EDIT_CHART, book)
     account = get_account(session, book, code)
     old = (account.name_zh, account.name_en)
     account.name_zh = _check_name(name_zh, "name_zh")
@@ -160,7 +161,7 @@ def rename_account(session: Session, actor: User, book: Book, code: str, name_zh
 
 def set_account_active(session: Session, actor: User, book: Book, code: str, active: bool) -> Account:
     """Deactivate (or reactivate) an account. Accounts are never deleted once used."""
-    require_role(session, actor, book, CHART_ROLES, "修改科目表", "change the chart of accounts")
+    require(session, actor, Action.EDIT_CHART, book)
     account = get_account(session, book, code)
     account.active = active
     audit(session, actor, book, "account.activate" if active else "account.deactivate", code)
@@ -169,7 +170,7 @@ def set_account_active(session: Session, actor: User, book: Book, code: str, act
 
 def delete_account(session: Session, actor: User, book: Book, code: str) -> None:
     """Delete an account that was never used; a used one can only be deactivated."""
-    require_role(session, actor, book, CHART_ROLES, "修改科目表", "change the chart of accounts")
+    require(session, actor, Action.EDIT_CHART, book)
     account = get_account(session, book, code)
     used = session.scalar(select(exists().where(EntryLine.account_id == account.id)))
     children = session.scalar(select(exists().where(Account.parent_id == account.id)))
@@ -184,7 +185,7 @@ def delete_account(session: Session, actor: User, book: Book, code: str) -> None
 
 
 def add_fund(session: Session, actor: User, book: Book, code: str, name_zh: str, name_en: str, restricted: bool) -> Fund:
-    require_role(session, actor, book, CHART_ROLES, "新增基金", "add funds")
+    require(session, actor, Action.EDIT_CHART, book)
     code = _check_code(code, "code")
     if session.scalar(select(Fund).where(Fund.book_id == book.id, Fund.code == code)):
         raise DuplicateCode(f"基金代码 {code} 已存在", f"fund code {code} already exists", "code")

@@ -26,9 +26,10 @@ from ..domain.errors import (
     PeriodClosed,
     SelfApproval,
 )
-from ..domain.model import APPROVER_ROLES, MAKER_ROLES, EntryInput, EntryStatus, Line, validate_entry
+from ..domain.model import EntryInput, EntryStatus, Line, validate_entry
+from ..domain.permissions import Action
 from .posting import check_open_date
-from .access import audit, require_admin, require_role
+from .access import audit, require, require_admin
 from .periods import open_period_for
 from .posting import ChartIndex, Poster, ResolvedLine, lock_book
 
@@ -91,7 +92,7 @@ def create_entry(
     source: str = "manual", reverses: Entry | None = None,
 ) -> Entry:
     """Save a new entry as a draft (or submitted); with a used key, return the earlier one."""
-    require_role(session, actor, book, MAKER_ROLES, "录入凭证", "enter entries")
+    require(session, actor, Action.MAKE_ENTRY, book)
     _check_key(data.idempotency_key)
     validate_entry(data)
     if source == "opening":
@@ -135,21 +136,13 @@ def get_entry_by_number(session: Session, book: Book, number: str) -> Entry:
     return entry
 
 
-def _require_maker_of(actor: User, entry: Entry, what_zh: str, what_en: str) -> None:
-    if entry.maker_id != actor.id and not actor.is_admin:
-        raise InvalidState(f"只有制单人可以{what_zh}", f"only the entry's maker may {what_en}", "entry")
-
-
 def update_draft(session: Session, actor: User, book: Book, entry: Entry, data: EntryInput) -> Entry:
     """Rewrite a draft or rejected entry (it becomes a draft again)."""
-    require_role(session, actor, book, MAKER_ROLES, "修改凭证", "edit entries")
     validate_entry(data)
     # Decide on the entry as it is once we hold the lock: a submit or delete may have won the race.
     lock_book(session, book)
     _reread(session, book, entry)
-    _require_maker_of(actor, entry, "修改凭证", "edit it")
-    if entry.status not in (EntryStatus.DRAFT.value, EntryStatus.REJECTED.value):
-        raise _not_now(entry, "修改", "edited")
+    require(session, actor, Action.EDIT_ENTRY, book, entry)
     if entry.source == "opening":
         _check_opening(book, data)
     resolved = ChartIndex(session, book).resolve(data.lines)
@@ -167,12 +160,9 @@ def update_draft(session: Session, actor: User, book: Book, entry: Entry, data: 
 
 
 def delete_draft(session: Session, actor: User, book: Book, entry: Entry) -> None:
-    require_role(session, actor, book, MAKER_ROLES, "删除凭证", "delete entries")
     lock_book(session, book)
     _reread(session, book, entry)
-    _require_maker_of(actor, entry, "删除凭证", "delete it")
-    if entry.status not in (EntryStatus.DRAFT.value, EntryStatus.REJECTED.value) or entry.approvals:
-        raise _not_now(entry, "删除", "deleted")
+    require(session, actor, Action.EDIT_ENTRY, book, entry)
     held = []
     if session.scalar(select(func.count()).select_from(Attachment).where(Attachment.entry_id == entry.id)):
         held.append(("附有原始凭证（请先删除附件）", "it has vouchers attached (delete them first)"))
@@ -193,12 +183,9 @@ def delete_draft(session: Session, actor: User, book: Book, entry: Entry) -> Non
 
 
 def submit_entry(session: Session, actor: User, book: Book, entry: Entry) -> Entry:
-    require_role(session, actor, book, MAKER_ROLES, "提交凭证", "submit entries")
     lock_book(session, book)
     _reread(session, book, entry)
-    _require_maker_of(actor, entry, "提交凭证", "submit it")
-    if entry.status not in (EntryStatus.DRAFT.value, EntryStatus.REJECTED.value):
-        raise _not_now(entry, "提交", "submitted")
+    require(session, actor, Action.EDIT_ENTRY, book, entry)
     if entry.period.status != "open":
         raise PeriodClosed(f"{entry.period.label} 已结账", f"period {entry.period.label} is closed", "date")
     check_open_date(session, book, entry.date)
@@ -210,9 +197,6 @@ def submit_entry(session: Session, actor: User, book: Book, entry: Entry) -> Ent
     return entry
 
 
-_STATUS_ZH = {"draft": "草稿", "submitted": "待审批", "posted": "已过账", "rejected": "已退回"}
-
-
 def _reread(session: Session, book: Book, entry: Entry) -> None:
     """Read the entry again under the book lock; it may have been deleted meanwhile."""
     try:
@@ -220,15 +204,6 @@ def _reread(session: Session, book: Book, entry: Entry) -> None:
     except Exception:  # ObjectDeletedError / InvalidRequestError: another request deleted it
         raise NotFound(f"账簿 {book.code} 中的这张凭证已被删除", f"this entry of book {book.code} has been deleted", "entry") from None
     session.refresh(entry.period)  # a month may have closed while we waited for the lock
-
-
-def _not_now(entry: Entry, what_zh: str, what_en: str) -> InvalidState:
-    """The refusal for a transition the entry's status no longer allows (often: someone else was quicker)."""
-    return InvalidState(
-        f"凭证现为“{_STATUS_ZH.get(entry.status, entry.status)}”，不能{what_zh}（可能已被他人处理，请刷新）",
-        f"the entry is now {entry.status}; it cannot be {what_en} (someone may have acted on it first; reload)",
-        "entry",
-    )
 
 
 def approvals_needed(book: Book, entry: Entry) -> int:
@@ -241,13 +216,7 @@ def approve_entry(session: Session, actor: User, book: Book, entry: Entry) -> En
     # then decides on what the first left.
     lock_book(session, book)
     _reread(session, book, entry)
-    if entry.maker_id == actor.id or any(m.user_id == actor.id for m in entry.makers):
-        raise SelfApproval("制单人（含修改过这张凭证的人）不能审批它", "the maker of an entry (anyone who made or edited it) cannot approve it", "entry")
-    require_role(session, actor, book, APPROVER_ROLES, "审批凭证", "approve entries")
-    if entry.status != EntryStatus.SUBMITTED.value:
-        raise _not_now(entry, "审批", "approved")
-    if any(a.user_id == actor.id for a in entry.approvals):
-        raise DuplicateApproval("您已审批过这张凭证，需要另一位审批人", "you have already approved this entry; another approver is needed", "entry")
+    require(session, actor, Action.APPROVE_ENTRY, book, entry)
     # A back-dated entry is refused when it is approved, not only when it was entered.
     if entry.period.status != "open":
         raise PeriodClosed(f"{entry.period.label} 已结账，不能过账", f"period {entry.period.label} is closed; cannot post", "date")
@@ -285,17 +254,12 @@ def _post(session: Session, actor: User, book: Book, entry: Entry) -> None:
 
 
 def reject_entry(session: Session, actor: User, book: Book, entry: Entry, reason: str) -> Entry:
-    require_role(session, actor, book, APPROVER_ROLES, "退回凭证", "reject entries")
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("退回须说明理由", "a rejection needs a reason", "reason")
     lock_book(session, book)
     _reread(session, book, entry)
-    if entry.status != EntryStatus.SUBMITTED.value:
-        raise _not_now(entry, "退回", "rejected")
-    if entry.approvals:
-        # An approval is a recorded fact; the entry waits for its second approver instead.
-        raise InvalidState("凭证已有审批，不能退回", "entry already has an approval; it cannot be rejected", "entry")
+    require(session, actor, Action.REJECT_ENTRY, book, entry)
     entry.status = EntryStatus.REJECTED.value
     entry.rejected_reason = reason
     entry.rejected_by_id = actor.id
@@ -308,8 +272,9 @@ def reverse_entry(
     idempotency_key: str | None = None,
 ) -> Entry:
     """Draft the red-ink reversal of a posted entry and submit it for approval."""
+    require(session, actor, Action.REVERSE_ENTRY, book)
     if entry.status != EntryStatus.POSTED.value:
-        raise InvalidState("只能冲销已过账的凭证", "only posted entries can be reversed", "entry")
+        require(session, actor, Action.REVERSE_ENTRY, book, entry)  # says why not
     data = EntryInput(
         date=date or dt.date.today(),
         summary=f"冲销 {entry.number}：{entry.summary}"[:200],
@@ -321,12 +286,7 @@ def reverse_entry(
     if earlier is not None:
         return earlier
     session.refresh(entry)
-    if entry.reversed_by is not None:
-        raise InvalidState(
-            f"凭证 {entry.number} 已有冲销凭证（{entry.reversed_by.number or entry.reversed_by.status}）",
-            f"entry {entry.number} already has a reversal ({entry.reversed_by.number or entry.reversed_by.status})",
-            "entry",
-        )
+    require(session, actor, Action.REVERSE_ENTRY, book, entry)
     return create_entry(session, actor, book, data, submit=True, source="reversal", reverses=entry)
 
 
@@ -347,7 +307,7 @@ def post_imported(
     maker is the importing user. Every rule of posting still applies, through the
     same Poster. Refuses the whole batch, naming the record, if any record is bad.
     """
-    require_admin(actor, "导入并直接过账", "import and post entries directly")
+    require_admin(actor, Action.IMPORT_ENTRIES)
     source = "opening" if opening else "import"
     chart = ChartIndex(session, book)
     poster = Poster(session, book)

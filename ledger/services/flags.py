@@ -6,12 +6,9 @@ from sqlalchemy.orm import Session
 
 from ..db.schema import Book, Entry, Flag, User, utcnow
 from ..domain.errors import InvalidInput, InvalidState, NotFound
-from ..domain.model import Role
-from .access import audit, require_role
+from ..domain.permissions import Action
+from .access import audit, require
 from .posting import lock_book
-
-FLAGGER_ROLES = frozenset({Role.SUPERVISOR, Role.COMMITTEE})
-ANSWER_ROLES = frozenset({Role.COMMITTEE, Role.TREASURER, Role.FUND_MANAGER})
 
 
 def _text(value: str, field: str) -> str:
@@ -22,7 +19,7 @@ def _text(value: str, field: str) -> str:
 
 
 def raise_flag(session: Session, actor: User, book: Book, entry: Entry, comment: str) -> Flag:
-    require_role(session, actor, book, FLAGGER_ROLES, "标记凭证", "flag entries")
+    require(session, actor, Action.RAISE_FLAG, book)
     flag = Flag(book_id=book.id, entry_id=entry.id, raised_by_id=actor.id, comment=_text(comment, "comment"))
     session.add(flag)
     session.flush()
@@ -31,7 +28,7 @@ def raise_flag(session: Session, actor: User, book: Book, entry: Entry, comment:
 
 
 def answer_flag(session: Session, actor: User, book: Book, flag: Flag, answer: str) -> Flag:
-    require_role(session, actor, book, ANSWER_ROLES, "回复标记", "answer flags")
+    require(session, actor, Action.ANSWER_FLAG, book)
     text = _text(answer, "answer")
     # Two people answering at once: the second waits for the book's lock, then re-reads the flag and
     # sees the first answer, instead of both deciding on the copy loaded before the lock.

@@ -18,9 +18,10 @@ from ..db.schema import (
 )
 from ..domain.chain import GENESIS, canonical_json, close_message, sha256_hex, trial_balance_doc
 from ..domain.errors import InvalidInput, InvalidState, NotFound, PeriodClosed, PeriodNotReady
-from ..domain.model import CLOSER_ROLES, MAKER_ROLES, EntryStatus, PeriodStatus
+from ..domain.model import EntryStatus, PeriodStatus
+from ..domain.permissions import Action
 from ..domain.money import fen_to_str
-from .access import audit, require_role
+from .access import audit, require
 from .posting import check_open_date, lock_book, lock_date
 from .signing import keys_for
 
@@ -133,7 +134,7 @@ def checklist(session: Session, book: Book, year: int, month: int) -> Checklist:
 
 def record_bank_balance(session: Session, actor: User, book: Book, year: int, month: int, account_code: str, fen: int) -> BankBalance:
     """Enter the month-end balance from the bank statement (the newest entry counts)."""
-    require_role(session, actor, book, MAKER_ROLES | CLOSER_ROLES, "录入银行对账余额", "enter bank balances")
+    require(session, actor, Action.RECORD_BANK_BALANCE, book)
     _check_month(year, month)
     account = session.scalar(select(Account).where(Account.book_id == book.id, Account.code == account_code))
     if account is None or not account.code.startswith(BANK_PREFIX):
@@ -154,7 +155,7 @@ def record_bank_balance(session: Session, actor: User, book: Book, year: int, mo
 
 def waive_voucher(session: Session, actor: User, book: Book, entry: Entry, reason: str) -> VoucherWaiver:
     """Record why an expense entry has no voucher."""
-    require_role(session, actor, book, MAKER_ROLES | CLOSER_ROLES, "说明无凭证原因", "explain a missing voucher")
+    require(session, actor, Action.WAIVE_VOUCHER, book)
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("请说明没有原始凭证的原因", "say why there is no voucher", "reason")
@@ -188,7 +189,7 @@ def closing_balances(session: Session, book: Book, through: dt.date) -> dict[tup
 
 def close_period(session: Session, actor: User, book: Book, year: int, month: int, today: dt.date | None = None) -> Period:
     """Close a month for good: write its signed close record; its last day becomes the lock date."""
-    require_role(session, actor, book, CLOSER_ROLES, "结账", "close periods")
+    require(session, actor, Action.CLOSE_PERIOD, book)
     _check_month(year, month)
     lock_book(session, book)  # no entry may be submitted into the month while it closes
     label = f"{year:04d}-{month:02d}"

@@ -8,6 +8,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..db.schema import Book, Membership, User
 from ..domain.errors import AuthenticationFailed, DuplicateCode, InvalidInput, NotFound
 from ..domain.model import Role
+from ..domain.permissions import Action
 from .access import audit, require_admin
 
 SYSTEM_USERNAME = "system"
@@ -53,7 +54,7 @@ def system_user(session: Session) -> User:
 
 
 def grant_role(session: Session, actor: User, user: User, book: Book, role: str) -> Membership:
-    require_admin(actor, "分配角色", "grant roles")
+    require_admin(actor, Action.GRANT_ROLE)
     try:
         role_value = Role(role).value
     except ValueError:
@@ -67,6 +68,7 @@ def grant_role(session: Session, actor: User, user: User, book: Book, role: str)
     membership = Membership(user_id=user.id, book_id=book.id, role=role_value)
     session.add(membership)
     session.flush()
+    session.info.pop("ledger_roles", None)  # access.roles_in's cache
     audit(session, actor, book, "role.grant", user.username, role=role_value)
     return membership
 

@@ -10,65 +10,65 @@ from flask_babel import get_locale
 from ...app import db
 from ...domain.errors import LedgerError
 from ...domain import model
-from ...domain.model import APPROVER_ROLES, CHART_ROLES, CLOSER_ROLES, MAKER_ROLES, READER_ROLES, Role
+from ...domain.permissions import Action
 from ...services import access, periods
 from ..auth import actor
 
-# Who reads the audit log and originals: the committee and the supervisor (and the treasurer who keeps the books).
-OVERSIGHT_ROLES = frozenset({Role.COMMITTEE, Role.SUPERVISOR, Role.TREASURER, Role.FUND_MANAGER})
-
 
 class Seat:
-    """The signed-in user at one book: what they may do there."""
+    """The signed-in user at one book: what they may do there, asked of the permissions table."""
 
     def __init__(self, session, book):
         self.session, self.book, self.user = session, book, actor()
         self.roles = access.roles_in(session, self.user, book)
-
-    @cached_property
-    def current_period(self) -> str:
-        """The month the committee is working on: the earliest open month with entries, else this month.
-
-        Never a month whose row exists only because someone typed a far date or opened its page."""
-        return periods.current_period(self.session, self.book)
-
-    def may(self, roles: frozenset[Role]) -> bool:
-        return self.user.is_admin or bool(self.roles & roles)
+        self._current_period: str | None = None
 
     @property
+    def current_period(self) -> str:
+        """The earliest open month that has entries, or today's month: never a month a draft or a page conjured."""
+        if self._current_period is None:
+            self._current_period = periods.current_period(self.session, self.book)
+        return self._current_period
+
+    def can(self, action: Action | str, entry=None) -> bool:
+        """Whether the service would let this user take the action (on the entry): the page offers exactly that."""
+        return access.can(self.session, self.user, Action(action), self.book, entry)
+
+    # Names the templates use for the book-wide questions.
+    @property
     def can_make(self) -> bool:
-        return self.may(MAKER_ROLES)
+        return self.can(Action.MAKE_ENTRY)
 
     @property
     def can_approve(self) -> bool:
-        return self.may(APPROVER_ROLES)
+        return self.can(Action.APPROVE_ENTRY)
 
     @property
     def can_close(self) -> bool:
-        return self.may(CLOSER_ROLES)
+        return self.can(Action.CLOSE_PERIOD)
 
     @property
     def can_edit_chart(self) -> bool:
-        return self.may(CHART_ROLES)
+        return self.can(Action.EDIT_CHART)
 
     @property
     def can_oversee(self) -> bool:
-        return self.may(OVERSIGHT_ROLES)
+        return self.can(Action.READ_AUDIT)
 
     @property
     def can_flag(self) -> bool:
-        return self.may(frozenset({Role.SUPERVISOR, Role.COMMITTEE}))
+        return self.can(Action.RAISE_FLAG)
 
 
-def seat(code: str, roles: frozenset[Role] = READER_ROLES) -> Seat:
-    """The book by code, refusing (404/403) a user without one of `roles` in it."""
+def seat(code: str, action: Action = Action.READ_BOOK) -> Seat:
+    """The book by code, refusing (404/403) a user who may not take `action` in it."""
     session = db()
     try:
         book = access.get_book(session, code)
     except LedgerError:
         abort(404)
     here = Seat(session, book)
-    if not here.may(roles):
+    if not here.can(action):
         abort(403)
     return here
 

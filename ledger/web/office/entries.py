@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from ...db.schema import Entry, VoucherWaiver
 from ...domain.errors import LedgerError
-from ...domain.model import MAKER_ROLES, EntryInput, Role, line_from_parts
+from ...domain.model import EntryInput, line_from_parts
+from ...domain.permissions import Action
 from ...services import books as book_service, entries, flags, periods
 from ...domain.money import fen_to_str
 from ...domain.model import parse_date
@@ -19,8 +20,6 @@ from . import bp
 from .common import flash_error, say, seat
 
 MAX_ROWS = 60
-# Besides an entry's maker, who may attach vouchers to it.
-VOUCHER_KEEPERS = frozenset({Role.TREASURER, Role.COMMITTEE})
 
 
 def _form_rows(form) -> list[dict]:
@@ -102,7 +101,7 @@ def _save(here, entry=None):
 @bp.route("/books/<code>/entries/new", methods=["GET", "POST"])
 @login_required
 def new_entry(code: str):
-    here = seat(code, MAKER_ROLES)
+    here = seat(code, Action.MAKE_ENTRY)
     if request.method == "POST":
         return _save(here)
     # A key per form: pressing "save" twice, or the browser resending, books it once.
@@ -119,7 +118,7 @@ def _entry(here, entry_id: int):
 @bp.route("/books/<code>/entries/<int:entry_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_entry(code: str, entry_id: int):
-    here = seat(code, MAKER_ROLES)
+    here = seat(code, Action.MAKE_ENTRY)
     entry = _entry(here, entry_id)
     if request.method == "POST":
         return _save(here, entry)
@@ -142,8 +141,7 @@ def entry(code: str, entry_id: int):
         "office/entry.html", book=here.book, seat=here, entry=e, needed=entries.approvals_needed(here.book, e),
         flags=flags.flags_of(here.session, here.book, entry_id=e.id), waivers=waivers,
         is_expense=any(l.account.type == "expense" and l.amount_fen > 0 for l in e.lines),
-        can_upload=e.status in ("draft", "rejected") and (e.maker_id == here.user.id or here.may(VOUCHER_KEEPERS)),
-        can_see_originals=here.can_oversee, answer_roles=flags.ANSWER_ROLES,
+        can_upload=here.can(Action.ATTACH_VOUCHER, e), can_see_originals=here.can(Action.SEE_ORIGINALS),
     )
 
 

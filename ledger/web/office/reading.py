@@ -15,7 +15,8 @@ from ...services import books as book_service, periods, reports
 from ..auth import actor
 from ..exports import send_table
 from . import bp
-from .common import OVERSIGHT_ROLES, parse_date_arg, parse_period, seat
+from ...domain.permissions import Action
+from .common import parse_date_arg, parse_period, seat
 
 PAGE = 50
 FORMATS = ("csv", "xlsx")
@@ -177,7 +178,7 @@ def account_ledger_export(code: str, account_code: str, fmt: str):
 @bp.route("/books/<code>/audit")
 @login_required
 def audit_log(code: str):
-    here = seat(code, OVERSIGHT_ROLES)
+    here = seat(code, Action.READ_AUDIT)
     # The book's own events, and the sign-ins of the people who have a role in it.
     members = select(Membership.user_id).where(Membership.book_id == here.book.id)
     query = select(AuditEvent, User.username).outerjoin(User, User.id == AuditEvent.user_id).where(

@@ -1,0 +1,198 @@
+"""Who may do what: the one table. Services enforce it; pages, templates, the API and the
+role-matrix test ask it, so a control is shown exactly when the action would be allowed.
+
+`decide(action, roles, is_admin, user_id, entry)` answers with None (allowed) or a
+`Refusal` that says why in Chinese and English. It is pure: the caller supplies the user's
+roles in the book and, for actions on one entry, the entry (anything with `status`,
+`maker_id`, `makers` and `approvals` holding `user_id`, and `reversed_by`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from .errors import DuplicateApproval, InvalidState, LedgerError, PermissionDenied, SelfApproval
+from .model import Role
+
+
+class Action(str, Enum):
+    READ_BOOK = "read_book"
+    MAKE_ENTRY = "make_entry"
+    EDIT_ENTRY = "edit_entry"  # edit, submit or delete one's draft or rejected entry
+    APPROVE_ENTRY = "approve_entry"
+    REJECT_ENTRY = "reject_entry"
+    REVERSE_ENTRY = "reverse_entry"
+    CLOSE_PERIOD = "close_period"
+    RECORD_BANK_BALANCE = "record_bank_balance"
+    WAIVE_VOUCHER = "waive_voucher"
+    EDIT_CHART = "edit_chart"
+    RAISE_FLAG = "raise_flag"
+    ANSWER_FLAG = "answer_flag"
+    ATTACH_VOUCHER = "attach_voucher"
+    REDACT_VOUCHER = "redact_voucher"
+    SEE_ORIGINALS = "see_originals"
+    READ_AUDIT = "read_audit"
+    IMPORT_ENTRIES = "import_entries"  # post approved history directly: administrators only
+    CREATE_BOOK = "create_book"
+    GRANT_ROLE = "grant_role"
+
+
+T, C, S, TR, FM, V = Role.TREASURER, Role.COMMITTEE, Role.SUPERVISOR, Role.TRUSTEE, Role.FUND_MANAGER, Role.VIEWER
+MAKERS = frozenset({T, C, TR, FM})
+
+# Each action and the roles that may take it in a book. The global administrator may take every
+# action, but the entry rules below (never approve what one made, ...) bind them too.
+# A fund manager keeps and approves a fund's books: for that book they stand where the
+# committee stands, originals and audit log included (they approve against the vouchers).
+ROLES: dict[Action, frozenset[Role]] = {
+    Action.READ_BOOK: frozenset(Role),
+    Action.MAKE_ENTRY: MAKERS,
+    Action.EDIT_ENTRY: MAKERS,
+    Action.APPROVE_ENTRY: frozenset({C, FM}),
+    Action.REJECT_ENTRY: frozenset({C, FM}),
+    Action.REVERSE_ENTRY: MAKERS,
+    Action.CLOSE_PERIOD: frozenset({C, FM}),
+    Action.RECORD_BANK_BALANCE: MAKERS,
+    Action.WAIVE_VOUCHER: MAKERS,
+    Action.EDIT_CHART: frozenset({T, C, FM}),
+    Action.RAISE_FLAG: frozenset({S, C}),
+    Action.ANSWER_FLAG: frozenset({C, T, FM}),
+    Action.ATTACH_VOUCHER: MAKERS,  # the treasurer and committee on any entry, other makers on their own
+    Action.REDACT_VOUCHER: frozenset({T, C, FM}),
+    Action.SEE_ORIGINALS: frozenset({T, C, S, FM}),
+    Action.READ_AUDIT: frozenset({T, C, S, FM}),
+    Action.IMPORT_ENTRIES: frozenset(),
+    Action.CREATE_BOOK: frozenset(),
+    Action.GRANT_ROLE: frozenset(),
+}
+ATTACH_ANY_ENTRY = frozenset({T, C, FM})
+
+WHAT = {  # (zh, en) of each action, for refusals
+    Action.READ_BOOK: ("查看账簿", "read this book"),
+    Action.MAKE_ENTRY: ("录入凭证", "enter entries"),
+    Action.EDIT_ENTRY: ("修改、提交或删除凭证", "edit, submit or delete entries"),
+    Action.APPROVE_ENTRY: ("审批凭证", "approve entries"),
+    Action.REJECT_ENTRY: ("退回凭证", "reject entries"),
+    Action.REVERSE_ENTRY: ("冲销凭证", "reverse entries"),
+    Action.CLOSE_PERIOD: ("结账", "close periods"),
+    Action.RECORD_BANK_BALANCE: ("录入银行对账余额", "enter bank balances"),
+    Action.WAIVE_VOUCHER: ("说明无凭证原因", "explain a missing voucher"),
+    Action.EDIT_CHART: ("修改科目表和基金", "change the chart of accounts and funds"),
+    Action.RAISE_FLAG: ("标记凭证", "flag entries"),
+    Action.ANSWER_FLAG: ("回复标记", "answer flags"),
+    Action.ATTACH_VOUCHER: ("增删原始凭证", "add or remove vouchers"),
+    Action.REDACT_VOUCHER: ("遮盖原始凭证中的隐私", "redact vouchers"),
+    Action.SEE_ORIGINALS: ("查看原始凭证原件", "see voucher originals"),
+    Action.READ_AUDIT: ("查看操作日志", "read the audit log"),
+    Action.IMPORT_ENTRIES: ("导入并直接过账", "import and post entries directly"),
+    Action.CREATE_BOOK: ("新建账簿", "create books"),
+    Action.GRANT_ROLE: ("分配角色", "grant roles"),
+}
+
+ROLE_NAMES = {
+    Role.TREASURER: ("财务", "treasurer"),
+    Role.COMMITTEE: ("业委会委员", "committee member"),
+    Role.SUPERVISOR: ("信托监察人", "supervisor"),
+    Role.TRUSTEE: ("受托人", "trustee"),
+    Role.FUND_MANAGER: ("基金管理人", "fund manager"),
+    Role.VIEWER: ("查阅人", "viewer"),
+}
+
+EDITABLE = ("draft", "rejected")
+_STATUS_ZH = {"draft": "草稿", "submitted": "待审批", "posted": "已过账", "rejected": "已退回"}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    kind: type[LedgerError]
+    message_zh: str
+    message_en: str
+    field: str | None = None
+
+    def error(self) -> LedgerError:
+        return self.kind(self.message_zh, self.message_en, self.field)
+
+
+def _role_refusal(action: Action, book_code: str) -> Refusal:
+    what_zh, what_en = WHAT[action]
+    allowed = ROLES[action]
+    if not allowed:
+        return Refusal(PermissionDenied, f"只有系统管理员可以{what_zh}", f"only an administrator may {what_en}")
+    names_zh = "、".join(ROLE_NAMES[r][0] for r in Role if r in allowed)
+    names_en = ", ".join(ROLE_NAMES[r][1] for r in Role if r in allowed)
+    return Refusal(PermissionDenied, f"您在账簿 {book_code} 中无权{what_zh}（需要：{names_zh}）",
+                   f"you may not {what_en} in book {book_code} (needs: {names_en})")
+
+
+def _not_now(entry, what_zh: str, what_en: str) -> Refusal:
+    return Refusal(
+        InvalidState,
+        f"凭证现为“{_STATUS_ZH.get(entry.status, entry.status)}”，不能{what_zh}（可能已被他人处理，请刷新）",
+        f"the entry is now {entry.status}; it cannot be {what_en} (someone may have acted on it first; reload)",
+        "entry",
+    )
+
+
+_SELF_APPROVAL = Refusal(SelfApproval, "制单人（含修改过这张凭证的人）不能审批它",
+                         "the maker of an entry (anyone who made or edited it) cannot approve it", "entry")
+
+
+def _made_by(entry, user_id: int) -> bool:
+    return entry.maker_id == user_id or any(m.user_id == user_id for m in entry.makers)
+
+
+def _entry_refusal(action: Action, roles: frozenset[Role], is_admin: bool, user_id: int, entry) -> Refusal | None:
+    mine = entry.maker_id == user_id
+    if action is Action.EDIT_ENTRY:
+        if entry.status not in EDITABLE:
+            return _not_now(entry, "修改、提交或删除", "edited, submitted or deleted")
+        if not (mine or is_admin):
+            return Refusal(InvalidState, "只有制单人可以修改、提交或删除这张凭证",
+                           "only the entry's maker may edit, submit or delete it", "entry")
+    elif action is Action.APPROVE_ENTRY:
+        if _made_by(entry, user_id):
+            return _SELF_APPROVAL
+        if entry.status != "submitted":
+            return _not_now(entry, "审批", "approved")
+        if any(a.user_id == user_id for a in entry.approvals):
+            return Refusal(DuplicateApproval, "您已审批过这张凭证，需要另一位审批人",
+                           "you have already approved this entry; another approver is needed", "entry")
+    elif action is Action.REJECT_ENTRY:
+        if entry.status != "submitted":
+            return _not_now(entry, "退回", "rejected")
+        if entry.approvals:  # an approval is a recorded fact; the entry waits for its second approver
+            return Refusal(InvalidState, "凭证已有审批，不能退回", "entry already has an approval; it cannot be rejected", "entry")
+    elif action is Action.REVERSE_ENTRY:
+        if entry.status != "posted":
+            return Refusal(InvalidState, "只能冲销已过账的凭证", "only posted entries can be reversed", "entry")
+        if entry.reversed_by is not None:
+            other = entry.reversed_by.number or entry.reversed_by.status
+            return Refusal(InvalidState, f"凭证 {entry.number} 已有冲销凭证（{other}）",
+                           f"entry {entry.number} already has a reversal ({other})", "entry")
+    elif action is Action.ATTACH_VOUCHER:
+        if not (is_admin or roles & ATTACH_ANY_ENTRY or mine):
+            return Refusal(PermissionDenied, "只有制单人、财务、业委会委员可以增删这张凭证的原始凭证",
+                           "only the entry's maker, a treasurer or a committee member may add or remove its vouchers")
+        if entry.status not in EDITABLE:
+            return Refusal(
+                InvalidState,
+                "只有草稿或被退回的凭证可以增删原始凭证；已提交或已过账的凭证，其附件已计入审批和哈希链",
+                "vouchers can be added or removed only while the entry is a draft or rejected: "
+                "a submitted or posted entry's attachments are part of its approval and hash chain",
+                "entry",
+            )
+    return None
+
+
+def decide(action: Action, roles: frozenset[Role], is_admin: bool, user_id: int, book_code: str,
+           entry=None, active: bool = True) -> Refusal | None:
+    """None when the user may take the action (on the entry, if given); else why not."""
+    if not active:
+        return Refusal(PermissionDenied, "账号已停用", "this account is deactivated")
+    if action is Action.APPROVE_ENTRY and entry is not None and _made_by(entry, user_id):
+        return _SELF_APPROVAL  # said first: it is the reason that holds whatever one's roles
+    if not is_admin and not roles & ROLES[action]:
+        return _role_refusal(action, book_code)
+    if entry is not None:
+        return _entry_refusal(action, roles, is_admin, user_id, entry)
+    return None
