@@ -1,7 +1,7 @@
 """The application factory: one engine per app, one session per request."""
 from __future__ import annotations
 
-from flask import Flask, g, request, session as flask_session
+from flask import Flask, request, session as flask_session
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -10,7 +10,7 @@ from flask_talisman import Talisman
 from flask_wtf import CSRFProtect
 
 from .config import PROJECT_ROOT, database_url, secret_key, voucher_dir
-from .db.engine import make_engine, make_sessionmaker
+from .db import session as session_module
 
 LOCALES = ("zh_CN", "en")
 
@@ -66,9 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key()
 
-    engine = make_engine(app.config["DATABASE_URL"])
-    app.extensions["ledger_engine"] = engine
-    app.extensions["ledger_sessions"] = make_sessionmaker(engine)
+    session_module.init_app(app)
 
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
@@ -93,19 +91,4 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_api(app)
     register_helpers(app)
 
-    @app.teardown_appcontext
-    def _close_session(_exc):
-        db = g.pop("db", None)
-        if db is not None:
-            db.close()
-
     return app
-
-
-def db():
-    """The request's SQLAlchemy session (committed by the view that changes things)."""
-    from flask import current_app
-
-    if "db" not in g:
-        g.db = current_app.extensions["ledger_sessions"]()
-    return g.db

@@ -12,7 +12,7 @@ import io
 from flask import current_app, send_file
 from flask.views import MethodView
 
-from ..app import db
+from ..db.session import get_session as db
 from ..services import entries as entry_service, vouchers
 from . import present
 from .auth import actor, readable_book

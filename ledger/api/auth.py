@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import g, request
 from flask_login import current_user
 
-from ..app import db
+from ..db.session import get_session as db
 from ..db.schema import Book, User
 from ..domain.errors import AuthenticationFailed
 from ..domain.model import READER_ROLES

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import g
 from flask.views import MethodView
 
-from ..app import db
+from ..db.session import get_session as db
 from ..db.schema import Account
 from ..domain.model import parse_period
 from ..domain.money import to_fen

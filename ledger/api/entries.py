@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from sqlalchemy import select
 
-from ..app import db
+from ..db.session import get_session as db
 from ..db.schema import Entry, Period, User
 from ..domain.model import EntryInput, line_from_parts
 from ..domain.money import to_fen

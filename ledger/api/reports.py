@@ -1,7 +1,7 @@
 """Reports from posted entries: trial balance, fund balances, an account's ledger."""
 from __future__ import annotations
 
-from ..app import db
+from ..db.session import get_session as db
 from ..db.schema import Account
 from ..services import books as book_service, reports
 from . import present

@@ -17,16 +17,16 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+def make_engine(url: str, read_only: bool = False, **kwargs) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 60}, **kwargs)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, immediate=not read_only)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, immediate: bool = True) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
@@ -42,7 +42,8 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn):
         # IMMEDIATE takes the write lock up front: two processes posting at once
         # queue up instead of failing half-way, which keeps numbering gapless.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A read-only engine never writes, so it need not queue behind writers.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

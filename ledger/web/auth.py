@@ -5,7 +5,8 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import get_locale, gettext as _
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 
-from ..app import db, limiter, login_manager
+from ..app import limiter, login_manager
+from ..db.session import get_session as db
 from ..db.schema import User
 from ..domain.errors import AuthenticationFailed
 from ..services import users

@@ -10,7 +10,7 @@ import pandas as pd
 from flask import Response
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from ..app import db
+from ..db.session import get_session as db
 from ..domain.cells import safe_cell
 from ..services.access import audit
 

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import BuildError
 
-from ..app import db
+from ..db.session import get_session as db
 from ..domain.errors import LedgerError, NotFound, PermissionDenied
 from ..domain.model import READER_ROLES, EntryStatus
 from ..services import access, entries, vouchers

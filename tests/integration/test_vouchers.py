@@ -365,7 +365,7 @@ def app(db_url, ledger, tmp_path):
     # Stands in for the entry page, which includes the partial the same way.
     @app.get("/test/<code>/<int:entry_id>")
     def _entry_page(code, entry_id):
-        from ledger.app import db
+        from ledger.db.session import get_session as db
         from ledger.services.access import get_book
 
         session = db()

@@ -7,7 +7,7 @@ from functools import cached_property
 from flask import abort, flash
 from flask_babel import get_locale
 
-from ...app import db
+from ...db.session import get_session as db
 from ...domain.errors import LedgerError
 from ...domain import model
 from ...domain.permissions import Action

@@ -7,7 +7,7 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import select
 
-from ...app import db
+from ...db.session import get_session as db
 from ...db.schema import AuditEvent, Membership, User
 from ...domain.errors import LedgerError
 from ...domain.money import fen_to_str, to_fen
