@@ -4,6 +4,7 @@ per run (a file copy on SQLite, CREATE DATABASE ... TEMPLATE on PostgreSQL) and
 dropped afterwards, so tests never share state."""
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import os
 import shutil
@@ -24,7 +25,9 @@ from ledger.services import books, entries, users
 
 # The books' signing keys live outside the database: one folder per test process, shared by its
 # tests (a test that needs its own sets LEDGER_KEY_DIR or a session factory's info["key_dir"]).
-os.environ.setdefault("LEDGER_KEY_DIR", tempfile.mkdtemp(prefix="ledger-keys-"))
+if "LEDGER_KEY_DIR" not in os.environ:
+    os.environ["LEDGER_KEY_DIR"] = tempfile.mkdtemp(prefix="ledger-keys-")
+    atexit.register(shutil.rmtree, os.environ["LEDGER_KEY_DIR"], True)
 
 # Cheap password hashes: fixtures create many users; production keeps scrypt.
 users.PASSWORD_METHOD = "pbkdf2:sha256:1000"
