@@ -1,7 +1,7 @@
 """The application factory: one engine per app, one session per request."""
 from __future__ import annotations
 
-from flask import Flask, request, session as flask_session
+from flask import Flask, Response, request, session as flask_session
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -41,6 +41,25 @@ def select_locale() -> str:
     return request.accept_languages.best_match(LOCALES, default="zh_CN") or "zh_CN"
 
 
+CONTROL_REFUSED = ("输入中含有控制字符（如 NUL），已拒绝；请删除后重试",
+                   "the input contains a control character (such as NUL) and was refused; remove it and try again")
+
+
+def refuse_control_characters():
+    """One rule for every form field and query parameter: no NUL or other control characters
+    (tab and newlines aside). PostgreSQL cannot store NUL, so without this it was a 500."""
+    if request.path.startswith("/api/"):
+        return None  # the API's schemas refuse them field by field (422, naming the field)
+    values = [*request.args.keys(), *request.args.values()]
+    if request.method != "GET" and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values += [*request.form.keys(), *request.form.values()]
+    for value in values:
+        if any((ch < " " and ch not in "\t\n\r") or ch == "\x7f" for ch in value):
+            return Response(f"{CONTROL_REFUSED[0]}\n{CONTROL_REFUSED[1]}\n", status=400,
+                            mimetype="text/plain", headers={"Content-Language": "zh-CN"})
+    return None
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
@@ -52,6 +71,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         VOUCHER_DIR=str(voucher_dir()),
         MAX_CONTENT_LENGTH=25 * 1024 * 1024,  # the largest request; vouchers have their own limit
         VOUCHER_MAX_BYTES=20 * 1024 * 1024,
+        # One upload request decodes at most this much: a phone's few photos, not hundreds of 60 MP files.
+        VOUCHER_MAX_FILES=10,
+        VOUCHER_MAX_PIXELS_PER_REQUEST=120_000_000,
         BABEL_DEFAULT_LOCALE="zh_CN",
         BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",  # times are stored in UTC, shown in China's time
         BABEL_TRANSLATION_DIRECTORIES=str(PROJECT_ROOT / "translations"),
@@ -85,6 +107,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .web import auth, office, vouchers
     from .web.helpers import register_helpers
 
+    app.before_request(refuse_control_characters)
     app.register_blueprint(auth.bp)
     app.register_blueprint(office.bp)
     app.register_blueprint(vouchers.bp)

@@ -40,7 +40,8 @@ class Attachments(MethodView):
         session = db()
         b = readable_book(book)
         entry = entry_service.get_entry(session, b, entry_id)
-        return [present.voucher(v) for v in vouchers.list_vouchers(session, actor(), b, entry)]
+        private = present.sees_originals(session, b)
+        return [present.voucher(v, private) for v in vouchers.list_vouchers(session, actor(), b, entry)]
 
     @bp.arguments(VoucherUploadSchema, location="files", arg_name="files")
     @bp.response(201, VoucherSchema)
@@ -61,7 +62,7 @@ class Attachments(MethodView):
         attachment = vouchers.attach_voucher(session, actor(), b, entry, prepared, _store())
         session.commit()
         views = vouchers.list_vouchers(session, actor(), b, entry)
-        return present.voucher(next(v for v in views if v.attachment.id == attachment.id))
+        return present.voucher(next(v for v in views if v.attachment.id == attachment.id), present.sees_originals(session, b))
 
 
 @bp.route(f"/books/<ledgercode:book>/attachments/<{ID}:attachment_id>/public/<int(min=1, max=1000):page>")

@@ -41,12 +41,13 @@ ID = "int(min=1, max=2147483647)"
 
 
 class Parser(FlaskParser):
-    """webargs' parser; JSON nested deeper than Python's parser can go is a 400 too, not a 500."""
+    """webargs' parser; JSON nested deeper than Python's parser can go, or an integer literal longer
+    than Python converts (4,300 digits), is a 400 too, not a 500."""
 
     def _raw_load_json(self, req):
         try:
             return super()._raw_load_json(req)
-        except RecursionError as exc:
+        except (RecursionError, ValueError) as exc:
             self._handle_invalid_json_error(exc, req)
 
 

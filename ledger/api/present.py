@@ -67,7 +67,7 @@ def entry(session, e: Entry, book: Book) -> dict:
         approvals=[{"user": user_ref(a.user), "decided_at": a.decided_at} for a in e.approvals],
         makers=[user_ref(m.user) for m in e.makers],
         approvals_needed=entry_service.approvals_needed(book, e),
-        attachments=[attachment(a) for a in e.attachments],
+        attachments=[attachment(a, sees_originals(session, book)) for a in e.attachments],
         rejected_reason=e.rejected_reason,
         rejected_by=rejected_by.username if rejected_by else None,
         reverses=_ref(e.reverses),
@@ -78,8 +78,17 @@ def entry(session, e: Entry, book: Book) -> dict:
     )
 
 
-def attachment(a) -> dict:
-    return {"id": a.id, "sha256": a.sha256, "filename": a.filename, "media_type": a.media_type,
+def sees_originals(session, book) -> bool:
+    """The same rule as the entry page: original file names and uploaders are for those who may see originals."""
+    from ..domain.permissions import Action
+    from .auth import actor
+
+    return access.can(session, actor(), Action.SEE_ORIGINALS, book)
+
+
+def attachment(a, private: bool) -> dict:
+    # A file name can be a person's name ("张三身份证.jpg"): null for those who may not see originals.
+    return {"id": a.id, "sha256": a.sha256, "filename": a.filename if private else None, "media_type": a.media_type,
             "size": a.size, "created_at": a.created_at}
 
 
@@ -109,10 +118,11 @@ def ledger_row(r: LedgerRow) -> dict:
     }
 
 
-def voucher(view) -> dict:
+def voucher(view, private: bool) -> dict:
     """A ledger.services.vouchers.VoucherView."""
     return dict(
-        attachment(view.attachment), uploaded_by=view.uploaded_by, redacted=bool(view.redactions),
+        attachment(view.attachment, private), uploaded_by=view.uploaded_by if private else None,
+        redacted=bool(view.redactions),
         pages=[{"page": n, "sha256": p["sha256"], "width": p["width"], "height": p["height"]}
                for n, p in enumerate(view.pages, start=1)],
     )

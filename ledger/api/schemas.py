@@ -280,7 +280,8 @@ class ApprovalSchema(Schema):
 class AttachmentSchema(Schema):
     id = fields.Integer(required=True)
     sha256 = fields.String(required=True, metadata={"pattern": "^[0-9a-f]{64}$"})
-    filename = fields.String(required=True)
+    filename = fields.String(required=True, allow_none=True,
+                             metadata={"description": "The original's file name; null unless you may see originals."})
     media_type = fields.String(required=True)
     size = fields.Integer(required=True)
     created_at = UtcDateTime(required=True)
@@ -438,7 +439,8 @@ class VoucherPageSchema(Schema):
 class VoucherSchema(AttachmentSchema):
     """A voucher with its public derivative: one JPEG per page, redactions burned in, no EXIF."""
 
-    uploaded_by = fields.String(required=True, metadata={"description": "Display name."})
+    uploaded_by = fields.String(required=True, allow_none=True,
+                                metadata={"description": "Display name; null unless you may see originals."})
     redacted = fields.Boolean(required=True)
     pages = fields.List(fields.Nested(VoucherPageSchema), required=True)
 

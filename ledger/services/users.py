@@ -80,3 +80,20 @@ def authenticate(session: Session, username: str, password: str) -> User:
         raise AuthenticationFailed("用户名或密码错误", "wrong user name or password")
     audit(session, user, None, "auth.login", user.username)
     return user
+
+
+def end_sessions(session: Session, user: User, why: str = "logout") -> None:
+    """Make every session cookie made so far for this user worthless (signing out, a new password)."""
+    user.session_version = (user.session_version or 0) + 1
+    session.flush()
+    audit(session, user, None, f"auth.{why}", user.username)
+
+
+def change_password(session: Session, user: User, old: str, new: str) -> None:
+    """A user's own new password; it also signs them out everywhere else."""
+    if user.password_hash == "!" or not check_password_hash(user.password_hash, old or ""):
+        raise AuthenticationFailed("原密码不正确", "the current password is wrong", "old_password")
+    if len(new or "") < 8:
+        raise InvalidInput("新密码至少8位", "the new password must be at least 8 characters", "new_password")
+    user.password_hash = generate_password_hash(new, method=PASSWORD_METHOD)
+    end_sessions(session, user, "password_change")

@@ -20,6 +20,7 @@ import io
 import json
 import math
 import os
+import struct
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
@@ -344,8 +345,7 @@ def render_pages(data: bytes, sniffed: Sniffed, each: Callable[[int, Image.Image
             _check_pixels(*im.size)
             im.load()
             icc = im.info.get("icc_profile")
-            upright = ImageOps.exif_transpose(im)
-            page = _to_rgb(upright, icc)
+            page = _to_rgb(_upright(im), icc)
     except LedgerError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -353,6 +353,31 @@ def render_pages(data: bytes, sniffed: Sniffed, each: Callable[[int, Image.Image
     except (OSError, ValueError, SyntaxError, EOFError, MemoryError):
         raise _unreadable() from None
     return [each(1, _fit(page))]
+
+
+_TRANSPOSE = {2: [Image.Transpose.FLIP_LEFT_RIGHT], 3: [Image.Transpose.ROTATE_180],
+              4: [Image.Transpose.FLIP_TOP_BOTTOM], 5: [Image.Transpose.TRANSPOSE], 6: [Image.Transpose.ROTATE_270],
+              7: [Image.Transpose.TRANSVERSE], 8: [Image.Transpose.ROTATE_90]}
+
+
+def _upright(im: Image.Image) -> Image.Image:
+    """The image turned as the camera's EXIF Orientation says.
+
+    ImageOps.exif_transpose also rewrites the other EXIF tags and raised TypeError on a
+    photo whose XResolution was stored as text; the orientation alone is all we need,
+    and the EXIF itself is dropped when the page is re-encoded."""
+    try:
+        return ImageOps.exif_transpose(im)
+    except (TypeError, ValueError, KeyError, SyntaxError, struct.error):
+        pass
+    try:
+        orientation = im.getexif().get(0x0112)
+    except Exception:  # unreadable EXIF: take the pixels as they come
+        orientation = None
+    out = im
+    for step in _TRANSPOSE.get(orientation, []) if isinstance(orientation, int) else []:
+        out = out.transpose(step)
+    return out
 
 
 def _to_rgb(im: Image.Image, icc: bytes | None) -> Image.Image:
@@ -448,6 +473,9 @@ def encode_jpeg(im: Image.Image) -> bytes:
     return buf.getvalue()
 
 
+MIN_BOX = 0.002  # of a page's side: 4 px of a 2000-px page; less would burn nothing visible
+
+
 def parse_redactions(raw, page_count: int) -> list[dict]:
     """Boxes as fractions of their page: a list of {"page", "x", "y", "w", "h"}; page 1 is the first."""
     if isinstance(raw, (str, bytes)):
@@ -478,26 +506,25 @@ def parse_redactions(raw, page_count: int) -> list[dict]:
         values = {}
         for key in ("x", "y", "w", "h"):
             v = box.get(key)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not 0 <= v <= 1:
+            # A box may be dragged a little past an edge; anything wilder is a mistake.
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not -1 <= v <= 2:
                 raise InvalidRedactions(
                     f"第 {i + 1} 个遮盖框的 {key} 须是 0 到 1 之间的数",
                     f"redaction box {i + 1}: {key} must be a number from 0 to 1",
                     f"{field}.{key}",
                 )
             values[key] = float(v)
-        if values["w"] <= 0 or values["h"] <= 0:
+        # Keep the box on the page: clamp both corners, then refuse what is left if it would burn nothing.
+        x0, y0 = max(values["x"], 0.0), max(values["y"], 0.0)
+        x1, y1 = min(values["x"] + values["w"], 1.0), min(values["y"] + values["h"], 1.0)
+        x, y, w, h = round(x0, 6), round(y0, 6), round(x1 - x0, 6), round(y1 - y0, 6)
+        if w < MIN_BOX or h < MIN_BOX:
             raise InvalidRedactions(
-                f"第 {i + 1} 个遮盖框的宽和高须大于 0", f"redaction box {i + 1}: width and height must be above 0", field
+                f"第 {i + 1} 个遮盖框太小或在页面之外，遮不住任何内容",
+                f"redaction box {i + 1} is too small or off the page: it would hide nothing",
+                field,
             )
-        # A box may be drawn past the edge by a hair; keep it on the page.
-        w = min(values["w"], 1 - values["x"])
-        h = min(values["h"], 1 - values["y"])
-        if w <= 0 or h <= 0:
-            raise InvalidRedactions(
-                f"第 {i + 1} 个遮盖框在页面之外", f"redaction box {i + 1} lies outside the page", field
-            )
-        boxes.append({"page": page, "x": round(values["x"], 6), "y": round(values["y"], 6),
-                      "w": round(w, 6), "h": round(h, 6)})
+        boxes.append({"page": page, "x": x, "y": y, "w": w, "h": h})
     return boxes
 
 
@@ -619,6 +646,32 @@ class PreparedVoucher:
     filename: str
     kind: Kind
     pages: tuple[PreparedPage, ...]
+
+
+def check_request_size(files: int, max_files: int) -> None:
+    if files > max_files:
+        raise VoucherRefused(f"一次最多上传 {max_files} 个文件（这次有 {files} 个）；请分几次上传",
+                             f"at most {max_files} files in one upload (this one has {files}); send them in parts", "file")
+
+
+def declared_pixels(data: bytes) -> int:
+    """The pixels an image says it has, read from its header without decoding (0 for a PDF or the unreadable:
+    those are bounded when they are rendered)."""
+    try:
+        with Image.open(io.BytesIO(data), formats=PILLOW_FORMATS) as im:
+            return im.size[0] * im.size[1]
+    except Exception:
+        return 0
+
+
+def check_request_pixels(pixels: int, max_pixels: int) -> None:
+    if pixels > max_pixels:
+        raise VoucherRefused(
+            f"这次上传的图片合计超过 {max_pixels // 1_000_000} 百万像素；请分几次上传，或先缩小照片",
+            f"the images in this upload exceed {max_pixels // 1_000_000} megapixels together; "
+            "send them in parts or make the photos smaller",
+            "file",
+        )
 
 
 def prepare_voucher(data: bytes, filename: str, max_bytes: int) -> PreparedVoucher:

@@ -1,8 +1,11 @@
 """Sign in and out."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 
 from ..app import limiter, login_manager
@@ -19,23 +22,43 @@ class SignedIn(UserMixin):
 
     def __init__(self, user: User):
         self.user = user
-        self.id = str(user.id)
+        # The session version goes into the cookie: signing out or a new password bumps it,
+        # so a cookie copied before then no longer signs anyone in.
+        self.id = f"{user.id}:{user.session_version or 0}"
 
 
 @login_manager.user_loader
-def _load(user_id: str):
+def _load(session_id: str):
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
     user = db().get(User, int(user_id))
-    return SignedIn(user) if user is not None and user.active else None
+    if user is None or not user.active or (user.session_version or 0) != int(version):
+        return None
+    return SignedIn(user)
 
 
-def _login_account() -> str:
-    # Per account as well as per address: guessing one treasurer's password from many addresses is slowed too.
-    return "account:" + (request.form.get("username") or "").strip().lower()
+def safe_next(target: str) -> str | None:
+    """A path on this site to go to after signing in, or None.
+
+    Checked after normalising as browsers and werkzeug do: they drop tabs and newlines
+    (`/%09/evil.example` became `//evil.example`) and read a backslash as a slash."""
+    cleaned = "".join(ch for ch in target if ch >= " " and ch != "\x7f").replace("\\", "/")
+    parts = urlsplit(cleaned)
+    if not cleaned.startswith("/") or cleaned.startswith("//") or parts.scheme or parts.netloc:
+        return None
+    return cleaned
+
+
+def _login_pair() -> str:
+    # Per address and per (address, account): one address guessing at a treasurer's password is
+    # slowed down, but nobody can lock the treasurer out from elsewhere by failing on purpose.
+    return f"pair:{get_remote_address()}:" + (request.form.get("username") or "").strip().lower()
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], key_func=_login_account)
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], key_func=_login_pair)
 def login():
     error = None
     if request.method == "POST":
@@ -48,14 +71,16 @@ def login():
         else:
             session.commit()
             login_user(SignedIn(user))
-            target = request.args.get("next", "")
-            return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("office.books"))
+            return redirect(safe_next(request.args.get("next", "")) or url_for("office.books"))
     return render_template("auth/login.html", error=error), (401 if error else 200)
 
 
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    session = db()
+    users.end_sessions(session, actor())
+    session.commit()
     logout_user()
     flash(_("You have signed out."))
     return redirect(url_for("auth.login"))

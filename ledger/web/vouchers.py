@@ -74,12 +74,17 @@ def upload(code: str, entry_id: int):
     limit = current_app.config["VOUCHER_MAX_BYTES"]
     names = []
     try:
+        vouchers.check_request_size(len(files), current_app.config["VOUCHER_MAX_FILES"])
         vouchers.check_may_attach(session, actor(), book, entry)
         session.rollback()  # decoding takes a while: hold no transaction (nor SQLite's write lock) meanwhile
         prepared = []
+        pixels = 0
         for f in files:
             data = f.stream.read(limit + 1)  # one byte more than allowed is enough to refuse
             try:
+                # Read the size from the header first: refuse before decoding what the request cannot afford.
+                pixels += vouchers.declared_pixels(data)
+                vouchers.check_request_pixels(pixels, current_app.config["VOUCHER_MAX_PIXELS_PER_REQUEST"])
                 prepared.append(vouchers.prepare_voucher(data, f.filename or "", limit))
             except vouchers.VoucherRefused as e:
                 raise e.located(f"文件 {f.filename}", f"file {f.filename}", "file") if len(files) > 1 else e

@@ -160,7 +160,7 @@ def test_transparency_and_odd_modes_come_out_as_plain_rgb_never_black(mode, colo
     ("not json", "redactions"),
     ({"page": 1}, "redactions"),
     ([{"page": 2, "x": 0, "y": 0, "w": 0.5, "h": 0.5}], "redactions[0].page"),
-    ([{"page": 1, "x": -0.1, "y": 0, "w": 0.5, "h": 0.5}], "redactions[0].x"),
+    ([{"page": 1, "x": -1.5, "y": 0, "w": 0.5, "h": 0.5}], "redactions[0].x"),
     ([{"page": 1, "x": 0, "y": 0, "w": True, "h": 0.5}], "redactions[0].w"),
     ([{"page": 1, "x": 0, "y": 0, "w": 0, "h": 0.5}], "redactions[0]"),
     ([{"page": 1, "x": 0.1, "y": 0.1, "w": 0.1, "h": "0.5"}], "redactions[0].h"),

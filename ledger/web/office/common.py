@@ -94,3 +94,16 @@ def parse_period(value: str | None) -> tuple[int, int] | None:
         return model.parse_period(value or "")
     except LedgerError:
         return None
+
+
+MAX_PAGE = 100_000  # far past any book's last page; a bigger number would overflow the database's integers
+
+
+def page_arg() -> int:
+    """?page=N as a page number from 1 to MAX_PAGE; anything else is page 1 (or the last we allow)."""
+    from flask import request
+
+    raw = request.args.get("page", "")
+    if not raw.isdigit() or len(raw) > 7:
+        return MAX_PAGE if raw.isdigit() else 1
+    return min(max(int(raw), 1), MAX_PAGE)

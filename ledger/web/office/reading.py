@@ -16,7 +16,7 @@ from ..auth import actor
 from ..exports import send_table
 from . import bp
 from ...domain.permissions import Action
-from .common import parse_date_arg, parse_period, seat
+from .common import page_arg, parse_date_arg, parse_period, seat
 
 PAGE = 50
 FORMATS = ("csv", "xlsx")
@@ -102,7 +102,7 @@ def _journal_filter(args) -> tuple[reports.JournalFilter, dict]:
 def journal(code: str):
     here = seat(code)
     f, problems = _journal_filter(request.args)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     found, has_next = reports.find_entries(here.session, here.book, f, limit=PAGE, offset=(page - 1) * PAGE)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
@@ -147,7 +147,7 @@ def _ledger_args(here, account_code: str):
 def account_ledger(code: str, account_code: str):
     here = seat(code)
     account, fund, start, end = _ledger_args(here, account_code)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     opening, rows, has_next = reports.account_ledger(
         here.session, here.book, account.code, fund, start, end, limit=PAGE, offset=(page - 1) * PAGE)
     args = {k: v for k, v in request.args.items() if k != "page"}
@@ -196,7 +196,7 @@ def audit_log(code: str):
         query = query.where(AuditEvent.at >= dt.datetime.combine(start, dt.time.min))
     if end:
         query = query.where(AuditEvent.at < dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     rows = here.session.execute(query.order_by(AuditEvent.id.desc()).limit(PAGE + 1).offset((page - 1) * PAGE)).all()
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("office/audit.html", book=here.book, seat=here, rows=rows[:PAGE], has_next=len(rows) > PAGE,
