@@ -42,6 +42,10 @@ ZH = {
     "Make a token": "生成令牌", "Name": "名称", "Begins with": "开头", "Made": "生成时间", "Last used": "最近使用",
     "revoked": "已吊销", "Revoke": "吊销", "No tokens.": "没有令牌。", "API documentation": "API 文档",
     "Edited by %(who)s at %(when)s": "%(who)s 于 %(when)s 修改", "Signed with the book's key": "账簿密钥签名",
+    "Change my password": "修改我的密码", "Current password": "当前密码", "Change password": "修改密码",
+    "New password (at least 8 characters)": "新密码（至少8位）", "Your password is changed.": "密码已修改。",
+    "After the change you stay signed in here; every other browser and phone signed in as you is signed out.":
+        "修改后，您在这里保持登录；其他以您身份登录的浏览器和手机都将退出登录。",
 }
 
 

@@ -90,6 +90,28 @@ def actor() -> User:
     return current_user.user
 
 
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password_page():
+    """Change one's own password; every other session of the user ends with it."""
+    from ..domain.errors import LedgerError
+
+    error = None
+    if request.method == "POST":
+        session = db()
+        try:
+            users.change_password(session, actor(), request.form.get("old_password", ""), request.form.get("new_password", ""))
+        except LedgerError as e:
+            session.rollback()
+            error = e.message(str(get_locale() or "zh_CN"))
+        else:
+            session.commit()
+            login_user(SignedIn(actor()))  # this browser carries the new session version
+            flash(_("Your password is changed."), "success")
+            return redirect(url_for("office.books"))
+    return render_template("auth/password.html", error=error), (400 if error else 200)
+
+
 @bp.route("/tokens", methods=["GET", "POST"])
 @login_required
 def tokens_page():

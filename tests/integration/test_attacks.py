@@ -194,3 +194,20 @@ def test_one_request_cannot_carry_a_hundred_photos(app, ledger):
     assert re.search(r"最多|at most", response.text)
     with ledger.tx() as s:
         assert entries.get_entry(s, ledger.book(s), entry_id).attachments == []
+
+
+def test_changing_ones_password_signs_out_every_other_session(app):
+    phone, laptop = app.test_client(), app.test_client()
+    _login(phone, "maker")
+    _login(laptop, "maker")
+    page = laptop.get("/password").text
+    wrong = laptop.post("/password", data={"csrf_token": Browser.token(page), "old_password": "nope-nope",
+                                           "new_password": "a-new-long-one"})
+    assert wrong.status_code == 400 and "原密码不正确" in wrong.text
+    page = laptop.get("/password").text
+    done = laptop.post("/password", data={"csrf_token": Browser.token(page), "old_password": "password-123",
+                                          "new_password": "a-new-long-one"})
+    assert done.status_code == 302
+    assert laptop.get("/books/T1").status_code == 200  # this browser stays signed in
+    assert phone.get("/books/T1").status_code == 302  # the other one is signed out
+    assert _login(app.test_client(), "maker", password="a-new-long-one", addr="10.0.0.7").status_code == 302

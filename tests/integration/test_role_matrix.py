@@ -40,6 +40,7 @@ GATES = {
     "auth.login": {"GET": PUBLIC, "POST": PUBLIC},
     "auth.logout": {"POST": SIGNED_IN},
     "auth.tokens_page": {"GET": SIGNED_IN, "POST": SIGNED_IN},
+    "auth.password_page": {"GET": SIGNED_IN, "POST": SIGNED_IN},
     "office.index": {"GET": PUBLIC},  # a redirect to the book list
     "office.books": {"GET": SIGNED_IN},
     "office.book": {"GET": EVERYONE_IN_BOOK},
