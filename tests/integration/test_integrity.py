@@ -275,3 +275,41 @@ def test_verify_turns_unreadable_rows_into_findings(ledger, engine):
 def test_the_genesis_and_an_empty_book_verify(ledger):
     report = _verify(ledger)
     assert report.ok and report.entries == 0 and report.head == GENESIS
+
+
+def test_a_date_the_ledger_cannot_keep_is_refused_by_the_one_rule(ledger):
+    from ledger.domain.model import parse_date
+
+    for text_ in ("0001-01-01", "9999-12-31"):
+        with pytest.raises(errors.InvalidInput) as info:
+            parse_date(text_)  # what the form and the imports read dates with
+        assert "2000-01-01" in info.value.message_en
+    err = _refused(ledger, errors.InvalidInput, lambda s: entries.create_entry(
+        s, ledger.user(s, "maker"), ledger.book(s), ledger.entry_input(D(1, 1, 1), "远古", *FEE)))
+    assert err.field == "date"
+    with ledger.tx() as s:
+        assert s.execute(text("SELECT COUNT(*) FROM periods")).scalar_one() == 0
+
+
+@pytest.mark.parametrize("held_by", ["voucher", "flag", "waiver"])
+def test_a_draft_that_holds_a_voucher_a_flag_or_a_waiver_is_refused_deletion_plainly(ledger, held_by, tmp_path):
+    from ledger.services import flags, vouchers
+
+    from .test_vouchers import jpeg
+
+    with ledger.tx() as s:
+        book = ledger.book(s)
+        entry = entries.create_entry(s, ledger.user(s, "maker"), book, ledger.entry_input(
+            D(2026, 3, 5), "保洁费", ("5101", "GEN", "300.00"), ("1002", "GEN", "-300.00")))
+        if held_by == "voucher":
+            vouchers.upload_voucher(s, ledger.user(s, "maker"), book, entry, jpeg(), "a.jpg", vouchers.VoucherStore(tmp_path), 20 << 20)
+        elif held_by == "flag":
+            flags.raise_flag(s, ledger.user(s, "watcher"), book, entry, "这笔保洁费为何比上月高？")
+        else:
+            periods.waive_voucher(s, ledger.user(s, "maker"), book, entry, "收据遗失")
+        entry_id = entry.id
+    err = _refused(ledger, errors.InvalidState, lambda s: entries.delete_draft(
+        s, ledger.user(s, "maker"), ledger.book(s), entries.get_entry(s, ledger.book(s), entry_id)))
+    assert "不能删除" in err.message_zh and "cannot be deleted" in err.message_en
+    with ledger.tx() as s:
+        assert entries.get_entry(s, ledger.book(s), entry_id).status == "draft"
