@@ -14,7 +14,7 @@ from flask_login import current_user
 from ..db.session import get_session as db
 from ..db.schema import Book, User
 from ..domain.errors import AuthenticationFailed
-from ..domain.model import READER_ROLES
+from ..domain.permissions import Action
 from ..services import access, tokens
 from .errors import RequestedWithMissing, unauthenticated
 
@@ -68,6 +68,6 @@ def readable_book(code: str) -> Book:
         return checked
     session = db()
     book = access.get_book(session, code)
-    access.require_role(session, actor(), book, READER_ROLES, "查看账簿", "read this book")
+    access.require(session, actor(), Action.READ_BOOK, book)
     g.api_book = book
     return book

@@ -48,14 +48,7 @@ class Role(str, Enum):
     VIEWER = "viewer"  # reads
 
 
-# What each role may do in a book. The global admin may do everything, but is
-# still never allowed to approve an entry they made.
-MAKER_ROLES = frozenset({Role.TREASURER, Role.COMMITTEE, Role.TRUSTEE, Role.FUND_MANAGER})
-APPROVER_ROLES = frozenset({Role.COMMITTEE, Role.FUND_MANAGER})
-CLOSER_ROLES = frozenset({Role.COMMITTEE, Role.FUND_MANAGER})
-CHART_ROLES = frozenset({Role.TREASURER, Role.COMMITTEE, Role.FUND_MANAGER})
-READER_ROLES = frozenset(Role)
-
+# Who may do what is in permissions.py, the one table.
 DEFAULT_APPROVAL_THRESHOLD_FEN = 1_000_000  # 10,000.00 yuan: above it, two approvers
 
 # The one date rule of the ledger: the months it can keep. A date outside them is a typing

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ..db.schema import AuditEvent, Book, Membership, User
 from ..domain.errors import NotFound
 from ..domain.model import Role
-from ..domain.permissions import ROLE_NAMES, Action, decide  # noqa: F401 (ROLE_NAMES: for adapters)
+from ..domain.permissions import Action, decide
 
 
 def roles_in(session: Session, user: User, book: Book) -> frozenset[Role]:
@@ -39,15 +39,6 @@ def require(session: Session, user: User, action: Action, book: Book, entry=None
     refusal = decide(action, roles_in(session, user, book), user.is_admin, user.id, book.code, entry, user.active)
     if refusal is not None:
         raise refusal.error()
-
-
-def require_role(session: Session, user: User, book: Book, allowed, what_zh: str, what_en: str) -> None:
-    """Being retired: vouchers.py still names its role sets; everything else asks `require`."""
-    from ..domain.errors import PermissionDenied
-
-    if user.active and (user.is_admin or roles_in(session, user, book) & allowed):
-        return
-    raise PermissionDenied(f"您在账簿 {book.code} 中无权{what_zh}", f"you may not {what_en} in book {book.code}")
 
 
 def require_admin(user: User, action: Action) -> None:

@@ -17,14 +17,12 @@ from sqlalchemy.orm import Session
 
 from ..db.schema import Approval, Attachment, Book, Entry, EntryLine, EntryMaker, Flag, User, VoucherWaiver, utcnow
 from ..domain.errors import (
-    DuplicateApproval,
     IdempotencyConflict,
     InvalidInput,
     InvalidState,
     LedgerError,
     NotFound,
     PeriodClosed,
-    SelfApproval,
 )
 from ..domain.model import EntryInput, EntryStatus, Line, validate_entry
 from ..domain.permissions import Action

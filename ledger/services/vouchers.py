@@ -34,9 +34,9 @@ from sqlalchemy import delete, event, func, select
 from sqlalchemy.orm import Session
 
 from ..db.schema import Attachment, Book, Entry, User, VoucherPublic
-from ..domain.errors import InvalidInput, InvalidState, LedgerError, NotFound, PermissionDenied
-from ..domain.model import MAKER_ROLES, READER_ROLES, EntryStatus, Role
-from .access import audit, require_role, roles_in
+from ..domain.errors import InvalidInput, LedgerError, NotFound
+from ..domain.permissions import Action
+from .access import audit, can, require
 from .posting import lock_book
 
 pillow_heif.register_heif_opener()
@@ -48,10 +48,6 @@ MAX_BOXES = 200
 JPEG_QUALITY = 85
 
 # Who may do what with vouchers (the global admin may do all of it).
-UPLOAD_ROLES = frozenset({Role.TREASURER, Role.COMMITTEE})  # on any entry; makers on their own
-REDACT_ROLES = frozenset({Role.TREASURER, Role.COMMITTEE})
-ORIGINAL_ROLES = frozenset({Role.TREASURER, Role.COMMITTEE, Role.SUPERVISOR})
-EDITABLE = (EntryStatus.DRAFT.value, EntryStatus.REJECTED.value)
 
 # What Pillow may try to decode: nothing else gets a parser run over it.
 PILLOW_FORMATS = ["JPEG", "PNG", "WEBP", "HEIF"]
@@ -532,38 +528,15 @@ def parse_redactions(raw, page_count: int) -> list[dict]:
 
 
 def may_upload(session: Session, user: User, book: Book, entry: Entry) -> bool:
-    if not user.active:
-        return False
-    if user.is_admin:
-        return True
-    roles = roles_in(session, user, book)
-    return bool(roles & UPLOAD_ROLES) or (entry.maker_id == user.id and bool(roles & MAKER_ROLES))
+    return can(session, user, Action.ATTACH_VOUCHER, book, entry)
 
 
 def may_redact(session: Session, user: User, book: Book) -> bool:
-    return user.active and (user.is_admin or bool(roles_in(session, user, book) & REDACT_ROLES))
+    return can(session, user, Action.REDACT_VOUCHER, book)
 
 
 def may_see_originals(session: Session, user: User, book: Book) -> bool:
-    return user.active and (user.is_admin or bool(roles_in(session, user, book) & ORIGINAL_ROLES))
-
-
-def _require_upload(session: Session, user: User, book: Book, entry: Entry, what_zh: str, what_en: str) -> None:
-    if not may_upload(session, user, book, entry):
-        raise PermissionDenied(
-            f"只有制单人、财务、业委会委员可以{what_zh}（账簿 {book.code}）",
-            f"only the entry's maker, a treasurer or a committee member may {what_en} (book {book.code})",
-        )
-
-
-def _require_editable(entry: Entry) -> None:
-    if entry.status not in EDITABLE:
-        raise InvalidState(
-            "只有草稿或被退回的凭证可以增删原始凭证；已提交或已过账的凭证，其附件已计入审批和哈希链",
-            "vouchers can be added or removed only while the entry is a draft or rejected: "
-            "a submitted or posted entry's attachments are part of its approval and hash chain",
-            "entry",
-        )
+    return can(session, user, Action.SEE_ORIGINALS, book)
 
 
 # Use cases --------------------------------------------------------------------------
@@ -601,7 +574,7 @@ def current_public(session: Session, attachment: Attachment) -> VoucherPublic | 
 
 
 def list_vouchers(session: Session, user: User, book: Book, entry: Entry) -> list[VoucherView]:
-    require_role(session, user, book, READER_ROLES, "查看凭证", "read vouchers")
+    require(session, user, Action.READ_BOOK, book)
     atts = list(session.scalars(select(Attachment).where(Attachment.entry_id == entry.id).order_by(Attachment.id)))
     if not atts:
         return []
@@ -685,9 +658,7 @@ def prepare_voucher(data: bytes, filename: str, max_bytes: int) -> PreparedVouch
 
 def check_may_attach(session: Session, user: User, book: Book, entry: Entry) -> None:
     """Refuse early, before a file is even decoded, if this user may not attach to this entry now."""
-    require_role(session, user, book, READER_ROLES, "查看账簿", "read this book")
-    _require_upload(session, user, book, entry, "上传原始凭证", "attach vouchers")
-    _require_editable(entry)
+    require(session, user, Action.ATTACH_VOUCHER, book, entry)
 
 
 def _write_all(store: VoucherStore, files: Sequence[tuple[Path, bytes]]) -> list[Path]:
@@ -711,7 +682,7 @@ def attach_voucher(
     check_may_attach(session, user, book, entry)
     lock_book(session, book)  # posting takes the same lock: nothing is attached while it hashes
     session.refresh(entry)
-    _require_editable(entry)
+    require(session, user, Action.ATTACH_VOUCHER, book, entry)
     if session.scalar(select(Attachment.id).where(Attachment.entry_id == entry.id, Attachment.sha256 == prepared.sha256)):
         raise DuplicateVoucher(
             f"这个文件（{prepared.filename}）已经附在这张凭证上了",
@@ -752,11 +723,7 @@ def redact_voucher(
     session: Session, user: User, book: Book, attachment: Attachment, raw_redactions, store: VoucherStore,
 ) -> VoucherPublic:
     """Burn the boxes into a fresh public copy made from the original; the newest copy is the one shown."""
-    if not may_redact(session, user, book):
-        raise PermissionDenied(
-            f"只有财务、业委会委员可以遮盖凭证（账簿 {book.code}）",
-            f"only a treasurer or a committee member may redact vouchers (book {book.code})",
-        )
+    require(session, user, Action.REDACT_VOUCHER, book)
     data = read_original_bytes(store, attachment)
     sniffed = sniff(data, len(data))
     boxes = parse_redactions(raw_redactions, sniffed.pages)
@@ -815,11 +782,7 @@ def open_original(
 
 
 def _require_originals(session: Session, user: User, book: Book) -> None:
-    if not may_see_originals(session, user, book):
-        raise PermissionDenied(
-            f"原始凭证只对业委会委员、财务和信托监察人开放（账簿 {book.code}）",
-            f"original vouchers are open only to the committee, the treasurer and the supervisor (book {book.code})",
-        )
+    require(session, user, Action.SEE_ORIGINALS, book)
 
 
 def unredacted_page(
@@ -843,7 +806,7 @@ def unredacted_page(
 
 def public_page(session: Session, user: User, book: Book, attachment: Attachment, page: int, store: VoucherStore) -> Path:
     """The published JPEG of one page (redactions burned in), for anyone with a role in the book."""
-    require_role(session, user, book, READER_ROLES, "查看凭证", "read vouchers")
+    require(session, user, Action.READ_BOOK, book)
     public = current_public(session, attachment)
     pages = json.loads(public.pages) if public else []
     if not 1 <= page <= len(pages):
@@ -857,11 +820,10 @@ def public_page(session: Session, user: User, book: Book, attachment: Attachment
 def delete_voucher(session: Session, user: User, book: Book, attachment: Attachment, store: VoucherStore) -> None:
     """Take a voucher off a draft or rejected entry; its files go once nothing else uses them."""
     entry = session.get(Entry, attachment.entry_id)
-    require_role(session, user, book, READER_ROLES, "查看账簿", "read this book")
-    _require_upload(session, user, book, entry, "删除原始凭证", "remove vouchers")
+    require(session, user, Action.ATTACH_VOUCHER, book, entry)
     lock_book(session, book)
     session.refresh(entry)
-    _require_editable(entry)
+    require(session, user, Action.ATTACH_VOUCHER, book, entry)
     publics = list(session.scalars(select(VoucherPublic).where(VoucherPublic.attachment_id == attachment.id)))
     page_shas = {p["sha256"] for vp in publics for p in json.loads(vp.pages)}
     session.execute(delete(VoucherPublic).where(VoucherPublic.attachment_id == attachment.id))

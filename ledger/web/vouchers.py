@@ -13,7 +13,8 @@ from werkzeug.routing import BuildError
 
 from ..db.session import get_session as db
 from ..domain.errors import LedgerError, NotFound, PermissionDenied
-from ..domain.model import READER_ROLES, EntryStatus
+from ..domain.model import EntryStatus
+from ..domain.permissions import Action
 from ..services import access, entries, vouchers
 from .auth import actor
 
@@ -42,7 +43,7 @@ def _load(code: str, entry_id: int | None = None):
     session = db()
     try:
         book = access.get_book(session, code)
-        access.require_role(session, actor(), book, READER_ROLES, "查看账簿", "read this book")
+        access.require(session, actor(), Action.READ_BOOK, book)
         entry = entries.get_entry(session, book, entry_id) if entry_id is not None else None
     except LedgerError as e:
         abort(e.status)

@@ -20,17 +20,25 @@ import re
 import pytest
 
 from ledger.app import create_app
+from ledger.domain.permissions import ROLES as PERMITTED, Action
 from ledger.services import entries, flags, tokens, users, vouchers
 
 from ..conftest import D
 
 PUBLIC, SIGNED_IN = "public", "signed in"
 EVERYONE_IN_BOOK = frozenset({"treasurer", "committee", "supervisor", "trustee", "fund_manager", "viewer", "admin"})
-MAKERS = frozenset({"treasurer", "committee", "trustee", "fund_manager", "admin"})
-OVERSIGHT = frozenset({"treasurer", "committee", "supervisor", "fund_manager", "admin"})  # the audit log
-ORIGINALS = frozenset({"treasurer", "committee", "supervisor", "admin"})  # not the fund manager: vouchers.ORIGINAL_ROLES
-REDACTORS = frozenset({"treasurer", "committee", "admin"})
-CLOSERS = frozenset({"committee", "fund_manager", "admin"})
+
+
+def _who(action: Action) -> frozenset[str]:
+    """The roles the permissions table lets take `action`, and the administrator: the matrix asks the same table."""
+    return frozenset({r.value for r in PERMITTED[action]} | {"admin"})
+
+
+MAKERS = _who(Action.MAKE_ENTRY)
+OVERSIGHT = _who(Action.READ_AUDIT)  # the audit log
+ORIGINALS = _who(Action.SEE_ORIGINALS)
+REDACTORS = _who(Action.REDACT_VOUCHER)
+CLOSERS = _who(Action.CLOSE_PERIOD)
 ROLES = ["anonymous", "treasurer", "committee", "supervisor", "trustee", "fund_manager", "viewer", "outsider", "admin"]
 MISSING = 999999  # actions go to an entry that does not exist: the gate is tested, nothing changes
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import cached_property
 
 from flask import abort, flash
 from flask_babel import get_locale
