@@ -211,3 +211,65 @@ def ledger(sessions) -> Ledger:
 
 
 D = dt.date
+
+
+# -- The web app, as flaskr's tests have it: one `app`, a `client`, `sign_in(user)`, `api(user)` -------------
+
+@pytest.fixture
+def app(db_url, ledger, tmp_path):
+    """The back office over this test's database holding book T1 and its people (see `ledger`)."""
+    from ledger.app import create_app
+
+    app = create_app({"DATABASE_URL": db_url, "SECRET_KEY": "test", "TESTING": True, "VOUCHER_DIR": str(tmp_path / "v")})
+    yield app
+    app.extensions["ledger_engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class SignedIn:
+    """A person signed in through the login page; forms carry the CSRF token from the page, as a browser's would."""
+
+    def __init__(self, app, username, password="password-123"):
+        self.client = app.test_client()
+        page = self.client.get("/login")
+        response = self.client.post("/login", data={"username": username, "password": password,
+                                                    "csrf_token": self.token(page.text)})
+        assert response.status_code == 302, response.text
+
+    @staticmethod
+    def token(html):
+        import re
+
+        return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+    def get(self, url, **kw):
+        return self.client.get(url, **kw)
+
+    def post(self, url, data, page=None):
+        html = self.client.get(page or url).text
+        return self.client.post(url, data=dict(data, csrf_token=self.token(html)))
+
+
+@pytest.fixture
+def sign_in(app):
+    """sign_in("maker") -> a SignedIn browser for that user."""
+    return lambda username, password="password-123": SignedIn(app, username, password)
+
+
+@pytest.fixture
+def api(app, ledger):
+    """api("maker") -> a test client whose requests carry a fresh bearer token of that user."""
+    from ledger.services import tokens
+
+    def make(username):
+        with ledger.tx() as s:
+            _, plaintext = tokens.create_token(s, users.system_user(s), users.get_user(s, username), "test")
+        client = app.test_client()
+        client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {plaintext}"
+        return client
+
+    return make

@@ -26,13 +26,6 @@ ENTRY = {"date": "2026-03-05", "summary": "收3月物业费及停车费", "lines
 NAMES = ("maker", "approver1", "approver2", "watcher", "reader", "clerk", "outsider")
 
 
-@pytest.fixture
-def app(ledger, db_url, tmp_path):
-    app = create_app({"DATABASE_URL": db_url, "SECRET_KEY": "test", "TESTING": True, "VOUCHER_DIR": str(tmp_path / "v")})
-    yield app
-    app.extensions["ledger_engine"].dispose()
-
-
 class Caller:
     """One user's API client: every request carries their bearer token."""
 

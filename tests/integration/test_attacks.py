@@ -8,19 +8,10 @@ import re
 import pytest
 from PIL import Image
 
-from ledger.app import create_app
 from ledger.services import entries, reports, tokens, users, vouchers
 
 from ..conftest import D
 from .test_office import Browser, entry_form
-
-
-@pytest.fixture
-def app(db_url, ledger, tmp_path):
-    app = create_app({"DATABASE_URL": db_url, "SECRET_KEY": "test", "TESTING": True, "VOUCHER_DIR": str(tmp_path / "v"),
-                      "RATELIMIT_ENABLED": True})
-    yield app
-    app.extensions["ledger_engine"].dispose()
 
 
 def _login(client, username, password="password-123", next_=None, addr="10.0.0.1"):
@@ -211,3 +202,14 @@ def test_changing_ones_password_signs_out_every_other_session(app):
     assert laptop.get("/books/T1").status_code == 200  # this browser stays signed in
     assert phone.get("/books/T1").status_code == 302  # the other one is signed out
     assert _login(app.test_client(), "maker", password="a-new-long-one", addr="10.0.0.7").status_code == 302
+
+
+def test_the_shared_fixtures_sign_in_and_call_the_api_as_the_same_person(sign_in, api):
+    """tests/conftest.py's `sign_in` and `api`: a resident reads on the page and through the API, and may not enter."""
+    reader = sign_in("reader")
+    assert reader.get("/books/T1").status_code == 200
+    assert reader.get("/books/T1/entries/new").status_code == 403
+    as_reader = api("reader")
+    assert as_reader.get("/api/v1/books/T1").get_json()["code"] == "T1"
+    refused = as_reader.post("/api/v1/books/T1/entries", json={"date": "2026-03-05", "summary": "x", "lines": []})
+    assert refused.status_code in (403, 422)

@@ -151,7 +151,7 @@ def _forge(engine, ledger):
     with ledger.tx() as s:
         book = ledger.book(s)
         entry = entries.create_entry(s, ledger.user(s, "maker"), book, ledger.entry_input(D(2026, 3, 9), "伪造", *FEE))
-        entry_id, period_id = entry.id, entry.period_id
+        entry_id = entry.id
     with engine.begin() as conn:
         prev = conn.execute(text("SELECT hash, chain_seq FROM entries WHERE status = 'posted' ORDER BY chain_seq DESC")).first()
         doc = {"book": "T1", "number": "记-2026-03-0002", "date": "2026-03-09", "summary": "伪造",

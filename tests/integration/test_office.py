@@ -6,40 +6,13 @@ import io
 import re
 
 import openpyxl
-import pytest
 
-from ledger.app import create_app
 from ledger.services import entries
 
-from ..conftest import D
+from ..conftest import D, SignedIn
 
 
-@pytest.fixture
-def app(db_url, ledger, tmp_path):
-    app = create_app({"DATABASE_URL": db_url, "SECRET_KEY": "test", "TESTING": True, "VOUCHER_DIR": str(tmp_path / "v")})
-    yield app
-    app.extensions["ledger_engine"].dispose()
-
-
-class Browser:
-    """A signed-in person with a test client; forms carry the CSRF token from the page, as a browser's would."""
-
-    def __init__(self, app, username):
-        self.client = app.test_client()
-        page = self.client.get("/login")
-        response = self.client.post("/login", data={"username": username, "password": "password-123", "csrf_token": self.token(page.text)})
-        assert response.status_code == 302, response.text
-
-    @staticmethod
-    def token(html):
-        return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-    def get(self, url, **kw):
-        return self.client.get(url, **kw)
-
-    def post(self, url, data, page=None):
-        html = self.client.get(page or url).text
-        return self.client.post(url, data=dict(data, csrf_token=self.token(html)))
+Browser = SignedIn  # the shared one in tests/conftest.py
 
 
 def entry_form(date="2026-03-05", summary="收3月物业费并支付水电费", action="submit", **rows):
