@@ -22,7 +22,6 @@ from PIL import Image
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from ledger.app import create_app
 from ledger.services import entries, tokens, users, vouchers
 from tests.conftest import D
 
@@ -30,14 +29,7 @@ BOOK = "T1"
 
 
 @pytest.fixture
-def fuzz_app(ledger, db_url, tmp_path):
-    app = create_app({"DATABASE_URL": db_url, "SECRET_KEY": "test", "TESTING": True, "VOUCHER_DIR": str(tmp_path / "v")})
-    yield app
-    app.extensions["ledger_engine"].dispose()
-
-
-@pytest.fixture
-def seeded(ledger, fuzz_app):
+def seeded(ledger, app):
     """A posted, a submitted and a draft entry (with a voucher) to aim at; the token of a committee member."""
     ledger.post(D(2026, 3, 5), "收物业费", ("1002", "GEN", "1234.56"), ("4101", "GEN", "-1234.56"))
     with ledger.tx() as s:
@@ -47,14 +39,14 @@ def seeded(ledger, fuzz_app):
         buf = io.BytesIO()
         Image.new("RGB", (64, 48), (10, 120, 200)).save(buf, format="JPEG")
         vouchers.upload_voucher(s, maker, book, draft, buf.getvalue(), "invoice.jpg",
-                                vouchers.VoucherStore(fuzz_app.config["VOUCHER_DIR"]), 10**6)
+                                vouchers.VoucherStore(app.config["VOUCHER_DIR"]), 10**6)
         _, plaintext = tokens.create_token(s, users.system_user(s), ledger.user(s, "approver1"), "fuzz")
     return plaintext
 
 
 @pytest.fixture
-def api_schema(fuzz_app, seeded):
-    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", fuzz_app)
+def api_schema(app, seeded):
+    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
