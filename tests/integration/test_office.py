@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from decimal import Decimal
 
 import openpyxl
 
@@ -119,16 +120,25 @@ def test_journal_filters_and_exports_carry_the_same_figures(app, ledger):
     page = reader.get("/books/T1/journal?period=2026-04").text
     assert "11,873.20" in page and "12,430.66" not in page
     response = reader.get("/books/T1/journal.csv?account=4202")
-    rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
-    assert sorted(r["credit"] for r in rows if r["account"] == "4202") == ["11873.20", "12430.66"]
+    rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))  # headers in the page's language
+    assert sorted(r["贷方"] for r in rows if r["科目代码"] == "4202") == ["11873.20", "12430.66"]
     book = openpyxl.load_workbook(io.BytesIO(reader.get("/books/T1/trial-balance.xlsx").data))
-    sheet = {r[0]: r[3:] for r in book.active.iter_rows(min_row=2, values_only=True)}
-    assert sheet["1002"] == ("44303.86", "0.00") and sheet["4202"] == ("0.00", "24303.86")
+    sheet = book.active
+    assert sheet["A1"].value.startswith("测试小区信托 · 试算平衡表 · 导出于")
+    assert [c.value for c in sheet[2]] == ["代码", "名称", "英文名称", "借方", "贷方"]
+    figures = {r[0]: r[3:] for r in sheet.iter_rows(min_row=3, values_only=True)}
+    # Real numbers, so a committee member's SUM works; the totals row agrees to the fen.
+    assert figures["1002"] == (44303.86, 0) and figures["4202"] == (0, 24303.86)
+    assert sheet["D3"].number_format == "#,##0.00"
+    debits = [Decimal(str(r[3])) for r in sheet.iter_rows(min_row=3, values_only=True) if r[0] != "合计"]
+    assert Decimal(str(figures["合计"][0])) == sum(debits) == Decimal(str(figures["合计"][1]))
     ledger_page = reader.get("/books/T1/accounts/1002").text
     assert re.findall(r'class="num">([\d,]+\.\d\d)</td></tr>', ledger_page)[-3:] == ["20,000.00", "32,430.66", "44,303.86"]
     response = reader.get("/books/T1/accounts/1002.csv?start=2026-04-01")
     rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
-    assert [r["balance"] for r in rows] == ["32430.66", "44303.86"]  # opening, then the April line
+    assert [r["余额"] for r in rows] == ["32430.66", "44303.86"]  # opening, then the April line
+    english = reader.get("/books/T1/journal.csv?account=4202&lang=en").data.decode("utf-8-sig")
+    assert english.startswith("Number,Date,Status,Summary,Account,")
 
 
 def test_who_may_see_what(app):
