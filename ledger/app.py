@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, request, session as flask_session
-from flask_babel import Babel
+from flask_babel import Babel, lazy_gettext
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -94,6 +94,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    # Flask-Login's own text is English only; ours goes through the catalogue.
+    _ = lazy_gettext  # named `_` so that pybabel extracts the message
+    login_manager.login_message = _("Please sign in to see this page.")
     limiter.init_app(app)
     talisman.init_app(
         app,

@@ -42,6 +42,7 @@ ZH = {
     "Make a token": "生成令牌", "Name": "名称", "Begins with": "开头", "Made": "生成时间", "Last used": "最近使用",
     "revoked": "已吊销", "Revoke": "吊销", "No tokens.": "没有令牌。", "API documentation": "API 文档",
     "Edited by %(who)s at %(when)s": "%(who)s 于 %(when)s 修改", "Signed with the book's key": "账簿密钥签名",
+    "awaiting an answer": "待回复", "Please sign in to see this page.": "请先登录再查看此页。",
     "Change my password": "修改我的密码", "Current password": "当前密码", "Change password": "修改密码",
     "New password (at least 8 characters)": "新密码（至少8位）", "Your password is changed.": "密码已修改。",
     "After the change you stay signed in here; every other browser and phone signed in as you is signed out.":
@@ -53,11 +54,14 @@ def main(path="translations/zh_Hans_CN/LC_MESSAGES/messages.po") -> int:
     with open(path, "rb") as fh:
         catalog = read_po(fh, locale="zh_Hans_CN")
     for message in catalog:
-        if message.id and not message.string and message.id in ZH:
+        # A fuzzy string is pybabel's guess from a similar message ("Awaiting approval" for
+        # "awaiting an answer"): compile skips it, so it is as good as missing.
+        if message.id and (not message.string or message.fuzzy) and message.id in ZH:
             message.string = ZH[message.id]
+            message.flags.discard("fuzzy")
     with open(path, "wb") as fh:
         write_po(fh, catalog, width=120)
-    missing = [m.id for m in catalog if m.id and not m.string]
+    missing = [m.id for m in catalog if m.id and (not m.string or m.fuzzy)]
     for m in missing:
         print("untranslated:", m, file=sys.stderr)
     return 1 if missing else 0

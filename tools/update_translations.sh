@@ -8,7 +8,7 @@ BIN=.venv/bin
 exec 9>/tmp/ledger-translations.lock
 flock 9
 $BIN/pybabel extract -F babel.cfg -o translations/messages.pot . >/dev/null 2>&1
-$BIN/pybabel update -i translations/messages.pot -d translations >/dev/null 2>&1
+$BIN/pybabel update --no-fuzzy-matching -i translations/messages.pot -d translations >/dev/null 2>&1
 status=0
 $BIN/python tools/fill_zh.py || status=$?
 $BIN/pybabel compile -d translations >/dev/null 2>&1 || true

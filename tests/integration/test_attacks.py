@@ -213,3 +213,16 @@ def test_the_shared_fixtures_sign_in_and_call_the_api_as_the_same_person(sign_in
     assert as_reader.get("/api/v1/books/T1").get_json()["code"] == "T1"
     refused = as_reader.post("/api/v1/books/T1/entries", json={"date": "2026-03-05", "summary": "x", "lines": []})
     assert refused.status_code in (403, 422)
+
+
+def test_the_sign_in_page_asks_in_chinese_and_an_open_flag_says_it_awaits_an_answer(app, client, ledger, sign_in):
+    from ledger.services import flags
+
+    page = client.get("/books/T1", follow_redirects=True).text
+    assert "请先登录再查看此页。" in page and "Please log in" not in page
+    with ledger.tx() as s:
+        entry = entries.create_entry(s, ledger.user(s, "maker"), ledger.book(s), ledger.entry_input(
+            D(2026, 3, 5), "保洁费", ("5101", "GEN", "300.00"), ("1002", "GEN", "-300.00")))
+        flags.raise_flag(s, ledger.user(s, "watcher"), ledger.book(s), entry, "金额为何比上月高？")
+    listing = sign_in("approver1").get("/books/T1/flags").text
+    assert "待回复" in listing and "未结账" not in listing
