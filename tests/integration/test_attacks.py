@@ -226,3 +226,13 @@ def test_the_sign_in_page_asks_in_chinese_and_an_open_flag_says_it_awaits_an_ans
         flags.raise_flag(s, ledger.user(s, "watcher"), ledger.book(s), entry, "金额为何比上月高？")
     listing = sign_in("approver1").get("/books/T1/flags").text
     assert "待回复" in listing and "未结账" not in listing
+
+
+def test_entry_and_journal_pages_name_the_fund_not_just_its_code(ledger, sign_in):
+    number = ledger.post(D(2026, 3, 5), "提取维修储备金", ("1002", "REPAIR", "500.00"), ("3102", "REPAIR", "-500.00"))
+    reader = sign_in("reader")
+    journal = reader.get("/books/T1/journal?period=2026-03").text
+    assert "维修" in journal and number in journal
+    with ledger.tx() as s:
+        entry_id = entries.get_entry_by_number(s, ledger.book(s), number).id
+    assert "维修" in reader.get(f"/books/T1/entries/{entry_id}").text
