@@ -236,3 +236,15 @@ def test_entry_and_journal_pages_name_the_fund_not_just_its_code(ledger, sign_in
     with ledger.tx() as s:
         entry_id = entries.get_entry_by_number(s, ledger.book(s), number).id
     assert "维修" in reader.get(f"/books/T1/entries/{entry_id}").text
+
+
+def test_the_audit_log_reads_as_words_with_peoples_names(ledger, sign_in):
+    with ledger.tx() as s:
+        book = ledger.book(s)
+        entry = entries.create_entry(s, ledger.user(s, "maker"), book, ledger.entry_input(
+            D(2026, 3, 5), "保洁费", ("5101", "GEN", "300.00"), ("1002", "GEN", "-300.00")), submit=True)
+        s.get(type(ledger.user(s, "approver1")), ledger.user(s, "approver1").id).display_name = "业委会主任 张建国"
+        entries.reject_entry(s, ledger.user(s, "approver1"), book, entry, "缺发票")
+    page = sign_in("watcher").get("/books/T1/audit").text
+    assert "退回凭证" in page and "原因: 缺发票" in page and "业委会主任 张建国" in page
+    assert '{"reason"' not in page and "&#34;reason&#34;" not in page

@@ -181,7 +181,7 @@ def audit_log(code: str):
     here = seat(code, Action.READ_AUDIT)
     # The book's own events, and the sign-ins of the people who have a role in it.
     members = select(Membership.user_id).where(Membership.book_id == here.book.id)
-    query = select(AuditEvent, User.username).outerjoin(User, User.id == AuditEvent.user_id).where(
+    query = select(AuditEvent, User.display_name).outerjoin(User, User.id == AuditEvent.user_id).where(
         (AuditEvent.book_id == here.book.id) | (AuditEvent.book_id.is_(None) & AuditEvent.user_id.in_(members))
     )
     action = request.args.get("action") or ""

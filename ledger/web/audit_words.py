@@ -1,0 +1,52 @@
+"""The audit log in words a committee reads: each action code and detail key said in the page's language."""
+from __future__ import annotations
+
+import json
+
+from flask_babel import lazy_gettext as _
+
+ACTIONS = {
+    "entry.create": _("Drafted an entry"), "entry.submit": _("Submitted an entry for approval"),
+    "entry.edit": _("Edited an entry"), "entry.delete": _("Deleted a draft"), "entry.approve": _("Approved an entry"),
+    "entry.reject": _("Returned an entry to its maker"), "entry.post": _("Entry posted"),
+    "entries.import": _("Imported posted entries"), "period.close": _("Closed a month"),
+    "bank.balance": _("Entered a bank statement balance"), "voucher.upload": _("Attached a voucher"),
+    "voucher.delete": _("Removed a voucher"), "voucher.redact": _("Redacted a voucher"),
+    "voucher.original": _("Viewed a voucher original"), "voucher.waive": _("Recorded why there is no voucher"),
+    "flag.raise": _("Raised a flag"), "flag.answer": _("Answered a flag"), "export": _("Exported a table"),
+    "auth.login": _("Signed in"), "auth.failed": _("Failed to sign in"), "auth.logout": _("Signed out"),
+    "auth.password_change": _("Changed their password"), "account.add": _("Added an account"),
+    "account.rename": _("Renamed an account"), "account.activate": _("Reactivated an account"),
+    "account.deactivate": _("Deactivated an account"), "account.delete": _("Deleted an unused account"),
+    "fund.add": _("Added a fund"), "book.create": _("Opened the book"), "role.grant": _("Granted a role"),
+    "user.create": _("Created a user"), "token.create": _("Made an API token"), "token.revoke": _("Revoked an API token"),
+    "chain.adopt": _("Signed history posted before signatures existed"),
+}
+KEYS = {
+    "reason": _("reason"), "amount": _("amount"), "answer": _("answer"), "comment": _("comment"), "role": _("role"),
+    "format": _("format"), "rows": _("rows"), "posted": _("posted"), "skipped": _("skipped"), "kind": _("kind"),
+    "lock_date": _("lock date"), "trial_balance_sha256": _("trial balance SHA-256"), "old": _("before"), "new": _("after"),
+    "entries": _("entries"), "closes": _("closed months"), "restricted": _("restricted"), "path": _("file"),
+}
+
+
+def describe(action: str) -> str:
+    return str(ACTIONS.get(action, action))
+
+
+def detail_text(detail: str | None) -> str:
+    """`{"reason": "..."}` as `reason: ...`; anything unreadable as it is."""
+    if not detail:
+        return ""
+    try:
+        doc = json.loads(detail)
+    except ValueError:
+        return detail
+    if not isinstance(doc, dict):
+        return detail
+    parts = []
+    for key, value in doc.items():
+        if isinstance(value, list):
+            value = " → ".join(str(v) for v in value) if key in ("old", "new") else ", ".join(str(v) for v in value)
+        parts.append(f"{KEYS.get(key, key)}: {value}")
+    return "; ".join(parts)
