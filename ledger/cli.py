@@ -19,6 +19,7 @@ import click
 from . import config
 from .cli_common import acting_user, cli_session, refusals
 from .domain.cells import safe_cell
+from .domain.errors import LedgerError
 from .domain.model import parse_period
 from .domain.money import fen_to_str
 from .services import access, books as book_service, entries, importer, periods, reports, users
@@ -61,8 +62,12 @@ def db_upgrade(revision):
         click.echo(f"database at {after}")
         with transaction(make_sessionmaker(engine)) as session:
             if before is not None and before < "0005" <= (after or ""):
-                for line in adopt_unsigned_history(session):
-                    click.echo(line)
+                try:
+                    for line in adopt_unsigned_history(session):
+                        click.echo(line)
+                except LedgerError as e:
+                    click.echo(f"错误 Error: {e.message_zh}\n  {e.message_en}", err=True)
+                    sys.exit(1)
             elif after and after >= "0005":
                 _ensure_keys(session)
     finally:

@@ -153,7 +153,10 @@ def line_from_parts(index: int, account, fund, debit=None, credit=None, amount=N
             raise InvalidAmount("贷方金额不能为负数", "credit must not be negative", f"{where}.credit")
     else:
         raise InvalidAmount("未填写金额", "amount is missing", f"{where}.amount")
-    return Line(account=account, fund=fund, fen=fen, note=str(note or "").strip())
+    note = str(note or "").strip()
+    if len(note) > 200:
+        raise InvalidInput("备注不能超过200字", "a note must be at most 200 characters", f"{where}.note")
+    return Line(account=account, fund=fund, fen=fen, note=note)
 
 
 def validate_entry(entry: EntryInput) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..db.guards import create_guards, drop_guards
+from ..domain.errors import LedgerError
 from ..db.schema import Book, BookHead, Entry, Period, PeriodClose, utcnow
 from ..domain.chain import GENESIS, canonical_json, chain_hash, close_message, entry_message, head_message, sha256_hex, trial_balance_doc
 from .access import audit
@@ -28,6 +29,18 @@ def adopt_unsigned_history(session: Session) -> list[str]:
     """Sign what 0005 found; returns one line per book for the console."""
     said = []
     keys = keys_for(session)
+    # Only history that truly predates signing: no book may have a key yet and no row may carry a
+    # signature. A SQL prompt can roll alembic_version back to 0004, but not delete the key folder,
+    # so tampered history can never be laundered through a routine upgrade.
+    signed = session.scalar(select(Entry.id).where(Entry.signature.is_not(None)).limit(1))
+    keyed = [b.code for b in session.scalars(select(Book)) if keys.has(b.code)]
+    if signed is not None or keyed:
+        raise LedgerError(
+            "拒绝补签：已有签名或签名密钥（" + "、".join(keyed) + "），历史不是签名功能上线前的；请运行 ledger verify 查明",
+            "refusing to sign: signatures or signing keys already exist (" + ", ".join(keyed) + "), so this history does "
+            "not predate signing; run ledger verify to see what changed",
+            "database",
+        )
     conn = session.connection()
     drop_guards(conn)
     for book in session.scalars(select(Book).order_by(Book.code)):

@@ -233,10 +233,8 @@ def _post(session: Session, actor: User, book: Book, entry: Entry) -> None:
         raise PeriodClosed(f"{entry.period.label} 已结账，不能过账", f"period {entry.period.label} is closed; cannot post", "date")
     poster = Poster(session, book)
     chart = ChartIndex(session, book)
-    resolved = [
-        ResolvedLine(Line(l.account.code, l.fund.code, l.amount_fen, l.note), chart.accounts[l.account.code], chart.funds[l.fund.code])
-        for l in entry.lines
-    ]
+    # Resolved again, as when it was entered: an account or fund closed while it waited refuses it.
+    resolved = chart.resolve(tuple(Line(l.account.code, l.fund.code, l.amount_fen, l.note) for l in entry.lines))
     stamp = poster.stamp(
         entry.period, entry.date, entry.summary, resolved, tuple(a.sha256 for a in entry.attachments),
         makers=tuple(m.user.username for m in entry.makers), approvers=tuple(a.user.username for a in entry.approvals),

@@ -55,7 +55,7 @@ def _account_sums(session: Session, book: Book, as_of: dt.date | None) -> dict[i
     posted = EntryStatus.POSTED.value
     # Conditions on entries only (status IN, date ranges), so the planner walks the
     # entries index and then each entry's lines, never all the book's lines.
-    not_posted = Entry.status.in_([s.value for s in EntryStatus if s.value != posted])
+    not_posted = Entry.status != posted  # any other status, even one the app never writes, is out
     outs = [not_posted] + ([(Entry.status == posted) & (Entry.date > as_of)] if as_of is not None else [])
     count = lambda *where: session.scalar(select(func.count()).select_from(Entry).where(Entry.book_id == book.id, *where))  # noqa: E731
     per_account = (EntryLine.account_id, func.sum(EntryLine.amount_fen), func.count())
@@ -78,7 +78,7 @@ def _account_sums(session: Session, book: Book, as_of: dt.date | None) -> dict[i
         return summed_within()
     for o in outs:
         for a, fen, n in session.execute(joined.where(o).group_by(EntryLine.account_id)):
-            total, lines = sums[a]
+            total, lines = sums.get(a, (0, 0))  # a line tagged with another book's id is not in this book's sums
             sums[a] = (total - int(fen), lines - n)
     return {a: v for a, v in sums.items() if v[1]}
 
