@@ -8,6 +8,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_talisman import Talisman
 from flask_wtf import CSRFProtect
+from werkzeug.routing import IntegerConverter
 
 from .config import PROJECT_ROOT, database_url, secret_key, voucher_dir
 from .db import session as session_module
@@ -51,6 +52,8 @@ def refuse_control_characters():
     if request.path.startswith("/api/"):
         return None  # the API's schemas refuse them field by field (422, naming the field)
     values = [*request.args.keys(), *request.args.values()]
+    # The address too: /books/T1%00/journal reached the database with a NUL in the book's code.
+    values += [v for v in (request.view_args or {}).values() if isinstance(v, str)]
     if request.method != "GET" and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         values += [*request.form.keys(), *request.form.values()]
     for value in values:
@@ -60,12 +63,25 @@ def refuse_control_characters():
     return None
 
 
+MAX_ROW_ID = 2**31 - 1  # ids are PostgreSQL INTEGERs
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in every route: a number too big for the database matches no route (404),
+    as in the API; /books/T1/entries/99999999999999999999 overflowed SQLite's and PostgreSQL's
+    integers (a 500)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):
+        super().__init__(map, fixed_digits, min, MAX_ROW_ID if max is None else max, signed)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
+    app.url_map.converters["int"] = RowIdConverter  # before any route is added
     app.config.update(
         DATABASE_URL=database_url(),
         VOUCHER_DIR=str(voucher_dir()),

@@ -6,15 +6,29 @@
   if (!form) { return; }
   var body = form.querySelector("#lines tbody");
 
-  function toFen(text) {
+  // What the server's parse_amount takes: digits, at most two decimals (zeros after them are harmless).
+  var AMOUNT = /^-?(\d+\.?|\d*\.\d{1,2})0*$/;
+
+  function normalise(text) {
     // Full-width digits and separators from Chinese input methods, thousands commas.
-    var s = (text || "").replace(/[\uFF10-\uFF19]/g, function (c) { return String.fromCharCode(c.charCodeAt(0) - 0xFEE0); })
+    return (text || "").replace(/[\uFF10-\uFF19]/g, function (c) { return String.fromCharCode(c.charCodeAt(0) - 0xFEE0); })
       .replace(/\uFF0E/g, ".").replace(/[,\uFF0C\s\u00A5\uFFE5]/g, "");
-    if (!/^-?\d+(\.\d{0,2})?$/.test(s)) { return s === "" ? 0 : null; }
+  }
+
+  function amountProblem(text) {
+    // What is wrong with a typed amount, in the words the form carries: "" when nothing is.
+    var s = normalise(text);
+    if (s === "" || AMOUNT.test(s)) { return ""; }
+    return /^-?\d*\.\d{3,}$/.test(s) ? form.dataset.msgDecimals : form.dataset.msgNumber;
+  }
+
+  function toFen(text) {
+    var s = normalise(text);
+    if (!AMOUNT.test(s)) { return s === "" ? 0 : null; }
     var neg = s.charAt(0) === "-";
     if (neg) { s = s.slice(1); }
     var parts = s.split(".");
-    var fen = parseInt(parts[0], 10) * 100 + parseInt(((parts[1] || "") + "00").slice(0, 2), 10);
+    var fen = parseInt(parts[0] || "0", 10) * 100 + parseInt(((parts[1] || "") + "00").slice(0, 2), 10);
     return neg ? -fen : fen;
   }
 
@@ -24,19 +38,64 @@
     return (neg ? "-" : "") + yuan + "." + String(abs % 100).padStart(2, "0");
   }
 
+  function say(input, message) {
+    // The message slot beside this field. The server fills the same slot; what it said stays until the
+    // field is changed (it may know more than this page: a fund that does not balance, a zero amount).
+    input.dataset.problem = message;
+    if (!message && !input.dataset.touched) { return; }
+    var slot = input.parentNode.querySelector(".field-error");
+    input.classList.toggle("bad", message !== "");
+    if (slot) { slot.textContent = message; }
+    input.closest("tr").classList.toggle("invalid", input.closest("tr").querySelector("input.bad") !== null);
+  }
+
+  function chart(listId) {
+    var items = [];
+    document.querySelectorAll("#" + listId + " option").forEach(function (o) {
+      items.push({ code: o.dataset.code, value: o.value, names: (o.dataset.names || "").toLowerCase().split("|") });
+    });
+    return items;
+  }
+
+  var charts = { account: chart("accounts"), fund: chart("funds") };
+
+  function pickProblem(kind, text) {
+    // The server's rule: a code, "code name" from the list, or an exact name (Chinese or English).
+    var t = (text || "").trim().replace(/\s+/g, " ");
+    if (t === "") { return ""; }
+    var items = charts[kind], first = t.split(" ")[0], lower = t.toLowerCase(), named = [];
+    for (var i = 0; i < items.length; i++) {
+      if (items[i].code === t || items[i].code === first) { return ""; }
+      if (items[i].names.indexOf(lower) !== -1) { named.push(items[i].code); }
+    }
+    if (named.length === 1) { return ""; }
+    return named.length > 1 ? form.dataset.msgSeveral + " (" + named.join(", ") + ")" : form.dataset["msg" + (kind === "fund" ? "Fund" : "Account")];
+  }
+
+  function checkPick(input) {
+    say(input, pickProblem(input.classList.contains("pick-fund") ? "fund" : "account", input.value));
+  }
+
   function recount() {
     var debit = 0, credit = 0, bad = false;
-    body.querySelectorAll("input.amount").forEach(function (input) {
-      var fen = toFen(input.value);
-      input.classList.toggle("bad", fen === null);
-      if (fen === null) { bad = true; return; }
-      if (input.classList.contains("debit")) { debit += fen; } else { credit += fen; }
+    body.querySelectorAll("tr.line").forEach(function (row) {
+      var d = row.querySelector("input.debit"), c = row.querySelector("input.credit");
+      [d, c].forEach(function (input) {
+        var problem = amountProblem(input.value);
+        say(input, problem);
+        if (problem) { bad = true; return; }
+        if (input === d) { debit += toFen(input.value); } else { credit += toFen(input.value); }
+      });
+      if (!d.dataset.problem && !c.dataset.problem && normalise(d.value) !== "" && normalise(c.value) !== "") {
+        say(c, form.dataset.msgBoth);
+      }
     });
     document.getElementById("total-debit").textContent = show(debit);
     document.getElementById("total-credit").textContent = show(credit);
     var cell = document.getElementById("difference");
     var diff = debit - credit;
-    cell.textContent = diff === 0 && !bad ? cell.dataset.balanced : cell.dataset.label + " " + show(diff);
+    // Never "balanced" while an amount is not understood: the totals would leave it out.
+    cell.textContent = bad ? cell.dataset.bad : (diff === 0 ? cell.dataset.balanced : cell.dataset.label + " " + show(diff));
     cell.classList.toggle("unbalanced", diff !== 0 || bad);
   }
 
@@ -45,6 +104,9 @@
       row.querySelectorAll("input").forEach(function (input) {
         input.name = input.name.replace(/-\d+$/, "-" + i);
       });
+      row.querySelectorAll(".field-error").forEach(function (slot) {
+        slot.dataset.testid = "error-" + slot.dataset.field + "-" + i;
+      });
     });
   }
 
@@ -52,7 +114,10 @@
     var rows = body.querySelectorAll("tr.line");
     var copy = rows[rows.length - 1].cloneNode(true);
     copy.classList.remove("invalid");
-    copy.querySelectorAll("input").forEach(function (input) { input.value = ""; input.classList.remove("bad"); });
+    copy.querySelectorAll("input").forEach(function (input) {
+      input.value = ""; input.classList.remove("bad"); delete input.dataset.touched; delete input.dataset.problem;
+    });
+    copy.querySelectorAll(".field-error").forEach(function (slot) { slot.textContent = ""; });
     body.appendChild(copy);
     renumber();
     copy.querySelector("input").focus();
@@ -70,15 +135,31 @@
     recount();
   });
 
-  // Refuse to send an unbalanced entry; the server refuses it too, with the same words beside the totals.
+  // Refuse to send a field the server would refuse, or an unbalanced entry; the server refuses them too,
+  // with its messages in the same places.
   form.addEventListener("submit", function (event) {
-    if (!document.getElementById("difference").classList.contains("unbalanced")) { return; }
-    event.preventDefault();
-    document.getElementById("lines-error").textContent = document.getElementById("difference").dataset.refuse;
+    body.querySelectorAll("input.pick-account, input.pick-fund").forEach(checkPick);
+    recount();
+    var said = document.getElementById("lines-error");
+    var wrong = Array.prototype.filter.call(body.querySelectorAll("input"), function (i) { return i.dataset.problem; });
+    if (wrong.length) {
+      event.preventDefault();
+      said.textContent = form.dataset.msgFix;
+      wrong[0].focus();
+    } else if (document.getElementById("difference").classList.contains("unbalanced")) {
+      event.preventDefault();
+      said.textContent = document.getElementById("difference").dataset.refuse;
+    }
   });
 
   body.addEventListener("input", function (event) {
+    event.target.dataset.touched = "1";
     if (event.target.classList.contains("amount")) { recount(); }
+  });
+  // Account and fund are judged once the field is left (a datalist pick fires "change" too).
+  body.addEventListener("change", function (event) {
+    event.target.dataset.touched = "1";
+    if (event.target.matches("input.pick-account, input.pick-fund")) { checkPick(event.target); }
   });
   recount();
 })();

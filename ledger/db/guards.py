@@ -4,7 +4,7 @@ or deleted, an entry cannot be posted unless every fund in it balances, nothing 
 posted on or before the book's lock date (the end of its latest closed month) or
 before its first month, a closed month is never reopened, an account's or fund's
 identity cannot change once lines use it, the signed chain head only moves
-forward, and approvals, close records and the audit log are append-only.
+forward, and approvals, close records, the audit log and the replies to flags are append-only.
 
 What SQL with the guards switched off can still do, `ledger verify` names: every
 posted entry and every close record is signed by a key that is not in the database.
@@ -106,7 +106,7 @@ for _table in ("entry_lines", "attachments", "entry_makers"):
         WHEN (SELECT status FROM entries WHERE id = OLD.entry_id) = 'posted'
         BEGIN SELECT RAISE(ABORT, '{IMMUTABLE}'); END""",
     ]
-for _table in ("approvals", "audit_log", "period_closes"):
+for _table in ("approvals", "audit_log", "period_closes", "flag_replies"):
     _SQLITE += [
         f"""CREATE TRIGGER guard_{_table}_update BEFORE UPDATE ON {_table}
         BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END""",
@@ -243,13 +243,13 @@ for _table in ("entry_lines", "attachments", "entry_makers"):
     _PG_TRIGGERS.append((f"guard_{_table}", _table, f"""CREATE TRIGGER guard_{_table}
         BEFORE INSERT OR UPDATE OR DELETE ON {_table}
         FOR EACH ROW EXECUTE FUNCTION ledger_guard_entry_children()"""))
-for _table in ("approvals", "audit_log", "period_closes"):
+for _table in ("approvals", "audit_log", "period_closes", "flag_replies"):
     _PG_TRIGGERS.append((f"guard_{_table}", _table, f"""CREATE TRIGGER guard_{_table}
         BEFORE UPDATE OR DELETE ON {_table}
         FOR EACH ROW EXECUTE FUNCTION ledger_guard_append_only()"""))
 # Row triggers do not fire on TRUNCATE.
 for _table in ("entries", "entry_lines", "attachments", "approvals", "audit_log", "entry_makers", "period_closes",
-               "book_heads", "periods", "accounts", "funds", "books"):
+               "book_heads", "periods", "accounts", "funds", "books", "flag_replies"):
     _PG_TRIGGERS.append((f"guard_{_table}_truncate", _table, f"""CREATE TRIGGER guard_{_table}_truncate
         BEFORE TRUNCATE ON {_table}
         FOR EACH STATEMENT EXECUTE FUNCTION ledger_guard_append_only()"""))

@@ -336,7 +336,11 @@ class VoucherWaiver(Base):
 
 
 class Flag(Base):
-    """A supervisor's question about an entry, and the committee's answer."""
+    """A supervisor's question about an entry: a thread of answers and follow-ups until the one who raised it closes it.
+
+    `answer`, `answered_by_id` and `answered_at` hold the committee's answer to the latest question, and are
+    empty while the committee owes one (after the flag is raised, and again after each follow-up). Every
+    message stays in `replies` (append-only); `closed_at` and `closed_by_id` say who was satisfied, when."""
 
     __tablename__ = "flags"
 
@@ -349,14 +353,45 @@ class Flag(Base):
     answer: Mapped[str | None] = mapped_column(Text)
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     entry: Mapped[Entry] = relationship(lazy="joined")
     raised_by: Mapped[User] = relationship(foreign_keys=[raised_by_id], lazy="joined")
     answered_by: Mapped["User | None"] = relationship(foreign_keys=[answered_by_id], lazy="joined")
+    closed_by: Mapped["User | None"] = relationship(foreign_keys=[closed_by_id], lazy="joined")
+    replies: Mapped[list["FlagReply"]] = relationship(order_by="FlagReply.id", lazy="selectin")
+
+    @property
+    def closed(self) -> bool:
+        return self.closed_at is not None
+
+    @property
+    def awaiting_answer(self) -> bool:
+        """The committee owes an answer (to the question or to the latest follow-up)."""
+        return self.closed_at is None and self.answer is None
 
     @property
     def open(self) -> bool:
-        return self.answer is None
+        """Not yet closed by the one who raised it (or a supervisor)."""
+        return self.closed_at is None
+
+
+class FlagReply(Base):
+    """One message in a flag's thread after the question: the committee's answer, the supervisor's
+    follow-up, or the closing note. Append-only (a database guard refuses UPDATE and DELETE)."""
+
+    __tablename__ = "flag_replies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    flag_id: Mapped[int] = mapped_column(ForeignKey("flags.id"), index=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(16))  # answer, follow_up, close
+    text: Mapped[str] = mapped_column(Text, default="")
+
+    author: Mapped[User] = relationship(lazy="joined")
 
 
 class BankBalance(Base):

@@ -4,7 +4,9 @@ role-matrix test ask it, so a control is shown exactly when the action would be 
 `decide(action, roles, is_admin, user_id, entry)` answers with None (allowed) or a
 `Refusal` that says why in Chinese and English. It is pure: the caller supplies the user's
 roles in the book and, for actions on one entry, the entry (anything with `status`,
-`maker_id`, `makers` and `approvals` holding `user_id`, and `reversed_by`).
+`maker_id`, `makers` and `approvals` holding `user_id`, and `reversed_by`). For the actions on
+one flag (FLAG_ACTIONS) that argument is the flag: anything with `raised_by_id`, `answer` and
+`closed_at`.
 """
 from __future__ import annotations
 
@@ -28,6 +30,8 @@ class Action(str, Enum):
     EDIT_CHART = "edit_chart"
     RAISE_FLAG = "raise_flag"
     ANSWER_FLAG = "answer_flag"
+    FOLLOW_UP_FLAG = "follow_up_flag"  # ask again on one's flag after (or before) the committee's answer
+    CLOSE_FLAG = "close_flag"  # satisfied: the flag is closed for good
     ATTACH_VOUCHER = "attach_voucher"
     REDACT_VOUCHER = "redact_voucher"
     SEE_ORIGINALS = "see_originals"
@@ -57,6 +61,10 @@ ROLES: dict[Action, frozenset[Role]] = {
     Action.EDIT_CHART: frozenset({T, C, FM}),
     Action.RAISE_FLAG: frozenset({S, C}),
     Action.ANSWER_FLAG: frozenset({C, T, FM}),
+    # On one flag, only the one who raised it or a supervisor (see _flag_refusal): the committee
+    # cannot close the supervisor's question for them.
+    Action.FOLLOW_UP_FLAG: frozenset({S, C}),
+    Action.CLOSE_FLAG: frozenset({S, C}),
     Action.ATTACH_VOUCHER: MAKERS,  # the treasurer and committee on any entry, other makers on their own
     Action.REDACT_VOUCHER: frozenset({T, C, FM}),
     Action.SEE_ORIGINALS: frozenset({T, C, S, FM}),
@@ -80,6 +88,8 @@ WHAT = {  # (zh, en) of each action, for refusals
     Action.EDIT_CHART: ("修改科目表和基金", "change the chart of accounts and funds"),
     Action.RAISE_FLAG: ("标记凭证", "flag entries"),
     Action.ANSWER_FLAG: ("回复标记", "answer flags"),
+    Action.FOLLOW_UP_FLAG: ("追问标记", "follow up flags"),
+    Action.CLOSE_FLAG: ("关闭标记", "close flags"),
     Action.ATTACH_VOUCHER: ("增删原始凭证", "add or remove vouchers"),
     Action.REDACT_VOUCHER: ("遮盖原始凭证中的隐私", "redact vouchers"),
     Action.SEE_ORIGINALS: ("查看原始凭证原件", "see voucher originals"),
@@ -184,6 +194,23 @@ def _entry_refusal(action: Action, roles: frozenset[Role], is_admin: bool, user_
     return None
 
 
+FLAG_ACTIONS = frozenset({Action.ANSWER_FLAG, Action.FOLLOW_UP_FLAG, Action.CLOSE_FLAG})
+
+
+def _flag_refusal(action: Action, roles: frozenset[Role], user_id: int, flag) -> Refusal | None:
+    if flag.closed_at is not None:
+        return Refusal(InvalidState, "这个标记已关闭（可能刚被关闭，请刷新）",
+                       "this flag is closed (perhaps just now; reload)", "flag")
+    if action is Action.ANSWER_FLAG:
+        if flag.answer is not None:
+            return Refusal(InvalidState, "这个标记已经回复过（可能刚被他人回复，请刷新）",
+                           "this flag has already been answered (perhaps just now by someone else; reload)", "flag")
+    elif flag.raised_by_id != user_id and S not in roles:
+        return Refusal(PermissionDenied, "只有提出标记的人或信托监察人可以追问或关闭它",
+                       "only the one who raised a flag, or a supervisor, may follow it up or close it", "flag")
+    return None
+
+
 def decide(action: Action, roles: frozenset[Role], is_admin: bool, user_id: int, book_code: str,
            entry=None, active: bool = True) -> Refusal | None:
     """None when the user may take the action (on the entry, if given); else why not."""
@@ -193,6 +220,8 @@ def decide(action: Action, roles: frozenset[Role], is_admin: bool, user_id: int,
         return _SELF_APPROVAL  # said first: it is the reason that holds whatever one's roles
     if not is_admin and not roles & ROLES[action]:
         return _role_refusal(action, book_code)
+    if entry is not None and action in FLAG_ACTIONS:
+        return _flag_refusal(action, roles, user_id, entry)
     if entry is not None:
         return _entry_refusal(action, roles, is_admin, user_id, entry)
     return None

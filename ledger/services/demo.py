@@ -4,7 +4,13 @@
 floor area and collected in batches, elevator-advertising and parking revenues,
 cleaning, security, greening, elevator maintenance, utilities, the trustee's
 remuneration, a roof repair paid from the maintenance reserve, one duplicated
-payment reversed. 玉林社区基金 holds a restricted governance-innovation grant.
+payment that the supervisor questioned and the committee reversed. Each month's
+entries are made in date order, so their numbers run with their dates. The
+supervisor has three flags: one settled and closed, one answered and waiting for
+the supervisor, one waiting for the committee. The last month that has ended is
+left open with its bank statement entered: the committee explains the expenses
+whose invoices are on paper, then closes it; one entry waits for approval.
+玉林社区基金 holds a restricted governance-innovation grant.
 Every entry goes through the same services as a person would: made by one
 user, approved by another (two above the threshold). Amounts come from a seeded
 random generator, so every run makes the same books.
@@ -13,15 +19,18 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import math
 import random
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..db.schema import Book, User
+from ..domain.capitals import capital_amount
 from ..domain.model import EntryInput, Line
 from ..domain.money import to_fen
-from . import books, entries, periods, users
+from . import books, entries, flags, periods, users
 
 TRUST = "JCHY"
 FUND = "YLSQ"
@@ -59,24 +68,73 @@ def _yuan(rng: random.Random, low_yuan: int, high_yuan: int) -> str:
     return f"{fen // 100}.{fen % 100:02d}"
 
 
-def receipt_photo(vendor: str, date: dt.date, amount: str, number: int) -> bytes:
-    """A plain invoice-like JPEG: a header band, the amount, and a grey strip where the
-    buyer's contact is printed (the committee boxes it out for the public copy)."""
+FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"  # fonts-wqy-zenhei
+
+
+@dataclass(frozen=True)
+class Vendor:
+    """Who issued an invoice, in Chinese (and in English for a machine with no Chinese font)."""
+
+    name_zh: str
+    name_en: str
+    item: str  # 项目名称, as a 数电发票 prints it
+
+
+CLEANING = Vendor("成都蓉洁保洁服务有限公司", "Rongjie Cleaning Co.", "*生活服务*保洁服务费")
+SECURITY = Vendor("成都锦城秩序维护服务有限公司", "Jincheng Security Services", "*安全保护服务*秩序维护服务费")
+WATERPROOFING = Vendor("四川蜀都防水工程有限公司", "Shudu Waterproofing Ltd.", "*建筑服务*屋面防水维修")
+
+
+def _font(size: int):
+    from PIL import ImageFont
+
+    try:
+        return ImageFont.truetype(FONT, size)
+    except OSError:
+        return None  # no Chinese font here: the invoice is drawn in English instead
+
+
+def receipt_photo(vendor: Vendor, date: dt.date, amount: str, number: int) -> bytes:
+    """An invoice-like JPEG (电子发票（普通发票）): the seller, the buyer, the item, the total in figures
+    and in capitals, a seal, and a grey strip where the buyer's contact person and phone are printed
+    (the committee boxes it out for the public copy, RECEIPT_PHONE_BOX)."""
     import io
 
     from PIL import Image, ImageDraw, ImageFont
 
     image = Image.new("RGB", (1200, 800), (250, 248, 240))
     draw = ImageDraw.Draw(image)
-    font = ImageFont.load_default(size=40)
+    big, small = _font(40), _font(30)
+    fen = to_fen(amount)
+    figures = f"¥{fen // 100:,}.{fen % 100:02d}"
     draw.rectangle((0, 0, 1200, 110), fill=(176, 48, 48))
-    draw.text((40, 32), f"FAPIAO No. 5101{number:08d}", fill="white", font=font)
-    draw.text((40, 170), f"{vendor}", fill=(40, 40, 40), font=font)
-    draw.text((40, 260), f"Date  {date.isoformat()}", fill=(40, 40, 40), font=font)
-    draw.text((40, 350), f"Amount  CNY {amount}", fill=(20, 20, 20), font=font)
+    if big is not None:
+        draw.text((40, 30), "电子发票（普通发票）", fill="white", font=big)
+        draw.text((670, 40), f"发票号码 2651200000{number:010d}", fill="white", font=small)
+        draw.text((40, 130), f"开票日期：{date.year}年{date.month:02d}月{date.day:02d}日", fill=(40, 40, 40), font=small)
+        draw.text((40, 180), "购买方：锦城花园小区业主委员会（信托财产共管账户）", fill=(40, 40, 40), font=small)
+        draw.text((40, 230), f"销售方：{vendor.name_zh}", fill=(40, 40, 40), font=small)
+        draw.text((40, 290), f"项目名称：{vendor.item}", fill=(40, 40, 40), font=small)
+        draw.text((40, 350), f"价税合计（大写）{capital_amount(fen)}", fill=(20, 20, 20), font=small)
+        draw.text((40, 400), f"（小写）{figures}", fill=(20, 20, 20), font=big)
+        contact = "联系人 王女士 138-2801-4467"
+    else:
+        font = ImageFont.load_default(size=40)
+        small = font
+        draw.text((40, 32), f"FAPIAO No. 2651200000{number:010d}", fill="white", font=font)
+        draw.text((40, 170), vendor.name_en, fill=(40, 40, 40), font=font)
+        draw.text((40, 260), f"Date  {date.isoformat()}", fill=(40, 40, 40), font=font)
+        draw.text((40, 350), f"Amount  CNY {amount}", fill=(20, 20, 20), font=font)
+        contact = "TEL 138-2801-4467"
     draw.rectangle((40, 470, 640, 540), fill=(120, 120, 120))  # buyer's contact person and phone
-    draw.text((60, 482), "TEL 138-2801-4467", fill="white", font=font)
-    draw.rectangle((900, 560, 1140, 760), outline=(200, 40, 40), width=8)  # the seal
+    draw.text((60, 485), contact, fill="white", font=small)
+    draw.ellipse((880, 560, 1160, 760), outline=(200, 40, 40), width=8)  # the seal
+    if big is not None:
+        draw.text((925, 590), vendor.name_zh[2:8], fill=(200, 40, 40), font=_font(28))
+        draw.text((935, 690), "发票专用章", fill=(200, 40, 40), font=_font(34))
+        star = [(1020 + r * math.sin(k * math.pi / 5), 655 - r * math.cos(k * math.pi / 5))
+                for k, r in zip(range(10), [34, 14] * 5)]
+        draw.polygon(star, fill=(200, 40, 40))
     out = io.BytesIO()
     image.save(out, "JPEG", quality=85)
     return out.getvalue()
@@ -94,7 +152,7 @@ class _Clerk:
         self.store, self.redactor, self.receipts = store, redactor, 0
 
     def book_entry(self, maker: User, date: dt.date, summary: str, lines: list[tuple[str, str, str]], approve: bool = True,
-                   vendor: str | None = None):
+                   vendor: Vendor | None = None):
         data = EntryInput(date=date, summary=summary, lines=tuple(Line(a, f, to_fen(amt)) for a, f, amt in lines))
         photo = vendor is not None and self.store is not None
         entry = entries.create_entry(self.session, maker, self.book, data, submit=not photo)
@@ -104,7 +162,7 @@ class _Clerk:
             self.receipts += 1
             amount = next(amt for _, _, amt in lines if not amt.startswith("-"))
             jpeg = receipt_photo(vendor, date, amount, self.receipts)
-            attachment = vouchers.upload_voucher(self.session, maker, self.book, entry, jpeg, f"receipt-{date}.jpg",
+            attachment = vouchers.upload_voucher(self.session, maker, self.book, entry, jpeg, f"发票-{date}.jpg",
                                                  self.store, 20 * 1024 * 1024)
             vouchers.redact_voucher(self.session, self.redactor, self.book, attachment, RECEIPT_PHONE_BOX, self.store)
             entries.submit_entry(self.session, maker, self.book, entry)
@@ -153,78 +211,132 @@ def load_demo(session: Session, today: dt.date | None = None, store=None) -> tup
     return True, logins
 
 
+class _Month:
+    """One month's entries, made in date order so that their numbers run with their dates."""
+
+    def __init__(self, clerk: _Clerk):
+        self.clerk, self.plan, self.made = clerk, [], {}
+
+    def entry(self, maker: User, date: dt.date, summary: str, lines, approve: bool = True, vendor: Vendor | None = None,
+              name: str | None = None) -> None:
+        self.plan.append((date, len(self.plan), name, lambda: self.clerk.book_entry(
+            maker, date, summary, lines, approve=approve, vendor=vendor)))
+
+    def then(self, date: dt.date, act, name: str | None = None) -> None:
+        self.plan.append((date, len(self.plan), name, act))
+
+    def make(self) -> dict:
+        for _date, _order, name, act in sorted(self.plan, key=lambda p: (p[0], p[1])):
+            made = act()
+            if name:
+                self.made[name] = made
+        return self.made
+
+
 def _trust_year(session: Session, book: Book, p: dict[str, User], today: dt.date, store=None) -> None:
     rng = random.Random(20261121)
     clerk = _Clerk(session, book, [p["weiyuan1"], p["weiyuan2"]], store, redactor=p["caiwu"])
     treasurer, trustee = p["caiwu"], p["wuye"]
     months = _months(today)
-    y0, m0 = months[0]
-    clerk.book_entry(treasurer, dt.date(y0, m0, 1), "期初余额：共管账户结转（上年度审计后）", [
-        ("1002", "GEN", "186420.37"), ("3101", "GEN", "-186420.37")])
-    clerk.book_entry(treasurer, dt.date(y0, m0, 1), "期初余额：维修储备金结转", [
-        ("1002", "REPAIR", "52000.00"), ("3102", "REPAIR", "-52000.00")])
     billed_area_fee = "91236.84"  # 386 户 · 38,334.81 ㎡ × 2.38 元/㎡·月
     for i, (y, m) in enumerate(months):
         last_day = calendar.monthrange(y, m)[1]
         current = (y, m) == (today.year, today.month)
         end = min(last_day, today.day) if current else last_day
+        month = _Month(clerk)
 
         def day(d: int) -> dt.date:
             return dt.date(y, m, min(d, end))
 
-        clerk.book_entry(treasurer, day(1), f"{m}月物业费计费（386户，按建筑面积2.38元/㎡）", [
+        if i == 0:
+            month.entry(treasurer, day(1), "期初余额：共管账户结转（上年度审计后）", [
+                ("1002", "GEN", "186420.37"), ("3101", "GEN", "-186420.37")])
+            month.entry(treasurer, day(1), "期初余额：维修储备金结转", [
+                ("1002", "REPAIR", "52000.00"), ("3102", "REPAIR", "-52000.00")])
+        month.entry(treasurer, day(1), f"{m}月物业费计费（386户，按建筑面积2.38元/㎡）", [
             ("1122", "GEN", billed_area_fee), ("4101", "GEN", "-" + billed_area_fee)])
         for batch, d in enumerate((5, 12, 19, 26), start=1):
             if day(d) > today:
                 continue
             amount = _yuan(rng, 14800, 24600)
-            clerk.book_entry(treasurer, day(d), f"收{m}月物业费（第{batch}批，微信/银行转账）", [
+            month.entry(treasurer, day(d), f"收{m}月物业费（第{batch}批，微信/银行转账）", [
                 ("1002", "GEN", amount), ("1122", "GEN", "-" + amount)])
         parking = _yuan(rng, 11800, 13400)
-        clerk.book_entry(treasurer, day(8), f"{m}月临时停车收费（道闸系统结算）", [
+        month.entry(treasurer, day(8), f"{m}月临时停车收费（道闸系统结算）", [
             ("1002", "GEN", parking), ("4202", "GEN", "-" + parking)])
         if m in (1, 4, 7, 10):
-            clerk.book_entry(treasurer, day(10), "电梯广告位季度租金（分众传媒，24部电梯）", [
+            month.entry(treasurer, day(10), "电梯广告位季度租金（分众传媒，24部电梯）", [
                 ("1002", "GEN", "18600.00"), ("4201", "GEN", "-18600.00")])
         if i % 3 == 1:
-            clerk.book_entry(treasurer, day(15), "架空层场地租赁（社区食堂）", [
+            month.entry(treasurer, day(15), "架空层场地租赁（社区食堂）", [
                 ("1002", "GEN", "3200.00"), ("4203", "GEN", "-3200.00")])
         if not current or today.day >= 28:  # month-end payments
-            clerk.book_entry(trustee, day(25), f"支付{m}月保洁服务费（蓉洁保洁公司）", [
-                ("5101", "GEN", "16843.50"), ("1002", "GEN", "-16843.50")], vendor="Rongjie Cleaning Co.")
-            clerk.book_entry(trustee, day(25), f"支付{m}月秩序维护费（12名秩序维护员）", [
-                ("5102", "GEN", "24650.00"), ("1002", "GEN", "-24650.00")], vendor="Jincheng Property Services")
-            clerk.book_entry(trustee, day(26), f"支付{m}月绿化养护费", [
+            month.entry(trustee, day(25), f"支付{m}月保洁服务费（蓉洁保洁公司）", [
+                ("5101", "GEN", "16843.50"), ("1002", "GEN", "-16843.50")], vendor=CLEANING, name="cleaning")
+            month.entry(trustee, day(25), f"支付{m}月秩序维护费（12名秩序维护员）", [
+                ("5102", "GEN", "24650.00"), ("1002", "GEN", "-24650.00")], vendor=SECURITY)
+            month.entry(trustee, day(26), f"支付{m}月绿化养护费", [
                 ("5103", "GEN", "4380.00"), ("1002", "GEN", "-4380.00")])
             utilities = _yuan(rng, 3100, 6300)
-            clerk.book_entry(trustee, day(27), f"支付{m}月公共区域水电费（电梯、照明、水泵）", [
-                ("5105", "GEN", utilities), ("1002", "GEN", "-" + utilities)])
-            clerk.book_entry(treasurer, day(28), f"支付{m}月受托人酬金（合同约定每月定额）", [
+            month.entry(trustee, day(27), f"支付{m}月公共区域水电费（电梯、照明、水泵）", [
+                ("5105", "GEN", utilities), ("1002", "GEN", "-" + utilities)], name="utilities")
+            month.entry(treasurer, day(28), f"支付{m}月受托人酬金（合同约定每月定额）", [
                 ("5106", "GEN", "8500.00"), ("1002", "GEN", "-8500.00")])
             fee = _yuan(rng, 18, 46)
-            clerk.book_entry(treasurer, day(28), f"{m}月银行账户管理费及转账手续费", [
+            month.entry(treasurer, day(28), f"{m}月银行账户管理费及转账手续费", [
                 ("5110", "GEN", fee), ("1002", "GEN", "-" + fee)])
         if m in (3, 6, 9, 12):
-            clerk.book_entry(trustee, day(20), "支付电梯季度维保费（24部，奥的斯维保）", [
+            month.entry(trustee, day(20), "支付电梯季度维保费（24部，奥的斯维保）", [
                 ("5104", "GEN", "28800.00"), ("1002", "GEN", "-28800.00")])
-            clerk.book_entry(treasurer, day(22), "按业主大会决议提取维修储备金（本季度物业费的5%）", [
+            month.entry(treasurer, day(22), "按业主大会决议提取维修储备金（本季度物业费的5%）", [
                 ("3101", "GEN", "13685.53"), ("1002", "GEN", "-13685.53"),
                 ("1002", "REPAIR", "13685.53"), ("3102", "REPAIR", "-13685.53")])
         if i == 4:
             # A duplicated payment, found by the supervisor and reversed the same month.
-            dup = clerk.book_entry(trustee, day(27), f"支付{m}月公共区域水电费（重复录入）", [
-                ("5105", "GEN", "4127.66"), ("1002", "GEN", "-4127.66")])
-            reversal = entries.reverse_entry(session, trustee, book, dup, date=day(29))
-            entries.approve_entry(session, p["weiyuan1"], book, reversal)
+            month.entry(trustee, day(27), f"支付{m}月公共区域水电费（重复录入）", [
+                ("5105", "GEN", "4127.66"), ("1002", "GEN", "-4127.66")], name="duplicate")
+
+            def reverse():
+                reversal = entries.reverse_entry(session, trustee, book, month.made["duplicate"], date=day(29))
+                return entries.approve_entry(session, p["weiyuan1"], book, reversal)
+
+            month.then(day(29), reverse)
         if i == 6:
-            clerk.book_entry(trustee, day(18), "3号楼屋面防水维修（维修储备金支出，业主大会第3号决议）", [
-                ("5107", "REPAIR", "38650.00"), ("1002", "REPAIR", "-38650.00")], vendor="Shudu Waterproofing Ltd.")
+            month.entry(trustee, day(18), "3号楼屋面防水维修（维修储备金支出，业主大会第3号决议）", [
+                ("5107", "REPAIR", "38650.00"), ("1002", "REPAIR", "-38650.00")], vendor=WATERPROOFING)
+        if i == len(months) - 1:
+            # Waiting in the approval queue, so the back office has something to show.
+            month.entry(trustee, day(20), "更换2号楼单元门禁读卡器", [
+                ("5107", "GEN", "2860.00"), ("1002", "GEN", "-2860.00")], approve=False)
+        made = month.make()
+        _supervise(session, book, p, i, len(months), made)
         if i < len(months) - 2:
             _close_month(session, book, treasurer, p["weiyuan1"], y, m)
-    # Waiting in the approval queue, so the back office has something to show.
-    y, m = months[-1]
-    clerk.book_entry(trustee, dt.date(y, m, min(today.day, 20)), "更换2号楼单元门禁读卡器（待审批）", [
-        ("5107", "GEN", "2860.00"), ("1002", "GEN", "-2860.00")], approve=False)
+        elif i == len(months) - 2:
+            # Last month, waiting for its close: the treasurer has entered the bank statement; the committee
+            # explains the expenses whose invoices are on paper, then closes it.
+            for bank in periods.checklist(session, book, y, m).banks:
+                periods.record_bank_balance(session, treasurer, book, y, m, bank.account.code, bank.book_fen)
+
+
+def _supervise(session: Session, book: Book, p: dict[str, User], i: int, count: int, made: dict) -> None:
+    """The supervisor's questions, as they come up: one settled and closed, one answered and waiting for
+    the supervisor, one still waiting for the committee's answer."""
+    supervisor, treasurer, chair = p["jianchaa"], p["caiwu"], p["weiyuan1"]
+    if i == 4:
+        flag = flags.raise_flag(session, supervisor, book, made["duplicate"],
+                                "本月公共区域水电费录入了两笔4,127.66元，是否重复支付？请核对银行流水。")
+        flags.answer_flag(session, treasurer, book, flag,
+                          "经核对银行流水，系同一张缴费单重复录入，银行只扣款一次；已于本月29日红字冲销。")
+        flags.close_flag(session, supervisor, book, flag, "已核对银行回单，无异议。")
+    if i == count - 3 and "cleaning" in made:
+        flag = flags.raise_flag(session, supervisor, book, made["cleaning"],
+                                "保洁合同约定每月16,500.00元，本月支付16,843.50元，多出的343.50元是什么费用？")
+        flags.answer_flag(session, chair, book, flag,
+                          "343.50元为外墙玻璃季度清洗费，依据保洁补充协议第二条，已经业委会例会审议，会议纪要存档。")
+    if i == count - 2 and "utilities" in made:
+        flags.raise_flag(session, supervisor, book, made["utilities"],
+                         "本月公共区域水电费比上月高出较多，请附供电局的电费分摊明细。")
 
 
 def _community_fund(session: Session, book: Book, p: dict[str, User], today: dt.date) -> None:

@@ -263,17 +263,33 @@ def reject_entry(session: Session, actor: User, book: Book, entry: Entry, reason
     return entry
 
 
+REVERSAL_REASON_MAX = 100
+
+
+def _reversal_summary(entry: Entry, reason: str) -> str:
+    """"冲销 记-2026-03-0001：收3月物业费（原因：金额录错）": the original summary is shortened, never the reason."""
+    head, tail = f"冲销 {entry.number}：", f"（原因：{reason}）" if reason else ""
+    return head + entry.summary[: max(0, 200 - len(head) - len(tail))] + tail
+
+
 def reverse_entry(
     session: Session, actor: User, book: Book, entry: Entry, date: dt.date | None = None,
-    idempotency_key: str | None = None,
+    idempotency_key: str | None = None, reason: str | None = None,
 ) -> Entry:
-    """Draft the red-ink reversal of a posted entry and submit it for approval."""
+    """Draft the red-ink reversal of a posted entry and submit it for approval.
+
+    A reason, when given, is kept in the reversal's summary (so it is hashed and published with it)
+    and in the audit log."""
     require(session, actor, Action.REVERSE_ENTRY, book)
     if entry.status != EntryStatus.POSTED.value:
         require(session, actor, Action.REVERSE_ENTRY, book, entry)  # says why not
+    reason = " ".join((reason or "").split())
+    if len(reason) > REVERSAL_REASON_MAX:
+        raise InvalidInput(f"冲销原因不能超过{REVERSAL_REASON_MAX}字", f"a reason for a reversal must be at most "
+                           f"{REVERSAL_REASON_MAX} characters", "reason")
     data = EntryInput(
         date=date or dt.date.today(),
-        summary=f"冲销 {entry.number}：{entry.summary}"[:200],
+        summary=_reversal_summary(entry, reason),
         lines=tuple(Line(l.account.code, l.fund.code, -l.amount_fen, l.note) for l in entry.lines),
         idempotency_key=idempotency_key,
     )
@@ -283,7 +299,9 @@ def reverse_entry(
         return earlier
     session.refresh(entry)
     require(session, actor, Action.REVERSE_ENTRY, book, entry)
-    return create_entry(session, actor, book, data, submit=True, source="reversal", reverses=entry)
+    reversal = create_entry(session, actor, book, data, submit=True, source="reversal", reverses=entry)
+    audit(session, actor, book, "entry.reverse", f"entry:{reversal.id}", reverses=entry.number, **({"reason": reason} if reason else {}))
+    return reversal
 
 
 @dataclass

@@ -13,7 +13,9 @@ ACTIONS = {
     "bank.balance": _("Entered a bank statement balance"), "voucher.upload": _("Attached a voucher"),
     "voucher.delete": _("Removed a voucher"), "voucher.redact": _("Redacted a voucher"),
     "voucher.original": _("Viewed a voucher original"), "voucher.waive": _("Recorded why there is no voucher"),
-    "flag.raise": _("Raised a flag"), "flag.answer": _("Answered a flag"), "export": _("Exported a table"),
+    "flag.raise": _("Raised a flag"), "flag.answer": _("Answered a flag"),
+    "flag.follow_up": _("Followed up a flag"), "flag.close": _("Closed a flag"),
+    "entry.reverse": _("Drafted a red-ink reversal"), "period.close_note": _("Noted what was checked before closing"), "export": _("Exported a table"),
     "auth.login": _("Signed in"), "auth.failed": _("Failed to sign in"), "auth.logout": _("Signed out"),
     "auth.password_change": _("Changed their password"), "account.add": _("Added an account"),
     "account.rename": _("Renamed an account"), "account.activate": _("Reactivated an account"),
@@ -27,6 +29,8 @@ KEYS = {
     "format": _("format"), "rows": _("rows"), "posted": _("posted"), "skipped": _("skipped"), "kind": _("kind"),
     "lock_date": _("lock date"), "trial_balance_sha256": _("trial balance SHA-256"), "old": _("before"), "new": _("after"),
     "entries": _("entries"), "closes": _("closed months"), "restricted": _("restricted"), "path": _("file"),
+    "reverses": _("reverses"), "purpose": _("purpose"), "boxes": _("boxes drawn"), "filename": _("file name"),
+    "entry": _("entry id"), "owner": _("owner"), "name": _("name"),
 }
 
 

@@ -41,6 +41,9 @@ TITLES = {
     "trial_balance": ("试算平衡表", "Trial balance"), "fund_balances": ("基金余额表", "Fund balances"),
     "journal": ("序时账", "Journal"), "account_ledger": ("科目明细账", "Account ledger"),
 }
+# Values said in words: an entry's status as the pages say it.
+WORDS = {"status": {"draft": ("草稿", "draft"), "submitted": ("待审批", "awaiting approval"),
+                    "posted": ("已过账", "posted"), "rejected": ("已退回", "rejected")}}
 MONEY = {"debit", "credit", "balance", "cash", "income", "expense", "net_assets"}
 TOTALLED = ("debit", "credit")
 CHINA = dt.timezone(dt.timedelta(hours=8))
@@ -55,9 +58,13 @@ def header(column: str) -> str:
     return en if _english() else zh
 
 
-def send_table(rows: list[dict], columns: list[str], filename: str, fmt: str, book, user, what: str) -> Response:
-    """Rows of plain values (money as decimal strings, dates as ISO strings) as a download."""
-    data = _xlsx(rows, columns, book, what) if fmt == "xlsx" else _csv(rows, columns)
+def send_table(rows: list[dict], columns: list[str], filename: str, fmt: str, book, user, what: str,
+               scope: str | None = None) -> Response:
+    """Rows of plain values (money as decimal strings, dates as ISO strings) as a download.
+
+    `scope` says what the table covers (截至 2026-03-31, 2026-03); without it the XLSX title gives the
+    range of the rows' dates, if they have any."""
+    data = _xlsx(rows, columns, book, what, scope) if fmt == "xlsx" else _csv(rows, columns)
     session = db()
     audit(session, user, book, "export", what, format=fmt, rows=len(rows))
     session.commit()
@@ -66,9 +73,12 @@ def send_table(rows: list[dict], columns: list[str], filename: str, fmt: str, bo
     return response
 
 
-def _text(value) -> str:
+def _text(value, column: str | None = None) -> str:
     if value is None:
         return ""
+    if column in WORDS and value in WORDS[column]:
+        zh, en = WORDS[column][value]
+        return en if _english() else zh
     if isinstance(value, bool):
         return ("Yes" if value else "No") if _english() else ("是" if value else "否")
     return str(value)
@@ -81,7 +91,7 @@ def _csv(rows: list[dict], columns: list[str]) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([header(c) for c in columns])
     for row in rows:
-        writer.writerow([safe_cell(_text(row.get(c))) for c in columns])
+        writer.writerow([safe_cell(_text(row.get(c), c)) for c in columns])
     # utf-8 with BOM: Excel on a committee member's laptop then shows Chinese correctly.
     return out.getvalue().encode("utf-8-sig")
 
@@ -93,20 +103,31 @@ def _xlsx_value(column: str, value):
         return Decimal(value)
     if column == "date":
         return dt.date.fromisoformat(value)
-    text = safe_cell(_text(value))
+    text = safe_cell(_text(value, column))
     # XML cannot hold most C0 control characters; openpyxl would refuse the whole workbook.
     return ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
 
 
-def _xlsx(rows: list[dict], columns: list[str], book, what: str) -> bytes:
+def _scope(rows: list[dict], scope: str | None, english: bool) -> str:
+    if scope:
+        return scope
+    dates = sorted(r["date"] for r in rows if r.get("date"))
+    if not dates:
+        return ""
+    return dates[0] if dates[0] == dates[-1] else f"{dates[0]} – {dates[-1]}"
+
+
+def _xlsx(rows: list[dict], columns: list[str], book, what: str, scope: str | None = None) -> bytes:
     wb = Workbook()
     ws = wb.active
     zh, en = TITLES.get(what, (what, what))
     english = _english()
     now = dt.datetime.now(CHINA).strftime("%Y-%m-%d %H:%M")
     ws.title = (en if english else zh)[:31]
-    title = (f"{book.name_en} · {en} · exported {now} (China time)" if english
-             else f"{book.name_zh} · {zh} · 导出于 {now}（北京时间）")
+    covers = _scope(rows, scope, english)
+    covers = f" · {covers}" if covers else ""
+    title = (f"{book.name_en} · {en}{covers} · exported {now} (China time)" if english
+             else f"{book.name_zh} · {zh}{covers} · 导出于 {now}（北京时间）")
     ws.append([safe_cell(ILLEGAL_CHARACTERS_RE.sub("\ufffd", title))])
     ws["A1"].font = Font(bold=True)
     ws.append([header(c) for c in columns])

@@ -107,6 +107,9 @@ def test_treasurer_enters_two_members_approve_supervisor_flags_month_closes(site
     assert "对账单 13,665.16" in treasurer.locator("[data-testid=bank-1002]").inner_text()
 
     first.goto(f"{site}/books/T1/periods/2026-03")
-    first.click("button:has-text('结账 2026-03')")
+    first.click("summary:has-text('结账 2026-03')")  # closing is for good: a second step, a note and "我确认"
+    first.fill("[data-testid=close-confirm] input[name=reason]", "银行对账单与账面一致，停车月报待补")
+    first.check("[data-testid=close-confirm] input[name=confirm]")
+    first.click("button:has-text('确认结账 2026-03')")
     assert "2026-03 已结账" in first.locator(".flash").inner_text()
     assert "已结账" in first.locator("h1").inner_text()

@@ -248,3 +248,77 @@ def test_the_audit_log_reads_as_words_with_peoples_names(ledger, sign_in):
     page = sign_in("watcher").get("/books/T1/audit").text
     assert "退回凭证" in page and "原因: 缺发票" in page and "业委会主任 张建国" in page
     assert '{"reason"' not in page and "&#34;reason&#34;" not in page
+
+
+# -- Found when the fixes above were checked again: the same holes through other doors -------------------
+
+@pytest.mark.parametrize("path", ["/books/T1%00/journal", "/books/T1/accounts/10%0002", "/books/T1/periods/2026-0%003",
+                                  "/books/T1%00/entries/new"])
+def test_a_nul_character_in_the_address_is_refused_clearly(app, path):
+    """The form and ?q= were checked, the path was not: the book's code reached PostgreSQL with a NUL (a 500)."""
+    client = app.test_client()
+    _login(client, "approver1")
+    response = client.get(path)
+    assert response.status_code == 400
+    assert "控制字符" in response.text and "control character" in response.text
+
+
+@pytest.mark.parametrize("path", ["/books/T1/entries/99999999999999999999", "/books/T1/entries/2147483648/edit",
+                                  "/books/T1/entries/1/vouchers/99999999999999999999/original",
+                                  "/books/T1/vouchers/99999999999999999999/public/1.jpg",
+                                  "/books/T1/vouchers/1/public/99999999999999999999.jpg"])
+def test_a_huge_number_in_the_address_is_not_found_not_a_500(app, path):
+    """Like ?page=: an id past the database's integers overflowed SQLite's binding and PostgreSQL's INTEGER."""
+    client = app.test_client()
+    _login(client, "approver1")
+    assert client.get(path).status_code == 404
+    assert client.get("/books/T1/entries/2147483647").status_code == 404  # the largest id still reaches the view
+
+
+def _draft_entry_id(ledger) -> int:
+    with ledger.tx() as s:
+        return entries.create_entry(s, ledger.user(s, "maker"), ledger.book(s), ledger.entry_input(
+            D(2026, 3, 5), "保洁费", ("5101", "GEN", "300.00"), ("1002", "GEN", "-300.00"))).id
+
+
+def _stored_file_names(ledger, entry_id) -> list[str]:
+    with ledger.tx() as s:
+        return [a.filename for a in entries.get_entry(s, ledger.book(s), entry_id).attachments]
+
+
+def _small_jpeg(colour="black") -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 20), colour).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def test_a_nul_in_an_uploaded_file_name_is_dropped_on_the_page_and_in_the_api(app, ledger, api):
+    entry_id = _draft_entry_id(ledger)
+    client = app.test_client()
+    _login(client, "maker")
+    page = client.get(f"/books/T1/entries/{entry_id}").text
+    response = client.post(f"/books/T1/entries/{entry_id}/vouchers",
+                           data={"csrf_token": Browser.token(page), "file": (io.BytesIO(_small_jpeg()), "a\x00b.jpg")},
+                           content_type="multipart/form-data")
+    assert response.status_code in (302, 303)
+    response = api("maker").post(f"/api/v1/books/T1/entries/{entry_id}/attachments",
+                                 data={"file": (io.BytesIO(_small_jpeg("white")), "c\x00d.jpg")}, content_type="multipart/form-data")
+    assert response.status_code == 201, response.text
+    assert sorted(_stored_file_names(ledger, entry_id)) == ["ab.jpg", "cd.jpg"]
+
+
+@pytest.mark.parametrize("query", ["text=a%00b", "account=10%0002", "fund=GEN%00", "status=draft%00",
+                                   "limit=99999999999999999999", "offset=99999999999999999999", "year=99999999999999999999"])
+def test_api_list_parameters_are_refused_clearly_never_a_500(api, query):
+    response = api("approver1").get(f"/api/v1/books/T1/entries?{query}")
+    assert response.status_code == 422, response.text
+    body = response.get_json()
+    assert body["message"]["zh_CN"] and body["message"]["en"] and body["field"] == query.split("=")[0]
+
+
+@pytest.mark.parametrize("query", ["start=2026-03-0%001", "fund=GEN%00", "limit=99999999999999999999",
+                                   "offset=99999999999999999999"])
+def test_api_ledger_parameters_are_refused_clearly_never_a_500(api, query):
+    response = api("approver1").get(f"/api/v1/books/T1/accounts/1002/ledger?{query}")
+    assert response.status_code == 422, response.text
+    assert response.get_json()["field"] == query.split("=")[0]

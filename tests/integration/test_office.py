@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import openpyxl
 
-from ledger.services import entries
+from ledger.services import books as book_service, entries
 
 from ..conftest import D, SignedIn
 
@@ -60,7 +60,7 @@ def test_an_unbalanced_entry_is_refused_with_the_message_beside_the_lines(app):
     bad_account = dict(THREE_LINES, **{"account-1": "4999"})
     response = treasurer.post("/books/T1/entries/new", entry_form(**bad_account), page="/books/T1/entries/new")
     assert response.status_code == 422
-    assert re.search(r'class="line-error"><td colspan="6" class="error" role="alert">账簿 T1 中没有科目 4999', response.text)
+    assert re.search(r'data-testid="error-account-1">账簿 T1 中没有科目“4999”。<', response.text)  # beside that field
     assert "记-" not in treasurer.get("/books/T1/journal?status=all").text
 
 
@@ -73,7 +73,8 @@ def test_reject_edit_resubmit_and_reverse(app):
     response = treasurer.post(f"/books/T1/entries/{entry_id}/edit", entry_form(**fixed))
     assert response.status_code == 302
     member.post(f"/books/T1/entries/{entry_id}/approve", {}, page=f"/books/T1/entries/{entry_id}")
-    response = treasurer.post(f"/books/T1/entries/{entry_id}/reverse", {}, page=f"/books/T1/entries/{entry_id}")
+    response = treasurer.post(f"/books/T1/entries/{entry_id}/reverse", {"reason": "停车费重复入账", "confirm": "yes"},
+                              page=f"/books/T1/entries/{entry_id}")
     reversal_id = entry_id_of(response)
     assert reversal_id != entry_id
     Browser(app, "approver2").post(f"/books/T1/entries/{reversal_id}/approve", {}, page=f"/books/T1/entries/{reversal_id}")
@@ -104,7 +105,8 @@ def test_flags_answers_and_the_close_checklist(app, ledger):
     treasurer.post("/books/T1/periods/2026-03/bank", {"account": "1002", "balance": "3,156.50"}, page="/books/T1/periods/2026-03")
     page = member.get("/books/T1/periods/2026-03").text
     assert "3,156.50" in page and "disabled" not in page.split("periods/2026-03/close")[1][:300]
-    member.post("/books/T1/periods/2026-03/close", {}, page="/books/T1/periods/2026-03")
+    member.post("/books/T1/periods/2026-03/close", {"reason": "银行对账相符，保洁费已答复", "confirm": "yes"},
+                page="/books/T1/periods/2026-03")
     assert "已结账" in member.get("/books/T1/periods/2026-03").text
     audit = supervisor.get("/books/T1/audit?action=period").text
     assert "period.close" in audit and "2026-03" in audit
@@ -124,7 +126,7 @@ def test_journal_filters_and_exports_carry_the_same_figures(app, ledger):
     assert sorted(r["贷方"] for r in rows if r["科目代码"] == "4202") == ["11873.20", "12430.66"]
     book = openpyxl.load_workbook(io.BytesIO(reader.get("/books/T1/trial-balance.xlsx").data))
     sheet = book.active
-    assert sheet["A1"].value.startswith("测试小区信托 · 试算平衡表 · 导出于")
+    assert sheet["A1"].value.startswith("测试小区信托 · 试算平衡表 · 全部已过账凭证 · 导出于")
     assert [c.value for c in sheet[2]] == ["代码", "名称", "英文名称", "借方", "贷方"]
     figures = {r[0]: r[3:] for r in sheet.iter_rows(min_row=3, values_only=True)}
     # Real numbers, so a committee member's SUM works; the totals row agrees to the fen.
@@ -132,8 +134,8 @@ def test_journal_filters_and_exports_carry_the_same_figures(app, ledger):
     assert sheet["D3"].number_format == "#,##0.00"
     debits = [Decimal(str(r[3])) for r in sheet.iter_rows(min_row=3, values_only=True) if r[0] != "合计"]
     assert Decimal(str(figures["合计"][0])) == sum(debits) == Decimal(str(figures["合计"][1]))
-    ledger_page = reader.get("/books/T1/accounts/1002").text
-    assert re.findall(r'class="num">([\d,]+\.\d\d)</td></tr>', ledger_page)[-3:] == ["20,000.00", "32,430.66", "44,303.86"]
+    ledger_page = reader.get("/books/T1/accounts/1002").text  # newest first: the balances after each line
+    assert re.findall(r'<tr class="line">.*?class="num balance"[^>]*>([\d,]+\.\d\d)<', ledger_page, re.S) == ["44,303.86", "32,430.66", "20,000.00"]
     response = reader.get("/books/T1/accounts/1002.csv?start=2026-04-01")
     rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert [r["余额"] for r in rows] == ["32430.66", "44303.86"]  # opening, then the April line
@@ -183,3 +185,232 @@ def test_a_user_makes_an_api_token_in_the_page_uses_it_and_revokes_it(app):
     token_id = re.search(r'name="revoke" value="(\d+)"', treasurer.get("/tokens").text).group(1)
     treasurer.post("/tokens", {"revoke": token_id})
     assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+# --- The back office as a treasurer found it (issue 7): names, field messages, vouchers on the form, confirmations,
+# --- the ledger newest first with its totals, the journal's range and order. ------------------------------------
+
+def _field(html, testid):
+    """The text the page shows in the element with this data-testid ('' when it is empty or absent)."""
+    found = re.search(rf'data-testid="{testid}"[^>]*>([^<]*)<', html)
+    return found.group(1).strip() if found else ""
+
+
+def test_an_account_is_picked_by_its_exact_name_and_each_bad_field_is_said_beside_it(app, ledger):
+    treasurer = Browser(app, "maker")
+    water = {"account-0": "公共水电费", "fund-0": "GEN", "debit-0": "386.20",
+             "account-1": "Bank - co-managed account", "fund-1": "信托财产（非限定）", "credit-1": "386.20"}
+    with ledger.tx() as s:
+        english = {a.code: a.name_en for a in book_service.accounts_of(s, ledger.book(s))}
+    water["account-1"] = english["1002"]  # the English name works as well as the Chinese
+    response = treasurer.post("/books/T1/entries/new", entry_form(summary="付3月公共水电费", action="draft", **water),
+                              page="/books/T1/entries/new")
+    assert response.status_code == 302, response.text
+    page = treasurer.get(response.headers["Location"]).text
+    assert re.search(r"5105 公共水电费</td><td>[^<]*<small class=\"code\">GEN</small></td><td class=\"num\">386.20<", page)
+    assert "1002 银行存款—共管账户" in page
+
+    # One response names every bad field, each beside itself; none of them is called an unbalanced entry.
+    wrong = {"account-0": "公共水电费", "fund-0": "GEM", "debit-0": "12.345",
+             "account-1": "1002", "fund-1": "GEN", "credit-1": "1200元",
+             "account-2": "保洁费用", "fund-2": "GEN", "debit-2": "5"}
+    response = treasurer.post("/books/T1/entries/new", entry_form(**wrong), page="/books/T1/entries/new")
+    assert response.status_code == 422
+    html = response.text
+    assert _field(html, "error-fund-0") == "未知基金：账簿 T1 中没有基金“GEM”。"
+    assert _field(html, "error-debit-0") == "金额“12.345”超过两位小数（分）"
+    assert _field(html, "error-credit-1") == "金额“1200元”不是数字"
+    assert _field(html, "error-account-2") == "账簿 T1 中没有科目“保洁费用”。"
+    assert _field(html, "error-account-0") == "" and _field(html, "error-fund-1") == ""
+    assert "借贷不平" not in html and "内借贷不平" not in html and _field(html, "lines-error") == ""
+    assert 'value="12.345"' in html and 'value="1200元"' in html and 'value="公共水电费"' in html  # as typed
+
+    # A name two accounts share is refused, naming both codes.
+    with ledger.tx() as s:
+        book_service.add_account(
+            s, ledger.user(s, "approver1"), ledger.book(s), "510501", "公共水电费", "Utilities (lifts)", "expense")
+    response = treasurer.post("/books/T1/entries/new", entry_form(action="draft", **water), page="/books/T1/entries/new")
+    assert response.status_code == 422
+    assert _field(response.text, "error-account-0") == "“公共水电费”是多个科目的名称（5105, 510501），请填写科目代码。"
+    # The server's words reach the page's script too: the messages it shows as one types.
+    assert 'data-msg-fund="未知基金：没有这个代码或名称的基金。"' in response.text
+    assert 'data-bad="有金额无法识别：见标红的栏目"' in response.text
+    assert len(re.findall(r"<a href=\"/books/T1/entries/\d+\">#", treasurer.get("/books/T1/journal?status=all").text)) == 1
+
+
+def _jpeg(colour="white", size=(120, 80)) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, "JPEG")
+    return out.getvalue()
+
+
+def test_vouchers_are_attached_on_the_entry_form_and_a_refused_file_leaves_a_draft(app):
+    treasurer = Browser(app, "maker")
+    form = treasurer.get("/books/T1/entries/new").text
+    assert 'enctype="multipart/form-data"' in form
+    assert re.search(r'<input type="file" name="file" accept="image/\*,application/pdf" capture="environment" multiple', form)
+    rows = {"account-0": "5105", "fund-0": "GEN", "debit-0": "88.00", "account-1": "1002", "fund-1": "GEN", "credit-1": "88.00"}
+    data = entry_form(summary="付电梯年检费", action="submit", **rows)
+    data["file"] = [(io.BytesIO(_jpeg()), "发票.jpg"), (io.BytesIO(b"just some words"), "说明.txt")]
+    response = treasurer.post("/books/T1/entries/new", data, page="/books/T1/entries/new")
+    # Saved as a draft with the photo that was accepted; the refusal beside the file field; not submitted.
+    assert response.status_code == 200
+    html = response.text
+    assert "说明.txt" in _field(html, "file-error") and "发票.jpg" not in _field(html, "file-error")
+    assert _field(html, "flash-warning") == "已存为草稿，但有文件被拒收：见文件栏旁的说明。"
+    entry_id = int(re.search(r'action="/books/T1/entries/(\d+)/edit"', html).group(1))
+    assert html.count('class="voucher-thumb"') == 1
+    page = treasurer.get(f"/books/T1/entries/{entry_id}").text
+    assert "草稿" in page and page.count('class="voucher-thumb"') == 1
+
+    # Sent again from that form with one more photo: both attached, and now submitted.
+    data = entry_form(summary="付电梯年检费", action="submit", **rows)
+    data["file"] = [(io.BytesIO(_jpeg("grey")), "收据.jpg")]
+    response = treasurer.post(f"/books/T1/entries/{entry_id}/edit", data)
+    assert response.status_code == 302
+    page = treasurer.get(f"/books/T1/entries/{entry_id}").text
+    assert "待审批" in page and page.count('class="voucher-thumb"') == 2
+    assert _field(page, "flash-success") == "已提交审批。"
+
+
+def test_a_reversal_asks_for_a_reason_and_a_confirmation_and_keeps_the_reason(app, ledger):
+    number = ledger.post(D(2026, 3, 8), "收停车费", ("1002", "GEN", "1230.00"), ("4202", "GEN", "-1230.00"))
+    with ledger.tx() as s:
+        entry_id = entries.get_entry_by_number(s, ledger.book(s), number).id
+    treasurer, supervisor = Browser(app, "maker"), Browser(app, "watcher")
+    page = treasurer.get(f"/books/T1/entries/{entry_id}").text
+    step = page.split('data-testid="reverse-confirm"')[1].split("</details>")[0]
+    assert '<input name="reason" required' in step and '<input type="checkbox" name="confirm" value="yes" required>' in step
+    assert "我确认" in step and "红字冲销 记-2026-03-0001" in step
+    assert 'data-testid="reverse-confirm"' not in supervisor.get(f"/books/T1/entries/{entry_id}").text  # not theirs to do
+
+    url = f"/books/T1/entries/{entry_id}/reverse"
+    for refused in ({"reason": "金额录错"}, {"confirm": "yes"}, {"reason": "  ", "confirm": "yes"}):
+        response = treasurer.post(url, refused, page=f"/books/T1/entries/{entry_id}")
+        assert response.status_code == 302 and response.headers["Location"].endswith("?confirm=reverse")
+        page = treasurer.get(response.headers["Location"]).text
+        assert _field(page, "flash-error") == "未冲销：请先填写原因并勾选“我确认”。"
+        assert " open>" in page.split('data-testid="reverse-confirm"')[1][:80]  # the step is open again
+    assert "冲销" not in treasurer.get("/books/T1/journal?status=all").text.split('data-testid="journal"')[1]
+
+    response = treasurer.post(url, {"reason": "与3月9日重复入账", "confirm": "yes"}, page=f"/books/T1/entries/{entry_id}")
+    reversal_id = entry_id_of(response)
+    page = treasurer.get(f"/books/T1/entries/{reversal_id}").text
+    assert _field(page, "flash-success") == "冲销凭证已提交，等待审批。"
+    assert "冲销 记-2026-03-0001：收停车费（原因：与3月9日重复入账）" in _field(page, "summary")
+    assert re.search(r'<td class="num"></td><td class="num">1,230.00</td>', page)  # the bank debit comes back as a credit
+    # Its maker is offered no approve button, and pressing one anyway is a refusal in red, never a green banner.
+    assert "审批通过</button>" not in page
+    treasurer.post(f"/books/T1/entries/{reversal_id}/approve", {}, page=f"/books/T1/entries/{reversal_id}")
+    page = treasurer.get(f"/books/T1/entries/{reversal_id}").text
+    assert _field(page, "flash-error") == "制单人（含修改过这张凭证的人）不能审批它" and "flash-success" not in page
+    audit = supervisor.get("/books/T1/audit?action=entry.reverse").text
+    assert "与3月9日重复入账" in audit and "记-2026-03-0001" in audit
+
+
+def test_closing_a_month_asks_for_a_note_and_a_confirmation(app, ledger):
+    ledger.post(D(2026, 3, 2), "收物业费", ("1002", "GEN", "500.00"), ("4101", "GEN", "-500.00"))
+    with ledger.tx() as s:
+        ledger.satisfy_checklist(s, ledger.book(s), ledger.user(s, "approver1"), 2026, 3)
+    member, supervisor = Browser(app, "approver1"), Browser(app, "watcher")
+    page = member.get("/books/T1/periods/2026-03").text
+    step = page.split('data-testid="close-confirm"')[1].split("</details>")[0]
+    assert '<input name="reason" required' in step and 'name="confirm" value="yes" required' in step and "我确认" in step
+    response = member.post("/books/T1/periods/2026-03/close", {"reason": "对账相符"}, page="/books/T1/periods/2026-03")
+    assert response.headers["Location"].endswith("?confirm=close")
+    page = member.get(response.headers["Location"]).text
+    assert _field(page, "flash-error") == "未结账：请先写明核对了什么并勾选“我确认”。" and "· 未结账" in page
+    response = member.post("/books/T1/periods/2026-03/close", {"reason": "银行对账单与账面一致，凭证已逐张核对", "confirm": "yes"},
+                           page="/books/T1/periods/2026-03")
+    page = member.get(response.headers["Location"]).text
+    assert _field(page, "flash-success") == "2026-03 已结账。" and "· 已结账" in page
+    audit = supervisor.get("/books/T1/audit?action=period").text
+    assert "银行对账单与账面一致，凭证已逐张核对" in audit
+
+
+def _ledger_rows(html):
+    """(kind, date or month, debit, credit, balance) of each row of the account ledger, top to bottom."""
+    rows = []
+    for kind, body in re.findall(r'<tr class="(line|subtotal month-total|subtotal year-total|opening subtotal)"[^>]*>(.*?)</tr>', html, re.S):
+        cells = dict(re.findall(r'<td class="(?:num )?(date|debit|credit|balance)"[^>]*>(.*?)</td>', body, re.S))
+        rows.append((kind.replace("subtotal ", "").replace(" subtotal", ""), cells.get("date", ""), cells.get("debit", ""),
+                     cells.get("credit", ""), cells.get("balance", "")))
+    return rows
+
+
+def test_the_account_ledger_runs_newest_first_with_month_and_year_totals(app, ledger, monkeypatch):
+    ledger.post(D(2026, 1, 10), "期初", ("1002", "GEN", "1000.00"), ("3101", "GEN", "-1000.00"))
+    ledger.post(D(2026, 2, 5), "收停车费", ("1002", "GEN", "200.00"), ("4202", "GEN", "-200.00"))
+    ledger.post(D(2026, 2, 20), "付保洁费", ("5101", "GEN", "50.00"), ("1002", "GEN", "-50.00"))
+    ledger.post(D(2026, 3, 3), "收物业费", ("1002", "GEN", "300.00"), ("4101", "GEN", "-300.00"))
+    reader = Browser(app, "reader")
+    rows = _ledger_rows(reader.get("/books/T1/accounts/1002").text)
+    assert [r[0] for r in rows] == ["month-total", "year-total", "line", "month-total", "year-total", "line", "line",
+                                    "month-total", "year-total", "line", "opening"]
+    assert rows[0] == ("month-total", "2026-03", "300.00", "0.00", "1,450.00")  # 本月合计
+    assert rows[1] == ("year-total", "2026-03", "1,500.00", "50.00", "1,450.00")  # 本年累计
+    assert rows[2][1:] == ("2026年3月3日", "300.00", "", "1,450.00")  # the newest line first
+    assert rows[3] == ("month-total", "2026-02", "200.00", "50.00", "1,150.00")
+    assert rows[4] == ("year-total", "2026-02", "1,200.00", "50.00", "1,150.00")
+    assert [r[4] for r in rows[5:7]] == ["1,150.00", "1,200.00"] and rows[5][3] == "50.00"
+    assert rows[-1] == ("opening", "", "", "", "0.00")
+    page = reader.get("/books/T1/accounts/1002").text
+    assert "本月合计" in page and "本年累计" in page and "期初余额" in page
+
+    # Two lines a page: page 1 is the newest; February's totals stand with its newest line, never again on page 2.
+    monkeypatch.setattr("ledger.web.office.reading.PAGE", 2)
+    first = reader.get("/books/T1/accounts/1002").text
+    assert [r[0] for r in _ledger_rows(first)] == ["month-total", "year-total", "line", "month-total", "year-total", "line"]
+    assert re.search(r'<a href="\?[^"]*page=2">较早</a>', first) and "较新" not in first
+    second = _ledger_rows(reader.get("/books/T1/accounts/1002?page=2").text)
+    assert [(r[0], r[1]) for r in second] == [("line", "2026年2月5日"), ("month-total", "2026-01"), ("year-total", "2026-01"),
+                                            ("line", "2026年1月10日"), ("opening", "")]
+    assert _ledger_rows(reader.get("/books/T1/accounts/1002?page=99999999999").text) == second  # past the end: the oldest
+    # From February on: the opening balance is January's; the month totals stay calendar months.
+    ranged = _ledger_rows(reader.get("/books/T1/accounts/1002?start=2026-02-01&page=2").text)
+    assert ranged[-1] == ("opening", "", "", "", "1,000.00")
+
+
+def _numbers(html):
+    return re.findall(r'<td class="no"[^>]*><a href="/books/T1/entries/\d+">([^<]+)</a>', html)
+
+
+def test_the_journal_has_a_date_range_and_an_order_and_refuses_bad_ones_clearly(app, ledger):
+    ledger.post(D(2026, 3, 2), "期初", ("1002", "GEN", "20000.00"), ("3101", "GEN", "-20000.00"))
+    ledger.post(D(2026, 3, 8), "收停车费", ("1002", "GEN", "12430.66"), ("4202", "GEN", "-12430.66"))
+    ledger.post(D(2026, 4, 8), "收停车费", ("1002", "GEN", "11873.20"), ("4202", "GEN", "-11873.20"))
+    reader = Browser(app, "reader")
+    assert _numbers(reader.get("/books/T1/journal").text) == ["记-2026-04-0001", "记-2026-03-0002", "记-2026-03-0001"]
+    page = reader.get("/books/T1/journal?from=2026-03-05&to=2026-04-30").text
+    assert _numbers(page) == ["记-2026-04-0001", "记-2026-03-0002"] and 'value="2026-03-05"' in page
+    assert _numbers(reader.get("/books/T1/journal?sort=number&dir=asc").text) == ["记-2026-03-0001", "记-2026-03-0002", "记-2026-04-0001"]
+    assert _numbers(reader.get("/books/T1/journal?sort=date&dir=asc&to=2026-03-31").text) == ["记-2026-03-0001", "记-2026-03-0002"]
+    csv_rows = list(csv.DictReader(io.StringIO(reader.get("/books/T1/journal.csv?from=2026-04-01").data.decode("utf-8-sig"))))
+    assert {r["凭证号"] for r in csv_rows} == {"记-2026-04-0001"}
+
+    # Bad values: said plainly, left out, never a 500.
+    for query, testid, said in [
+        ("from=2026-13-01", "problem-from", "“2026-13-01”不是日期（应为 YYYY-MM-DD），此条件未使用。"),
+        ("from=2026-04-30&to=2026-03-01", "problem-to", "结束日期（2026-03-01）早于开始日期（2026-04-30），未按日期范围筛选。"),
+        ("sort=amount", "problem-sort", "排序方式无法识别，已按日期从新到旧显示。"),
+        ("sort=number&dir=sideways", "problem-sort", "排序方式无法识别，已按日期从新到旧显示。"),
+        ("from=0001-01-01", "problem-from", "“0001-01-01”不是日期（应为 YYYY-MM-DD），此条件未使用。"),
+    ]:
+        response = reader.get(f"/books/T1/journal?{query}")
+        assert response.status_code == 200 and _field(response.text, testid) == said, query
+        assert len(_numbers(response.text)) == 3, query
+    assert reader.get("/books/T1/journal.xlsx?from=x&sort=y").status_code == 200
+
+
+def test_files_too_large_for_one_request_are_refused_kindly_on_the_form(app):
+    treasurer = Browser(app, "maker")
+    app.config["MAX_CONTENT_LENGTH"] = 60_000
+    rows = {"account-0": "5105", "fund-0": "GEN", "debit-0": "88.00", "account-1": "1002", "fund-1": "GEN", "credit-1": "88.00"}
+    data = entry_form(action="draft", **rows)
+    data["file"] = [(io.BytesIO(b"\xff" * 80_000), "大照片.jpg")]
+    response = treasurer.post("/books/T1/entries/new", data, page="/books/T1/entries/new")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/books/T1/entries/new")
+    page = treasurer.get(response.headers["Location"]).text
+    assert _field(page, "flash-error") == "未保存任何内容：所选文件合计超过 59 KB。请分几次上传。"

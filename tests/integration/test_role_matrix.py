@@ -67,6 +67,9 @@ GATES = {
     "office.waive_voucher": {"POST": EVERYONE_IN_BOOK},
     "office.flag_entry": {"POST": EVERYONE_IN_BOOK},
     "office.answer_flag": {"POST": EVERYONE_IN_BOOK},
+    "office.follow_up_flag": {"POST": EVERYONE_IN_BOOK},  # who may, on which flag, is the service's (test_flag_threads.py)
+    "office.close_flag": {"POST": EVERYONE_IN_BOOK},
+    "office.voucher_print": {"GET": EVERYONE_IN_BOOK},
     "office.flags_list": {"GET": EVERYONE_IN_BOOK},
     "office.funds_export": {"GET": EVERYONE_IN_BOOK},
     "office.journal": {"GET": EVERYONE_IN_BOOK},

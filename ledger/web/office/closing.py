@@ -5,11 +5,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from ...domain.errors import LedgerError
+from ...domain.errors import InvalidInput, LedgerError
 from ...domain.money import to_fen
 from ...services import books as book_service, flags, periods
+from ...services.access import audit
 from . import bp
 from .common import flash_error, parse_period, seat
+
+CLOSE_NOTE_MAX = 200
 
 
 def _period(value: str) -> tuple[int, int]:
@@ -51,10 +54,20 @@ def bank_balance(code: str, period: str):
 def close(code: str, period: str):
     here = seat(code)
     year, month = _period(period)
+    # Closing is for good: only with the box "I confirm" ticked and a note of what was checked.
+    reason = " ".join((request.form.get("reason") or "").split())
+    if request.form.get("confirm") != "yes" or not reason:
+        flash(_("The month was not closed: say what was checked and tick “I confirm” first."), "error")
+        return redirect(url_for("office.period", code=code, period=period, confirm="close"))
+    if len(reason) > CLOSE_NOTE_MAX:
+        flash(_("The note may be at most %(n)s characters.", n=CLOSE_NOTE_MAX), "error")
+        return redirect(url_for("office.period", code=code, period=period, confirm="close"))
     try:
         periods.close_period(here.session, here.user, here.book, year, month)
+        # periods.close_period takes no note yet: the note goes into the audit log beside the close, in the same commit.
+        audit(here.session, here.user, here.book, "period.close_note", period, reason=reason)
         here.session.commit()
-        flash(_("Period %(period)s is closed.", period=period))
+        flash(_("Period %(period)s is closed.", period=period), "success")
     except LedgerError as e:
         here.session.rollback()
         flash_error(e)
@@ -75,3 +88,44 @@ def flags_list(code: str):
     return render_template("office/flags.html", book=here.book, seat=here, flags=found,
                            periods=periods.periods_of(here.session, here.book), args=request.args,
                            accounts=book_service.accounts_of(here.session, here.book))
+
+
+def _back_to(code: str, flag) -> str:
+    """Where a flag's form came from: its entry's page or the flags list (never a URL the form supplies)."""
+    if request.form.get("back") == "entry":
+        return url_for("office.entry", code=code, entry_id=flag.entry_id, _anchor=f"flag-{flag.id}")
+    return url_for("office.flags_list", code=code, _anchor=f"flag-{flag.id}")
+
+
+def _on_flag(code: str, flag_id: int, act, done: str):
+    here = seat(code)
+    try:
+        flag = flags.get_flag(here.session, here.book, flag_id)
+    except LedgerError:
+        abort(404)
+    try:
+        act(here, flag)
+        here.session.commit()
+        flash(done)
+    except LedgerError as e:
+        here.session.rollback()
+        flash_error(e)
+    return redirect(_back_to(code, flag))
+
+
+@bp.route("/books/<code>/flags/<int:flag_id>/follow-up", methods=["POST"])
+@login_required
+def follow_up_flag(code: str, flag_id: int):
+    return _on_flag(code, flag_id, lambda h, f: flags.follow_up_flag(h.session, h.user, h.book, f, request.form.get("text", "")),
+                    _("Follow-up sent: the committee is asked to answer again."))
+
+
+@bp.route("/books/<code>/flags/<int:flag_id>/close", methods=["POST"])
+@login_required
+def close_flag(code: str, flag_id: int):
+    def close(h, f):
+        if request.form.get("confirm") != "yes":  # closing is for good: only with the box ticked
+            raise InvalidInput("标记没有关闭：请先勾选“问题已解决”", "the flag was not closed: tick “I am satisfied” first", "confirm")
+        return flags.close_flag(h.session, h.user, h.book, f, request.form.get("note", ""))
+
+    return _on_flag(code, flag_id, close, _("Flag closed."))

@@ -4,18 +4,20 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ...db.schema import Entry, VoucherWaiver
 from ...domain.errors import LedgerError
 from ...domain.model import EntryInput, line_from_parts
 from ...domain.permissions import Action
-from ...services import books as book_service, entries, flags, periods
-from ...domain.money import fen_to_str
+from ...services import books as book_service, entries, flags, periods, vouchers
+from ...domain.money import fen_to_str, to_fen
 from ...domain.model import parse_date
+from ..vouchers import store as voucher_store
 from . import bp
 from .common import flash_error, say, seat
 
@@ -32,8 +34,31 @@ def _form_rows(form) -> list[dict]:
     return rows
 
 
-def _parse_entry(form) -> tuple[EntryInput | None, list[dict], dict]:
-    """An EntryInput from the form, or the rows back with the errors to show beside them."""
+def _pick(text: str, items) -> tuple[str | None, list[str]]:
+    """The code of what was typed: a code, "code name" picked from the list, or an exact name (zh or en).
+
+    Returns (code, []) when one thing is meant, (None, codes) when a name fits several, (None, []) when nothing."""
+    text = " ".join(text.split())
+    by_code = {i.code: i for i in items}
+    if text in by_code:
+        return text, []
+    first = text.split(" ")[0]
+    if first in by_code:  # "1002 银行存款—共管账户" chosen from the list
+        return first, []
+    folded = text.casefold()
+    named = [i for i in items if folded in (i.name_zh.casefold(), (i.name_en or "").casefold())]
+    codes = sorted({i.code for i in named})
+    if len(codes) > 1:  # a name kept by a deactivated account and an active one means the active one
+        active = sorted({i.code for i in named if i.active})
+        codes = active if len(active) == 1 else codes
+    return (codes[0], []) if len(codes) == 1 else (None, codes)
+
+
+def _parse_entry(here, form) -> tuple[EntryInput | None, list[dict], dict]:
+    """An EntryInput from the form, or the rows back with a message beside each bad field.
+
+    Accounts and funds are resolved to their codes here, field by field, before the service sees the
+    entry: a fund nobody has must be said beside that fund, not as a fund that does not balance."""
     rows = _form_rows(form)
     errors: dict[str, str] = {}
     lines = []
@@ -42,60 +67,166 @@ def _parse_entry(form) -> tuple[EntryInput | None, list[dict], dict]:
     except LedgerError as e:
         errors["date"] = say(e)
         date = None
+    accounts = book_service.accounts_of(here.session, here.book, include_inactive=True)
+    funds = book_service.funds_of(here.session, here.book)
     for i, row in enumerate(rows):
-        try:
-            # "1002 银行存款—共管账户" picked from the list: the code is the first word.
-            lines.append(line_from_parts(i, row["account"].split(" ")[0], row["fund"].split(" ")[0],
-                                         row["debit"], row["credit"], None, row["note"]))
-        except LedgerError as e:
-            errors[_row_of(e.field)] = say(e)
+        bad = {}
+        account, several = _pick(row["account"], accounts) if row["account"] else (None, [])
+        if not row["account"]:
+            bad["account"] = _("Choose an account.")
+        elif several:
+            bad["account"] = _("“%(name)s” is the name of several accounts (%(codes)s): type the code.",
+                               name=row["account"], codes=", ".join(several))
+        elif account is None:
+            bad["account"] = _("Book %(book)s has no account “%(account)s”.", book=here.book.code, account=row["account"])
+        fund, several = _pick(row["fund"], funds) if row["fund"] else (None, [])
+        if not row["fund"]:
+            bad["fund"] = _("Choose a fund.")
+        elif several:
+            bad["fund"] = _("“%(name)s” is the name of several funds (%(codes)s): type the code.",
+                            name=row["fund"], codes=", ".join(several))
+        elif fund is None:
+            bad["fund"] = _("Unknown fund: book %(book)s has no fund “%(fund)s”.", book=here.book.code, fund=row["fund"])
+        for side in ("debit", "credit"):
+            if row[side]:
+                try:
+                    to_fen(row[side], f"lines[{i}].{side}")
+                except LedgerError as e:  # "12.345", "1200元": said beside the amount, not as an unbalanced entry
+                    bad[side] = say(e)
+        if not bad:
+            try:
+                lines.append(line_from_parts(i, account, fund, row["debit"], row["credit"], None, row["note"]))
+            except LedgerError as e:
+                bad[_field_key(e.field, rows).split("-")[0]] = say(e)
+        for name, message in bad.items():
+            errors[f"{name}-{i}"] = message
     if errors or date is None:
         return None, rows, errors
     key = (form.get("idempotency_key") or "").strip() or None
     return EntryInput(date=date, summary=form.get("summary", ""), lines=tuple(lines), idempotency_key=key), rows, errors
 
 
-def _row_of(field: str | None) -> str:
-    """lines[3].debit -> 'row-3'; other fields keep their name, so the page puts the message beside them."""
+FIELDS = ("account", "fund", "debit", "credit", "note")
+
+
+def _field_key(field: str | None, rows: list[dict]) -> str:
+    """Where the page shows a refusal: lines[3].debit -> 'debit-3', beside that field; an amount that is
+    missing or zero goes beside the amount typed; date, summary, lines and file keep their name; the rest
+    is said above the form."""
     if field and field.startswith("lines[") and "]" in field:
-        return "row-" + field[len("lines["): field.index("]")]
-    return field or "form"
+        index = field[len("lines["): field.index("]")]
+        name = field[field.index("]") + 2:] if "]." in field else ""
+        if name == "amount" or name not in FIELDS:
+            row = rows[int(index)] if index.isdigit() and int(index) < len(rows) else {}
+            name = "credit" if row.get("credit") and not row.get("debit") else "debit"
+        return f"{name}-{index}"
+    return field if field in ("date", "summary", "lines", "file") else "form"
+
+
+def _chosen_files() -> list:
+    """The files picked in the form's two voucher fields (camera and file picker); empty parts are none."""
+    return [f for f in request.files.getlist("file") if f and f.filename]
+
+
+def _prepare_vouchers(here, entry, files) -> tuple[list, list[str]]:
+    """Check and decode the chosen files with the voucher service; (prepared files, refusals to show)."""
+    limit = current_app.config["VOUCHER_MAX_BYTES"]
+    try:
+        vouchers.check_request_size(len(files), current_app.config["VOUCHER_MAX_FILES"])
+        if entry is not None:
+            vouchers.check_may_attach(here.session, here.user, here.book, entry)
+    except LedgerError as e:
+        return [], [say(e)]
+    here.session.rollback()  # decoding takes a while: hold no transaction (nor SQLite's write lock) meanwhile
+    prepared, refused, pixels = [], [], 0
+    for f in files:
+        data = f.stream.read(limit + 1)  # one byte more than allowed is enough to refuse
+        try:
+            pixels += vouchers.declared_pixels(data)
+            vouchers.check_request_pixels(pixels, current_app.config["VOUCHER_MAX_PIXELS_PER_REQUEST"])
+            prepared.append(vouchers.prepare_voucher(data, f.filename or "", limit))
+        except vouchers.VoucherRefused as e:
+            refused.append(say(e.located(f"文件 {f.filename}", f"file {f.filename}", "file")))
+    return prepared, refused
 
 
 def _render_form(here, rows, errors, entry=None, values=None, status=200):
     values = values or {}
     rows = rows + [{"account": "", "fund": "", "debit": "", "credit": "", "note": ""}] * max(0, 4 - len(rows))
+    shown = {f"{name}-{i}" for i in range(len(rows)) for name in FIELDS} | {"date", "summary", "lines", "file"}
     return render_template(
         "office/entry_form.html", book=here.book, seat=here, entry=entry, rows=rows, errors=errors, values=values,
+        elsewhere=[m for k, m in errors.items() if k not in shown],
+        can_attach=here.can(Action.ATTACH_VOUCHER, entry) if entry is not None else here.can(Action.ATTACH_VOUCHER),
+        # The vouchers already attached are shown below the form, which is where new ones are added.
+        can_upload=False, can_see_originals=here.can(Action.SEE_ORIGINALS),
         accounts=book_service.accounts_of(here.session, here.book, include_inactive=False),
         funds=[f for f in book_service.funds_of(here.session, here.book) if f.active], today=dt.date.today().isoformat(),
     ), status
 
 
+def _rows_of(entry) -> list[dict]:
+    return [{"account": l.account.code, "fund": l.fund.code, "debit": _plain(l.amount_fen) if l.amount_fen > 0 else "",
+             "credit": _plain(-l.amount_fen) if l.amount_fen < 0 else "", "note": l.note} for l in entry.lines]
+
+
 def _save(here, entry=None):
-    """Create or update from the posted form; submit when asked. Returns a response."""
-    data, rows, errors = _parse_entry(request.form)
+    """Create or update from the posted form with the vouchers chosen in it; submit when asked.
+
+    A refused file never loses the entry: it is saved as a draft with the files that were accepted,
+    and the form comes back with the refusal beside the file field."""
+    data, rows, errors = _parse_entry(here, request.form)
     values = {"date": request.form.get("date", ""), "summary": request.form.get("summary", ""),
               "idempotency_key": request.form.get("idempotency_key", "")}
     action = request.form.get("action", "draft")
+    files = _chosen_files()
+    again = _("The files you chose were not saved: correct the entry, then choose them again.")
     if data is None:
+        if files:
+            errors["file"] = again
         return _render_form(here, rows, errors, entry, values, 422)
+    original = entry
+    prepared, refused = _prepare_vouchers(here, entry, files) if files else ([], [])
     try:
         if entry is None:
             entry = entries.create_entry(here.session, here.user, here.book, data)
         else:
             entry = entries.update_draft(here.session, here.user, here.book, entry, data)
-        if action in ("submit", "submit_new"):
+        for p in prepared:
+            if p.sha256 in {a.sha256 for a in entry.attachments}:
+                continue  # the same form sent twice: the file is there already
+            try:
+                vouchers.attach_voucher(here.session, here.user, here.book, entry, p, voucher_store())
+            except LedgerError as e:  # refused before anything is written
+                refused.append(say(e.located(f"文件 {p.filename}", f"file {p.filename}", "file")))
+        if action in ("submit", "submit_new") and not refused:
             entries.submit_entry(here.session, here.user, here.book, entry)
         here.session.commit()
     except LedgerError as e:
         here.session.rollback()
-        errors[_row_of(e.field)] = say(e)
-        return _render_form(here, rows, errors, None if entry is None or entry.id is None else entry, values, 422)
-    flash(_("Submitted for approval.") if action.startswith("submit") else _("Saved as a draft."))
+        errors[_field_key(e.field, rows)] = say(e)
+        if files:
+            errors.setdefault("file", again)
+        return _render_form(here, rows, errors, original, values, 422)
+    if refused:
+        flash(_("Saved as a draft, but a file was refused: see beside the file field."), "warning")
+        return _render_form(here, _rows_of(entry), {"file": " ".join(refused)}, entry,
+                            {"date": entry.date.isoformat(), "summary": entry.summary})
+    flash(_("Submitted for approval.") if action.startswith("submit") else _("Saved as a draft."), "success")
     if action == "submit_new":
         return redirect(url_for("office.new_entry", code=here.book.code))
     return redirect(url_for("office.entry", code=here.book.code, entry_id=entry.id))
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(_e):
+    """More than the app takes in one request (phone photos add up): nothing was saved; say so on the form."""
+    size = vouchers.human_size(current_app.config["MAX_CONTENT_LENGTH"])
+    flash(_("Nothing was saved: the files chosen come to more than %(size)s together. Send fewer at once.", size=size),
+          "error")
+    if request.endpoint in ("office.new_entry", "office.edit_entry"):
+        return redirect(url_for(request.endpoint, **(request.view_args or {})), 303)
+    return _("The request is too large."), 413
 
 
 @bp.route("/books/<code>/entries/new", methods=["GET", "POST"])
@@ -122,9 +253,7 @@ def edit_entry(code: str, entry_id: int):
     entry = _entry(here, entry_id)
     if request.method == "POST":
         return _save(here, entry)
-    rows = [{"account": l.account.code, "fund": l.fund.code, "debit": _plain(l.amount_fen) if l.amount_fen > 0 else "",
-             "credit": _plain(-l.amount_fen) if l.amount_fen < 0 else "", "note": l.note} for l in entry.lines]
-    return _render_form(here, rows, {}, entry, {"date": entry.date.isoformat(), "summary": entry.summary})
+    return _render_form(here, _rows_of(entry), {}, entry, {"date": entry.date.isoformat(), "summary": entry.summary})
 
 
 def _plain(fen: int) -> str:
@@ -156,7 +285,7 @@ def _act(code: str, entry_id: int, do, done_message: str):
         here.session.rollback()
         flash_error(err)
         return redirect(url_for("office.entry", code=code, entry_id=entry_id))
-    flash(done_message)
+    flash(done_message, "success")
     # A reversal is a new entry: show it; every other action stays on this entry's page.
     target = result.id if isinstance(result, Entry) else entry_id
     return redirect(url_for("office.entry", code=code, entry_id=target))
@@ -186,11 +315,18 @@ def reject_entry(code: str, entry_id: int):
 @bp.route("/books/<code>/entries/<int:entry_id>/reverse", methods=["POST"])
 @login_required
 def reverse_entry(code: str, entry_id: int):
+    # Irreversible: only with the box "I confirm" ticked and a reason, which the reversal keeps.
+    reason = (request.form.get("reason") or "").strip()
+    if request.form.get("confirm") != "yes" or not reason:
+        seat(code)  # who may not read the book is refused as before
+        flash(_("Nothing was reversed: give the reason and tick “I confirm” first."), "error")
+        return redirect(url_for("office.entry", code=code, entry_id=entry_id, confirm="reverse"))
+
     def do(h, e):
         date = None
         if request.form.get("date"):
             date = parse_date(request.form["date"])
-        return entries.reverse_entry(h.session, h.user, h.book, e, date=date)
+        return entries.reverse_entry(h.session, h.user, h.book, e, date=date, reason=reason)
 
     return _act(code, entry_id, do, _("The reversing entry is waiting for approval."))
 
@@ -207,7 +343,7 @@ def delete_entry(code: str, entry_id: int):
         here.session.rollback()
         flash_error(err)
         return redirect(url_for("office.entry", code=code, entry_id=entry_id))
-    flash(_("Draft deleted."))
+    flash(_("Draft deleted."), "success")
     return redirect(url_for("office.journal", code=code, status="draft"))
 
 
@@ -237,7 +373,7 @@ def answer_flag(code: str, flag_id: int):
         here.session.rollback()
         flash_error(err)
         return redirect(request.referrer or url_for("office.flags_list", code=code))
-    flash(_("Answer recorded."))
+    flash(_("Answer recorded."), "success")
     return redirect(url_for("office.entry", code=code, entry_id=flag.entry_id))
 
 
