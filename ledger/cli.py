@@ -75,10 +75,14 @@ def db_upgrade(revision):
 
 
 def _ensure_keys(session) -> None:
-    """Every book has its signing key (made if missing, never replaced) and its public key on record."""
+    """Every book has its signing key (made if missing, never replaced), its public key on record and a witness.
+
+    A witness is started only for a book that has none (history from before witnesses): an existing one is
+    never rewritten here, so rolling the schema back and upgrading again cannot make it agree with SQL's edits."""
     from sqlalchemy import select
 
     from .db.schema import Book
+    from .services import witness
     from .services.signing import keys_for
 
     store = keys_for(session)
@@ -89,6 +93,27 @@ def _ensure_keys(session) -> None:
             book.public_key = key
         if not existed:
             click.echo(f"{book.code}: created signing key {store.path(book.code)}, public key {key}")
+        if witness.read(store, book.code) is None:
+            witness.touch(session, book)
+            signed = _sign_legacy_public_copies(session, book)
+            click.echo(f"{book.code}: started its witness {witness.path(store, book.code)}"
+                       + (f"; signed {signed} public voucher copies made before signatures" if signed else ""))
+
+
+def _sign_legacy_public_copies(session, book) -> int:
+    """Public voucher copies from before 0007 carry no signature. Signed once, with the witness, never again."""
+    from sqlalchemy import select
+
+    from .db.schema import Attachment, Entry, VoucherPublic
+    from .services.vouchers import sign_public
+
+    publics = list(session.scalars(
+        select(VoucherPublic).join(Attachment, Attachment.id == VoucherPublic.attachment_id)
+        .join(Entry, Entry.id == Attachment.entry_id)
+        .where(Entry.book_id == book.id, VoucherPublic.signature.is_(None))))
+    for public in publics:
+        sign_public(session, book, public)
+    return len(publics)
 
 
 @main.command()

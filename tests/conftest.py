@@ -23,8 +23,9 @@ from ledger.domain.model import EntryInput, Line
 from ledger.domain.money import to_fen
 from ledger.services import books, entries, users
 
-# The books' signing keys live outside the database: one folder per test process, shared by its
-# tests (a test that needs its own sets LEDGER_KEY_DIR or a session factory's info["key_dir"]).
+# The books' signing keys and witnesses live outside the database, one folder per database: each
+# test's database gets its own (`_fresh_database`), a copy of its template's. This one is the
+# fallback for code that runs outside a test's database.
 if "LEDGER_KEY_DIR" not in os.environ:
     os.environ["LEDGER_KEY_DIR"] = tempfile.mkdtemp(prefix="ledger-keys-")
     atexit.register(shutil.rmtree, os.environ["LEDGER_KEY_DIR"], True)
@@ -41,11 +42,13 @@ def _pg_admin_engine():
     return create_engine(normalise_url(PG_URL), isolation_level="AUTOCOMMIT")
 
 
-def _load_demo(url: str) -> None:
+def _load_demo(url: str, keys: Path) -> None:
     from ledger.services.demo import load_demo
 
     engine = make_engine(url)
-    with transaction(make_sessionmaker(engine)) as s:
+    factory = make_sessionmaker(engine)
+    factory.configure(info={"key_dir": str(keys)})  # the demo's keys and witnesses, copied with the template
+    with transaction(factory) as s:
         load_demo(s)
     engine.dispose()
 
@@ -81,8 +84,14 @@ def sqlite_template(tmp_path_factory) -> Path:
 def sqlite_demo_template(sqlite_template, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("tpl") / "demo.sqlite3"
     shutil.copy(sqlite_template, path)
-    _load_demo(f"sqlite:///{path}")
+    _load_demo(f"sqlite:///{path}", _template_keys(path))
+    atexit.register(shutil.rmtree, _template_keys(path), True)
     return path
+
+
+def _template_keys(template) -> Path:
+    """The key folder that goes with a template database (empty for the empty templates)."""
+    return Path(tempfile.gettempdir()) / f"ledger-tpl-keys-{RUN_ID}-{os.getpid()}-{Path(str(template)).name}"
 
 
 @pytest.fixture(scope="session")
@@ -104,19 +113,31 @@ def pg_template():
 def pg_demo_template(pg_template):
     name = f"ledger_demo_{RUN_ID}_{os.getpid()}"
     _pg_create(name, pg_template)
-    _load_demo(_pg_url(name))
+    _load_demo(_pg_url(name), _template_keys(name))
     yield name
+    shutil.rmtree(_template_keys(name), True)
     _pg_drop(name)
+
+
+def _own_keys(request, tmp_path, template) -> None:
+    """This test's key folder: a copy of its template's, named by LEDGER_KEY_DIR while the test runs."""
+    keys = tmp_path / "keys"
+    if _template_keys(template).is_dir():
+        shutil.copytree(_template_keys(template), keys)
+    request.getfixturevalue("monkeypatch").setenv("LEDGER_KEY_DIR", str(keys))
 
 
 def _fresh_database(request, tmp_path, sqlite_fixture: str, pg_fixture: str):
     """Copy a template into a database for this test alone; drop it afterwards."""
     if request.param == "sqlite":
         path = tmp_path / "ledger.sqlite3"
-        shutil.copy(request.getfixturevalue(sqlite_fixture), path)
+        template = request.getfixturevalue(sqlite_fixture)
+        shutil.copy(template, path)
+        _own_keys(request, tmp_path, template)
         yield f"sqlite:///{path}"
         return
     template = request.getfixturevalue(pg_fixture)
+    _own_keys(request, tmp_path, template)
     name = f"ledger_t_{RUN_ID}_{uuid.uuid4().hex[:8]}"
     _pg_create(name, template)
     yield _pg_url(name)

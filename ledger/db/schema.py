@@ -159,6 +159,9 @@ class Entry(Base):
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("entries.id"), unique=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(128))
     request_digest: Mapped[str | None] = mapped_column(String(64))
+    # The signed submission (chain.submission_message): approvals count only for the content submitted.
+    submit_digest: Mapped[str | None] = mapped_column(String(64))
+    submit_signature: Mapped[str | None] = mapped_column(String(128))
     # Ed25519 signature (hex) of `hash` by the book's key: SQL alone cannot forge a posted entry.
     signature: Mapped[str | None] = mapped_column(String(128))
 
@@ -216,6 +219,10 @@ class Approval(Base):
     entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # The submission approved (its digest) and the book key's signature of this yes (chain.approval_message):
+    # a row added by SQL has none, and does not count.
+    content_digest: Mapped[str | None] = mapped_column(String(64))
+    signature: Mapped[str | None] = mapped_column(String(128))
 
     user: Mapped[User] = relationship(lazy="joined")
 
@@ -321,6 +328,8 @@ class VoucherPublic(Base):
     pages: Mapped[str] = mapped_column(Text)  # JSON: [{"sha256", "width", "height"}] one per page
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # The book key's signature of this copy for this attachment (chain.public_copy_message).
+    signature: Mapped[str | None] = mapped_column(String(128))
 
 
 class VoucherWaiver(Base):

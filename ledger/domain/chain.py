@@ -11,7 +11,9 @@ with hash(0) = 64 zeros. canonical_bytes is UTF-8 JSON with sorted keys and no s
 
 Every posted entry also carries an Ed25519 signature, by its book's key, of the bytes
 ``entry:`` + its hash; the book's chain head is signed as ``head:BOOK:SEQ:HASH`` and each
-month's close as ``close:BOOK:YYYY-MM:SEQ:HEAD:TB_HASH``. The same forms are written out by
+month's close as ``close:BOOK:YYYY-MM:SEQ:HEAD:TB_HASH``. Before posting, a submission is signed
+as ``submit:BOOK:ENTRY_ID:DIGEST`` and each approval as ``approve:BOOK:ENTRY_ID:USER:DIGEST``, where
+DIGEST is the SHA-256 of `submission_doc`; a public voucher copy as ``public:BOOK:ATTACHMENT_ID:DIGEST``. The same forms are written out by
 `ledger export --format json`, so a reader can check the chain with any language's SHA-256,
 JSON encoder and Ed25519 library, and the book's public key alone.
 """
@@ -73,6 +75,24 @@ def close_message(book: str, period: str, chain_seq: int, chain_head: str, tb_ha
     return f"close:{book}:{period}:{chain_seq}:{chain_head}:{tb_hash}".encode("utf-8")
 
 
+def submission_message(book: str, entry_id: int, digest: str) -> bytes:
+    """An entry as its makers submitted it for approval (see `submission_doc`)."""
+    return f"submit:{book}:{entry_id}:{digest}".encode("utf-8")
+
+
+def approval_message(book: str, entry_id: int, username: str, digest: str) -> bytes:
+    """One approver's yes to an entry as it was submitted."""
+    return f"approve:{book}:{entry_id}:{username}:{digest}".encode("utf-8")
+
+
+def submission_doc(book: str, entry_id: int, date: str, summary: str, lines: list[tuple[str, str, int, str]],
+                   source: str, reverses_id: int | None, makers: list[str]) -> dict:
+    """What an approver approves: the content and everyone who made it. Changed afterwards (by SQL: a
+    submitted entry is not yet guarded), it no longer matches the signed submission and cannot be approved."""
+    return {"book": book, "entry": entry_id, "date": date, "summary": summary,
+            "lines": [list(l) for l in lines], "source": source, "reverses": reverses_id, "makers": sorted(makers)}
+
+
 def trial_balance_doc(book: str, period: str, through: str, balances: dict[tuple[str, str], int]) -> dict:
     """A month's closing trial balance: every non-zero (account, fund) balance up to its last day."""
     return {
@@ -81,6 +101,11 @@ def trial_balance_doc(book: str, period: str, through: str, balances: dict[tuple
         "through": through,
         "balances": [[account, fund, fen] for (account, fund), fen in sorted(balances.items()) if fen],
     }
+
+
+def public_copy_message(book: str, attachment_id: int, digest: str) -> bytes:
+    """A voucher's public (redacted) copy: DIGEST is the SHA-256 of {"pages", "redactions"} as stored."""
+    return f"public:{book}:{attachment_id}:{digest}".encode("utf-8")
 
 
 def sha256_hex(data: bytes) -> str:

@@ -16,12 +16,14 @@ from sqlalchemy.orm import Session
 
 from ..db.guards import create_guards, drop_guards
 from ..domain.errors import LedgerError
-from ..db.schema import Book, BookHead, Entry, Period, PeriodClose, utcnow
+from ..db.schema import Approval, Attachment, Book, BookHead, Entry, Period, PeriodClose, VoucherPublic, utcnow
 from ..domain.chain import GENESIS, canonical_json, chain_hash, close_message, entry_message, head_message, sha256_hex, trial_balance_doc
 from .access import audit
 from .history import iter_posted
 from .periods import closing_balances, month_end
+from . import witness
 from .signing import keys_for
+from .vouchers import sign_public
 from .users import system_user
 
 
@@ -43,6 +45,10 @@ def adopt_unsigned_history(session: Session) -> list[str]:
         )
     conn = session.connection()
     drop_guards(conn)
+    # Submissions and approvals signed by a key now gone (a SQLite downgrade keeps 0007's columns) prove
+    # nothing: the entry's own signature below covers its approvers from now on.
+    session.execute(update(Entry).values(submit_digest=None, submit_signature=None))
+    session.execute(update(Approval).values(content_digest=None, signature=None))
     for book in session.scalars(select(Book).order_by(Book.code)):
         book.public_key = keys.ensure(book.code)
         signer = keys.signer(book.code)
@@ -70,7 +76,11 @@ def adopt_unsigned_history(session: Session) -> list[str]:
                 signature=signer.sign(close_message(book.code, p.label, seq, prev, tb_hash)),
             ))
             closes += 1
+        for public in session.scalars(select(VoucherPublic).join(Attachment, Attachment.id == VoucherPublic.attachment_id)
+                                      .join(Entry, Entry.id == Attachment.entry_id).where(Entry.book_id == book.id)):
+            sign_public(session, book, public)
         session.flush()
+        witness.touch(session, book)
         audit(session, None, book, "chain.adopt", book.code, entries=seq, closes=closes,
               at=dt.datetime.now(dt.timezone.utc).isoformat())
         said.append(f"{book.code}: signed {seq} posted entries and {closes} closed months with key {book.public_key}")

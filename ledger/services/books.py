@@ -14,6 +14,7 @@ from ..domain.model import DEFAULT_APPROVAL_THRESHOLD_FEN, AccountType, BookKind
 from ..domain.permissions import Action
 from ..domain.text import first_control
 from .access import audit, require, require_admin
+from . import witness
 from .signing import keys_for
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
@@ -93,6 +94,7 @@ def create_book(
     for f in DEFAULT_FUNDS[book_kind]:
         session.add(Fund(book_id=book.id, code=f.code, name_zh=f.name_zh, name_en=f.name_en, restricted=f.restricted))
     session.flush()
+    witness.touch(session, book)
     audit(session, actor, book, "book.create", code, kind=book_kind.value)
     return book
 
@@ -145,6 +147,7 @@ def add_account(
     )
     session.add(account)
     session.flush()
+    witness.touch(session, book)  # the settings the witness pins changed
     audit(session, actor, book, "account.add", code)
     return account
 
@@ -181,6 +184,7 @@ def delete_account(session: Session, actor: User, book: Book, code: str) -> None
             "code",
         )
     session.delete(account)
+    witness.touch(session, book)  # the settings the witness pins changed
     audit(session, actor, book, "account.delete", code)
 
 
@@ -193,5 +197,6 @@ def add_fund(session: Session, actor: User, book: Book, code: str, name_zh: str,
                 name_en=_check_name(name_en or name_zh, "name_en"), restricted=restricted)
     session.add(fund)
     session.flush()
+    witness.touch(session, book)  # the settings the witness pins changed
     audit(session, actor, book, "fund.add", code, restricted=restricted)
     return fund

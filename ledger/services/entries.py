@@ -24,9 +24,11 @@ from ..domain.errors import (
     NotFound,
     PeriodClosed,
 )
+from ..domain.chain import approval_message, canonical_json, sha256_hex, signature_ok, submission_doc, submission_message
 from ..domain.model import EntryInput, EntryStatus, Line, validate_entry
 from ..domain.permissions import Action
 from .posting import check_open_date
+from .signing import keys_for
 from .access import audit, require, require_admin
 from .periods import open_period_for
 from .posting import ChartIndex, Poster, ResolvedLine, lock_book
@@ -116,6 +118,8 @@ def create_entry(
     session.add(EntryMaker(entry_id=entry.id, user_id=actor.id, at=now))
     session.flush()
     session.refresh(entry)
+    if submit:
+        _seal_submission(session, book, entry)
     audit(session, actor, book, "entry.submit" if submit else "entry.create", f"entry:{entry.id}")
     return entry
 
@@ -143,6 +147,8 @@ def update_draft(session: Session, actor: User, book: Book, entry: Entry, data: 
     require(session, actor, Action.EDIT_ENTRY, book, entry)
     if entry.source == "opening":
         _check_opening(book, data)
+    if entry.source == "reversal":
+        _check_reverses(book, entry.reverses, data.lines)
     resolved = ChartIndex(session, book).resolve(data.lines)
     period = open_period_for(session, book, data.date)
     session.execute(delete(EntryLine).where(EntryLine.entry_id == entry.id))
@@ -191,8 +197,67 @@ def submit_entry(session: Session, actor: User, book: Book, entry: Entry) -> Ent
     entry.submitted_at = utcnow()
     entry.rejected_reason = None
     entry.rejected_by_id = None
+    _seal_submission(session, book, entry)
     audit(session, actor, book, "entry.submit", f"entry:{entry.id}")
     return entry
+
+
+def _submission_digest(session: Session, book: Book, entry: Entry) -> str:
+    session.flush()
+    session.expire(entry, ["lines", "makers"])
+    lines = [(l.account.code, l.fund.code, l.amount_fen, l.note) for l in entry.lines]
+    doc = submission_doc(book.code, entry.id, entry.date.isoformat(), entry.summary, lines, entry.source,
+                         entry.reverses_id, [m.user.username for m in entry.makers])
+    return sha256_hex(canonical_json(doc))
+
+
+def _seal_submission(session: Session, book: Book, entry: Entry) -> None:
+    """Sign the entry as submitted: what the approvers see is what they approve, makers included."""
+    digest = _submission_digest(session, book, entry)
+    entry.submit_digest = digest
+    entry.submit_signature = keys_for(session).signer(book.code).sign(submission_message(book.code, entry.id, digest))
+
+
+def _check_submission(session: Session, book: Book, entry: Entry) -> str:
+    """The digest of the entry as submitted; refused when its content or makers changed since."""
+    digest = _submission_digest(session, book, entry)
+    key = keys_for(session).public_key(book.code)
+    if entry.submit_digest != digest or not signature_ok(key, submission_message(book.code, entry.id, digest),
+                                                         entry.submit_signature):
+        raise InvalidState(
+            "这张凭证的内容或制单人与提交时不符（或提交记录无效），不能审批；请查明原因，退回后由制单人重新提交",
+            "this entry's content or makers differ from what was submitted (or the submission record is invalid), so it "
+            "cannot be approved; find out why, then reject it so that its maker submits it again",
+            "entry",
+        )
+    return digest
+
+
+def counted_approvals(session: Session, book: Book, entry: Entry, digest: str) -> list[Approval]:
+    """The approvals that count: signed by the book's key for this submission, by someone who is not a maker,
+    one per person. An approval row written by SQL, or given to other content, does not."""
+    key = keys_for(session).public_key(book.code)
+    makers = {m.user_id for m in entry.makers} | {entry.maker_id}
+    counted: list[Approval] = []
+    for a in entry.approvals:
+        if a.user_id in makers or any(c.user_id == a.user_id for c in counted) or a.content_digest != digest:
+            continue
+        if signature_ok(key, approval_message(book.code, entry.id, a.user.username, digest), a.signature):
+            counted.append(a)
+    return counted
+
+
+def _check_reverses(book: Book, original: Entry | None, lines) -> None:
+    """A reversal's lines are its original's, negated, in the same book: never anything else under its name."""
+    if original is None or original.book_id != book.id or original.status != EntryStatus.POSTED.value:
+        raise InvalidState("冲销凭证所冲销的凭证不是本账簿已过账的凭证", "the entry a reversal reverses is not a posted entry "
+                           "of this book", "entry")
+    want = sorted((l.account.code, l.fund.code, -l.amount_fen) for l in original.lines)
+    have = sorted((l.account, l.fund, l.fen) for l in lines)
+    if want != have:
+        raise InvalidInput(f"冲销凭证的分录必须是 {original.number} 的分录取反，不能改成别的内容",
+                           f"a reversal's lines must be those of {original.number} negated; they cannot be changed "
+                           "into anything else", "lines")
 
 
 def _reread(session: Session, book: Book, entry: Entry) -> None:
@@ -219,16 +284,21 @@ def approve_entry(session: Session, actor: User, book: Book, entry: Entry) -> En
     if entry.period.status != "open":
         raise PeriodClosed(f"{entry.period.label} 已结账，不能过账", f"period {entry.period.label} is closed; cannot post", "date")
     check_open_date(session, book, entry.date)
-    session.add(Approval(entry_id=entry.id, user_id=actor.id))
+    digest = _check_submission(session, book, entry)
+    signature = keys_for(session).signer(book.code).sign(approval_message(book.code, entry.id, actor.username, digest))
+    session.add(Approval(entry_id=entry.id, user_id=actor.id, content_digest=digest, signature=signature))
     session.flush()
     session.refresh(entry)
     audit(session, actor, book, "entry.approve", f"entry:{entry.id}")
-    if len(entry.approvals) >= approvals_needed(book, entry):
-        _post(session, actor, book, entry)
+    counted = counted_approvals(session, book, entry, digest)
+    if len(counted) >= approvals_needed(book, entry):
+        _post(session, actor, book, entry, counted)
     return entry
 
 
-def _post(session: Session, actor: User, book: Book, entry: Entry) -> None:
+def _post(session: Session, actor: User, book: Book, entry: Entry, approvals: list[Approval]) -> None:
+    if entry.source == "reversal":
+        _check_reverses(book, entry.reverses, [Line(l.account.code, l.fund.code, l.amount_fen) for l in entry.lines])
     if entry.period.status != "open":
         raise PeriodClosed(f"{entry.period.label} 已结账，不能过账", f"period {entry.period.label} is closed; cannot post", "date")
     poster = Poster(session, book)
@@ -237,7 +307,7 @@ def _post(session: Session, actor: User, book: Book, entry: Entry) -> None:
     resolved = chart.resolve(tuple(Line(l.account.code, l.fund.code, l.amount_fen, l.note) for l in entry.lines))
     stamp = poster.stamp(
         entry.period, entry.date, entry.summary, resolved, tuple(a.sha256 for a in entry.attachments),
-        makers=tuple(m.user.username for m in entry.makers), approvers=tuple(a.user.username for a in entry.approvals),
+        makers=tuple(m.user.username for m in entry.makers), approvers=tuple(a.user.username for a in approvals),
         source=entry.source, reverses=entry.reverses.number if entry.reverses is not None else None,
     )
     entry.seq, entry.number, entry.chain_seq = stamp.seq, stamp.number, stamp.chain_seq

@@ -22,6 +22,7 @@ class HistoryLine:
     fund: Fund
     fen: int
     note: str
+    book_id: int | None = None  # entry_lines.book_id, which the reports sum by
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,9 @@ class HistoryEntry:
     signature: str | None
     reverses_number: str | None
     maker: str | None = None  # the user name in entries.maker_id
+    submit_digest: str | None = None
+    submit_signature: str | None = None
+    approvals: tuple[tuple[str, str | None], ...] = ()  # (user name, signature) of each approver counted
 
     def posted(self, book_code: str) -> PostedEntry:
         """The entry as the chain commits to it."""
@@ -73,7 +77,8 @@ def iter_posted(session: Session, book: Book, chunk: int = 5000) -> Iterator[His
     usernames: dict[int, str] = {}
     entries = session.execute(
         select(Entry.id, Entry.number, Entry.date, Entry.summary, Entry.seq, Entry.period_id, Entry.chain_seq,
-               Entry.prev_hash, Entry.hash, Entry.source, Entry.reverses_id, Entry.signature, Entry.maker_id)
+               Entry.prev_hash, Entry.hash, Entry.source, Entry.reverses_id, Entry.signature, Entry.maker_id,
+               Entry.submit_digest, Entry.submit_signature)
         .where(Entry.book_id == book.id, Entry.status == EntryStatus.POSTED.value)
         .order_by(Entry.chain_seq)
     ).all()
@@ -92,13 +97,14 @@ def iter_posted(session: Session, book: Book, chunk: int = 5000) -> Iterator[His
         ids = [e.id for e in batch]
         lines: dict[int, list[HistoryLine]] = defaultdict(list)
         for row in session.execute(
-            select(EntryLine.entry_id, EntryLine.account_id, EntryLine.fund_id, EntryLine.amount_fen, EntryLine.note)
+            select(EntryLine.entry_id, EntryLine.account_id, EntryLine.fund_id, EntryLine.amount_fen, EntryLine.note,
+                   EntryLine.book_id)
             .where(EntryLine.entry_id.in_(ids))
             .order_by(EntryLine.entry_id, EntryLine.line_no)
         ):
             account = accounts.get(row.account_id) or _stray(session, Account, row.account_id)
             fund = funds.get(row.fund_id) or _stray(session, Fund, row.fund_id)
-            lines[row.entry_id].append(HistoryLine(account, fund, row.amount_fen, row.note))
+            lines[row.entry_id].append(HistoryLine(account, fund, row.amount_fen, row.note, row.book_id))
         attachments: dict[int, list[str]] = defaultdict(list)
         for entry_id, sha in session.execute(
             select(Attachment.entry_id, Attachment.sha256).where(Attachment.entry_id.in_(ids))
@@ -109,15 +115,23 @@ def iter_posted(session: Session, book: Book, chunk: int = 5000) -> Iterator[His
             select(EntryMaker.entry_id, EntryMaker.user_id).where(EntryMaker.entry_id.in_(ids)).order_by(EntryMaker.id)
         ):
             makers[entry_id].append(name(user_id))
+        # The approvers are those who approved the content as submitted (all of them for history from before
+        # submissions were signed, when both digests are empty).
+        submitted = {e.id: e.submit_digest for e in batch}
         approvers: dict[int, list[str]] = defaultdict(list)
-        for entry_id, user_id in session.execute(
-            select(Approval.entry_id, Approval.user_id).where(Approval.entry_id.in_(ids)).order_by(Approval.id)
+        signed: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
+        for entry_id, user_id, digest, signature in session.execute(
+            select(Approval.entry_id, Approval.user_id, Approval.content_digest, Approval.signature)
+            .where(Approval.entry_id.in_(ids)).order_by(Approval.id)
         ):
-            approvers[entry_id].append(name(user_id))
+            if digest == submitted[entry_id]:
+                approvers[entry_id].append(name(user_id))
+                signed[entry_id].append((name(user_id), signature))
         for e in batch:
             yield HistoryEntry(
                 e.id, e.number, e.date, e.summary, e.seq, periods.get(e.period_id), e.chain_seq, e.prev_hash, e.hash,
                 e.source, e.reverses_id, lines.get(e.id, []), attachments.get(e.id, []), makers.get(e.id, []),
                 approvers.get(e.id, []), e.signature, numbers.get(e.reverses_id),
-                name(e.maker_id) if e.maker_id is not None else None,
+                name(e.maker_id) if e.maker_id is not None else None, e.submit_digest, e.submit_signature,
+                tuple(signed.get(e.id, [])),
             )

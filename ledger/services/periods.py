@@ -23,6 +23,7 @@ from ..domain.permissions import Action
 from ..domain.money import fen_to_str
 from .access import audit, require
 from .posting import check_open_date, lock_book, lock_date
+from . import witness
 from .signing import keys_for
 
 # In the Chinese chart, 1002 银行存款 and its sub-accounts are the bank accounts.
@@ -192,6 +193,7 @@ def close_period(session: Session, actor: User, book: Book, year: int, month: in
     require(session, actor, Action.CLOSE_PERIOD, book)
     _check_month(year, month)
     lock_book(session, book)  # no entry may be submitted into the month while it closes
+    witness.check(session, book)  # a close record deleted by SQL must not be closed over
     label = f"{year:04d}-{month:02d}"
     through = month_end(year, month)
     if through >= (today or dt.date.today()):
@@ -256,6 +258,7 @@ def close_period(session: Session, actor: User, book: Book, year: int, month: in
     period.closed_at = now
     period.closed_by_id = actor.id
     session.flush()
+    witness.touch(session, book)  # the lock date moved
     audit(session, actor, book, "period.close", period.label, lock_date=through.isoformat(), trial_balance_sha256=tb_hash)
     return period
 

@@ -18,6 +18,7 @@ from ..domain.chain import GENESIS, chain_hash, entry_message, head_message
 from ..domain.errors import InactiveAccount, PeriodClosed, RestrictedFundOverdrawn, UnknownAccount, UnknownFund
 from ..domain.model import EntryStatus, Line, PostedEntry, PostedLine, entry_number
 from ..domain.money import fen_to_str
+from . import witness
 from .signing import keys_for
 
 
@@ -116,6 +117,7 @@ class Poster:
         self.session = session
         self.book = book
         lock_book(session, book)
+        witness.check(session, book)  # never extend a chain that lost its end, nor post under forged settings
         head = session.execute(
             select(Entry.chain_seq, Entry.hash)
             .where(Entry.book_id == book.id, Entry.chain_seq.is_not(None))
@@ -124,7 +126,7 @@ class Poster:
         ).first()
         self.chain_seq, self.head = (head[0], head[1]) if head else (0, GENESIS)
         self._last_seq: dict[int, int] = {}
-        self._cash: dict[int, int] = {}
+        self._cash: dict[int, dict[dt.date, int]] = {}
         self._signer = None
         self._lock_date = lock_date(session, book)
 
@@ -134,18 +136,34 @@ class Poster:
             self._signer = keys_for(self.session).signer(self.book.code)
         return self._signer
 
-    def _cash_balance(self, fund: Fund) -> int:
+    def _cash_days(self, fund: Fund) -> dict[dt.date, int]:
+        """The fund's posted cash movement per day (loaded once per transaction, kept up to date by `stamp`)."""
         if fund.id not in self._cash:
-            self._cash[fund.id] = self.session.scalar(
-                select(func.coalesce(func.sum(EntryLine.amount_fen), 0))
+            self._cash[fund.id] = {day: int(fen) for day, fen in self.session.execute(
+                select(Entry.date, func.sum(EntryLine.amount_fen))
                 .join(Entry, Entry.id == EntryLine.entry_id)
                 .join(Account, Account.id == EntryLine.account_id)
                 .where(EntryLine.fund_id == fund.id, Account.cash.is_(True), Entry.status == EntryStatus.POSTED.value)
-            )
+                .group_by(Entry.date)
+            )}
         return self._cash[fund.id]
 
-    def check_restricted(self, lines: list[ResolvedLine]) -> dict[int, int]:
-        """Refuse an entry that would leave a restricted fund with less than nothing.
+    def _lowest_cash(self, fund: Fund, date: dt.date) -> tuple[int, dt.date]:
+        """The fund's least cash at the end of `date` or of any later day, and that day.
+
+        A spend dated in the past must not leave the fund short on any day since: money that
+        arrived later cannot have paid for it."""
+        days = self._cash_days(fund)
+        balance = sum(fen for day, fen in days.items() if day <= date)
+        lowest, when = balance, date
+        for day in sorted(d for d in days if d > date):  # nothing to walk for an entry dated today
+            balance += days[day]
+            if balance < lowest:
+                lowest, when = balance, day
+        return lowest, when
+
+    def check_restricted(self, lines: list[ResolvedLine], date: dt.date) -> dict[int, int]:
+        """Refuse an entry that would leave a restricted fund with less than nothing, on its date or any day after.
 
         Returns the change to each restricted fund's cash, for `stamp` to apply."""
         deltas: dict[int, int] = {}
@@ -154,13 +172,15 @@ class Poster:
                 deltas[rl.fund.id] = deltas.get(rl.fund.id, 0) + rl.line.fen
         for i, rl in enumerate(lines):
             delta = deltas.get(rl.fund.id)
-            if delta is not None:
-                balance = self._cash_balance(rl.fund)
+            if delta is not None and delta < 0:
+                balance, when = self._lowest_cash(rl.fund, date)
                 if balance + delta < 0:
+                    on_zh = "" if when == date else f"（{when} 日终）"
+                    on_en = "" if when == date else f" (at the end of {when})"
                     raise RestrictedFundOverdrawn(
-                        f"限定性基金 {rl.fund.code} {rl.fund.name_zh} 现有资金 {fen_to_str(balance)}，"
+                        f"限定性基金 {rl.fund.code} {rl.fund.name_zh} 现有资金 {fen_to_str(balance)}{on_zh}，"
                         f"不足以支出 {fen_to_str(-delta)}",
-                        f"restricted fund {rl.fund.code} holds {fen_to_str(balance)}, "
+                        f"restricted fund {rl.fund.code} holds {fen_to_str(balance)}{on_en}, "
                         f"not enough to spend {fen_to_str(-delta)}",
                         f"lines[{i}].fund",
                     )
@@ -184,7 +204,7 @@ class Poster:
         if self.book.start_date is not None and date < self.book.start_date or \
                 self._lock_date is not None and date <= self._lock_date:
             check_open_date(self.session, self.book, date)
-        deltas = self.check_restricted(lines)
+        deltas = self.check_restricted(lines, date)
         seq = self._next_seq(period)
         number = entry_number((period.year, period.month), seq)
         posted = PostedEntry(
@@ -206,13 +226,15 @@ class Poster:
         self.chain_seq += 1
         self.head = digest
         for fund_id, delta in deltas.items():
-            self._cash[fund_id] += delta  # loaded by check_restricted
+            if fund_id in self._cash:  # loaded by check_restricted for a spend; a receipt needs no check
+                self._cash[fund_id][date] = self._cash[fund_id].get(date, 0) + delta
         return Stamp(seq=seq, number=number, chain_seq=self.chain_seq, prev_hash=prev, hash=digest, signature=signature)
 
     def record_head(self) -> None:
         """Sign the chain's new head into the book's head row (which only moves forward)."""
         if self.chain_seq == 0:
             return
+        witness.touch(self.session, self.book)
         signature = self.signer.sign(head_message(self.book.code, self.chain_seq, self.head))
         row = self.session.get(BookHead, self.book.id)
         if row is None:

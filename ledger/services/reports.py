@@ -59,7 +59,10 @@ def _account_sums(session: Session, book: Book, as_of: dt.date | None) -> dict[i
     outs = [not_posted] + ([(Entry.status == posted) & (Entry.date > as_of)] if as_of is not None else [])
     count = lambda *where: session.scalar(select(func.count()).select_from(Entry).where(Entry.book_id == book.id, *where))  # noqa: E731
     per_account = (EntryLine.account_id, func.sum(EntryLine.amount_fen), func.count())
-    joined = select(*per_account).select_from(Entry).join(EntryLine, EntryLine.entry_id == Entry.id).where(Entry.book_id == book.id)
+    # Lines are this book's by their own book_id (the fast sum below reads no entries): a line tagged with
+    # another book is out of both sides, whatever its entry (verify names such a line).
+    joined = (select(*per_account).select_from(Entry).join(EntryLine, EntryLine.entry_id == Entry.id)
+              .where(Entry.book_id == book.id, EntryLine.book_id == book.id))  # the first for the planner
     within = [Entry.status == posted] + ([Entry.date <= as_of] if as_of is not None else [])
 
     def summed_within():

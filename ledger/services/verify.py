@@ -27,10 +27,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..db.schema import Book, BookHead, Period, PeriodClose
-from ..domain.chain import GENESIS, chain_hash, close_message, entry_message, head_message, sha256_hex, signature_ok
+from ..domain.chain import (
+    GENESIS, approval_message, canonical_json, chain_hash, close_message, entry_message, head_message, sha256_hex,
+    signature_ok, submission_doc, submission_message,
+)
 from ..domain.model import approval_problems, entry_number
 from ..domain.money import fen_to_str
 from .history import iter_posted
+from . import witness
 from .signing import keys_for
 
 
@@ -92,7 +96,9 @@ def _verify(session: Session, book: Book, report: VerifyReport, given_key: str |
     key = report.public_key = _public_key(session, book, report, given_key)
     closes = list(session.scalars(select(PeriodClose).where(PeriodClose.book_id == book.id).order_by(PeriodClose.through_date)))
     seqs: dict[str, list[int]] = defaultdict(list)
-    restricted_cash: dict[str, int] = defaultdict(int)
+    restricted_days: dict[str, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
+    reversible: dict[int, int] = {}  # posted entry id -> hash of its lines negated, for its reversal to match
+    reversed_by: dict[int, str] = {}
     by_month: dict[tuple[int, int], dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
     hashes: dict[int, str] = {}
     vouchers: set[str] = set()
@@ -130,10 +136,13 @@ def _verify(session: Session, book: Book, report: VerifyReport, given_key: str |
             if l.account.book_id != book.id or l.fund.book_id != book.id:
                 report.add(name, f"第 {i + 1} 行的科目 {l.account.code} 或基金 {l.fund.code} 不属于本账簿",
                            f"line {i + 1}: account {l.account.code} or fund {l.fund.code} is not of this book")
+            if l.book_id != book.id:  # the reports sum lines by this column
+                report.add(name, f"第 {i + 1} 行被标为另一个账簿的分录，本账簿的报表不再计入它",
+                           f"line {i + 1} is tagged with another book, so this book's reports leave it out")
             by_fund[l.fund.code] += l.fen
             month[(l.account.code, l.fund.code)] += l.fen
             if l.fund.restricted and l.account.cash:
-                restricted_cash[l.fund.code] += l.fen
+                restricted_days[l.fund.code][e.date] += l.fen
         if not e.lines or any(by_fund.values()):
             total = sum(by_fund.values())
             report.add(name, f"借贷不平（总差额 {fen_to_str(total)}，或某基金内不平）",
@@ -148,6 +157,8 @@ def _verify(session: Session, book: Book, report: VerifyReport, given_key: str |
             report.add(name, f"审批不合规：{zh}", f"approval rule broken: {en}")
         if e.maker is not None and e.maker not in e.makers:
             report.add(name, "记录的制单人不在制单人名单中", "the recorded maker is not among the entry's makers")
+        _check_approvals(report, book, key, e, name)
+        _check_reversal(report, e, name, reversible, reversed_by)
         vouchers.update(e.attachments)
         prev = e.hash or ""
     report.head = prev
@@ -157,14 +168,60 @@ def _verify(session: Session, book: Book, report: VerifyReport, given_key: str |
         if numbers != list(range(1, len(numbers) + 1)):
             missing = sorted(set(range(1, max(numbers) + 1)) - set(numbers))
             report.add(label, f"凭证编号不连续（缺 {missing[:5]}，或有重号）", f"entry numbers are not gapless (missing {missing[:5]}, or duplicated)")
-    for code, cash in sorted(restricted_cash.items()):
-        if cash < 0:
-            report.add(code, f"限定性基金现金为负（{fen_to_str(cash)}）", f"restricted fund holds negative cash ({fen_to_str(cash)})")
+    for code, days in sorted(restricted_days.items()):
+        cash = 0
+        for day in sorted(days):  # at the end of every day, not only today: a back-dated spend shows where it falls
+            cash += days[day]
+            if cash < 0:
+                report.add(code, f"限定性基金在 {day} 日终现金为负（{fen_to_str(cash)}）",
+                           f"restricted fund holds negative cash at the end of {day} ({fen_to_str(cash)})")
+                break
 
     _verify_head(session, book, report, key)
+    _verify_witness(session, book, report, closes)
+    if key:
+        _verify_public_copies(session, book, report, key)
     _verify_closes(session, book, report, key, closes, by_month, hashes)
     if store is not None:
         _verify_vouchers(report, store, vouchers)
+
+
+def _check_approvals(report: VerifyReport, book: Book, key: str | None, e, name: str) -> None:
+    """Entries submitted since submissions were signed: the posted content is what was submitted, and the
+    submission and each approval carry the book key's signature."""
+    if e.submit_digest is None:
+        if e.source not in ("import", "opening") and e.submit_signature is not None:
+            report.add(name, "提交记录缺少摘要", "the submission record has no digest")
+        return
+    lines = [(l.account.code, l.fund.code, l.fen, l.note) for l in e.lines]
+    doc = submission_doc(book.code, e.id, e.date.isoformat(), e.summary, lines, e.source, e.reverses_id, list(e.makers))
+    if sha256_hex(canonical_json(doc)) != e.submit_digest:
+        report.add(name, "过账内容或制单人与提交审批时不符", "the posted content or makers differ from what was submitted for approval")
+    if key is None:
+        return
+    if not signature_ok(key, submission_message(book.code, e.id, e.submit_digest), e.submit_signature):
+        report.add(name, "提交记录的签名无效", "the submission record's signature is invalid")
+    for who, signature in e.approvals:
+        if not signature_ok(key, approval_message(book.code, e.id, who, e.submit_digest), signature):
+            report.add(name, f"{who} 的审批没有有效签名（不是经由应用审批的）",
+                       f"the approval by {who} has no valid signature (it was not given through the app)")
+
+
+def _check_reversal(report: VerifyReport, e, name: str, reversible: dict[int, int], reversed_by: dict[int, str]) -> None:
+    """A reversal negates a posted entry of this book, posted before it; no entry is reversed twice."""
+    reversible[e.id] = hash(tuple(sorted((l.account.code, l.fund.code, -l.fen) for l in e.lines)))
+    if e.source != "reversal" and e.reverses_id is None:
+        return
+    original = e.reverses_id
+    if original not in reversible or original == e.id:
+        report.add(name, "冲销凭证所冲销的不是本账簿先前过账的凭证", "the reversal does not point at an entry posted earlier in this book")
+        return
+    if reversible[original] != hash(tuple(sorted((l.account.code, l.fund.code, l.fen) for l in e.lines))):
+        report.add(name, f"冲销凭证的分录不是 {e.reverses_number} 的分录取反", f"the reversal's lines are not those of {e.reverses_number} negated")
+    if original in reversed_by:
+        report.add(name, f"{e.reverses_number} 被冲销了两次（另见 {reversed_by[original]}）",
+                   f"{e.reverses_number} is reversed twice (see also {reversed_by[original]})")
+    reversed_by[original] = name
 
 
 def _verify_head(session: Session, book: Book, report: VerifyReport, key: str | None) -> None:
@@ -179,6 +236,35 @@ def _verify_head(session: Session, book: Book, report: VerifyReport, key: str | 
                    "(an entry was removed, demoted or added)")
     if key and not signature_ok(key, head_message(book.code, head.chain_seq, head.hash), head.signature):
         report.add(book.code, "链头记录的签名无效", "the chain head record's signature is invalid")
+
+
+def _verify_public_copies(session: Session, book: Book, report: VerifyReport, key: str) -> None:
+    """What residents see of each voucher: every public copy is signed for its own attachment."""
+    from ..db.schema import Attachment, Entry, VoucherPublic
+    from .vouchers import public_copy_ok
+
+    for public in session.scalars(
+        select(VoucherPublic).join(Attachment, Attachment.id == VoucherPublic.attachment_id)
+        .join(Entry, Entry.id == Attachment.entry_id).where(Entry.book_id == book.id).order_by(VoucherPublic.id)
+    ):
+        if not public_copy_ok(book, key, public):
+            report.add(f"voucher {public.attachment_id}", f"原始凭证 {public.attachment_id} 的公开图片（第 {public.id} 版）没有有效签名："
+                                                          "不是经由应用生成的，住户看不到它",
+                       f"public copy {public.id} of voucher {public.attachment_id} has no valid signature: it was not made "
+                       "by the app, and residents are not shown it")
+
+
+def _verify_witness(session: Session, book: Book, report: VerifyReport, closes) -> None:
+    keys = keys_for(session)
+    seen = witness.read(keys, book.code)
+    if seen is None:
+        if keys.has(book.code) and (report.entries or closes):
+            report.add(book.code, f"密钥旁没有见证记录（{witness.path(keys, book.code)}），无法确认链尾和结账记录完整；"
+                                  "运行 ledger db upgrade 建立", f"there is no witness beside the key ({witness.path(keys, book.code)}), "
+                                  "so the end of the chain and the close records cannot be confirmed; `ledger db upgrade` starts one")
+        return
+    for zh, en in witness.differences(session, book, seen):
+        report.add(book.code, f"与见证记录不符：{zh}", f"differs from the witness: {en}")
 
 
 def _verify_closes(session, book, report, key, closes, by_month, hashes) -> None:
@@ -237,4 +323,12 @@ def verify_all(session: Session, book_code: str | None = None, public_key: str |
     query = select(Book).order_by(Book.code)
     if book_code:
         query = query.where(Book.code == book_code)
-    return [verify_book(session, book, public_key, store) for book in session.scalars(query)]
+    reports = [verify_book(session, book, public_key, store) for book in session.scalars(query)]
+    # A book deleted whole leaves its key and witness behind: say so rather than report on the books left.
+    for code in witness.orphans(session):
+        if book_code in (None, code):
+            gone = VerifyReport(code)
+            gone.add(code, "密钥文件夹里有这个账簿的密钥或见证记录，数据库里却没有这个账簿：它被删除了",
+                     "the key folder holds this book's key or witness, but the database has no such book: it was deleted")
+            reports.append(gone)
+    return sorted(reports, key=lambda r: r.book)

@@ -34,10 +34,12 @@ from sqlalchemy import delete, event, func, select
 from sqlalchemy.orm import Session
 
 from ..db.schema import Attachment, Book, Entry, User, VoucherPublic
+from ..domain.chain import canonical_json, public_copy_message, sha256_hex, signature_ok
 from ..domain.errors import InvalidInput, LedgerError, NotFound
 from ..domain.permissions import Action
 from .access import audit, can, require
 from .posting import lock_book
+from .signing import keys_for
 
 pillow_heif.register_heif_opener()
 
@@ -566,11 +568,48 @@ def get_attachment(session: Session, book: Book, attachment_id: int, entry_id: i
     return att
 
 
+def public_copy_digest(public: VoucherPublic) -> str:
+    return sha256_hex(canonical_json({"pages": json.loads(public.pages), "redactions": json.loads(public.redactions)}))
+
+
+def sign_public(session: Session, book: Book, public: VoucherPublic) -> None:
+    """Sign a public copy for its attachment: a row written or copied by SQL then shows nowhere."""
+    session.flush()
+    public.signature = keys_for(session).signer(book.code).sign(
+        public_copy_message(book.code, public.attachment_id, public_copy_digest(public)))
+
+
+def public_copy_ok(book: Book, key: str, public: VoucherPublic) -> bool:
+    try:
+        digest = public_copy_digest(public)
+    except (ValueError, TypeError):
+        return False
+    return signature_ok(key, public_copy_message(book.code, public.attachment_id, digest), public.signature)
+
+
+def _newest_signed(session: Session, attachment_ids: list[int]) -> dict[int, VoucherPublic]:
+    """Each attachment's newest public copy that carries its book's signature."""
+    found: dict[int, VoucherPublic] = {}
+    if not attachment_ids:
+        return found
+    rows = session.execute(
+        select(VoucherPublic, Book).join(Attachment, Attachment.id == VoucherPublic.attachment_id)
+        .join(Entry, Entry.id == Attachment.entry_id).join(Book, Book.id == Entry.book_id)
+        .where(VoucherPublic.attachment_id.in_(attachment_ids)).order_by(VoucherPublic.id.desc())
+    ).all()
+    keys, public_keys = keys_for(session), {}
+    for public, book in rows:
+        if public.attachment_id in found:
+            continue
+        if book.code not in public_keys:
+            public_keys[book.code] = keys.public_key(book.code) if keys.has(book.code) else None
+        if public_keys[book.code] and public_copy_ok(book, public_keys[book.code], public):
+            found[public.attachment_id] = public
+    return found
+
+
 def current_public(session: Session, attachment: Attachment) -> VoucherPublic | None:
-    return session.scalar(
-        select(VoucherPublic).where(VoucherPublic.attachment_id == attachment.id)
-        .order_by(VoucherPublic.id.desc()).limit(1)
-    )
+    return _newest_signed(session, [attachment.id]).get(attachment.id)
 
 
 def list_vouchers(session: Session, user: User, book: Book, entry: Entry) -> list[VoucherView]:
@@ -578,11 +617,7 @@ def list_vouchers(session: Session, user: User, book: Book, entry: Entry) -> lis
     atts = list(session.scalars(select(Attachment).where(Attachment.entry_id == entry.id).order_by(Attachment.id)))
     if not atts:
         return []
-    newest = dict(session.execute(
-        select(VoucherPublic.attachment_id, func.max(VoucherPublic.id))
-        .where(VoucherPublic.attachment_id.in_([a.id for a in atts])).group_by(VoucherPublic.attachment_id)
-    ).all())
-    publics = {p.attachment_id: p for p in session.scalars(select(VoucherPublic).where(VoucherPublic.id.in_(list(newest.values()))))}
+    publics = _newest_signed(session, [a.id for a in atts])
     names = dict(session.execute(select(User.id, User.display_name).where(User.id.in_({a.uploaded_by_id for a in atts}))).all())
     return [VoucherView(a, publics.get(a.id), names.get(a.uploaded_by_id, "")) for a in atts]
 
@@ -699,8 +734,10 @@ def attach_voucher(
                          + [(store.unredacted(prepared.sha256, no), p.jpeg) for no, p in enumerate(prepared.pages, start=1)]
                          + [(store.public(p.sha256), p.jpeg) for p in prepared.pages])
     _after_rollback_remove(session, created)
-    session.add(VoucherPublic(attachment_id=att.id, redactions="[]",
-                              pages=json.dumps([p.meta for p in prepared.pages]), created_by_id=user.id))
+    public = VoucherPublic(attachment_id=att.id, redactions="[]",
+                           pages=json.dumps([p.meta for p in prepared.pages]), created_by_id=user.id)
+    session.add(public)
+    sign_public(session, book, public)
     session.flush()
     audit(session, user, book, "voucher.upload", f"attachment:{att.id}", entry=entry.id, sha256=att.sha256,
           filename=att.filename, media_type=att.media_type, size=att.size, pages=len(prepared.pages))
@@ -733,6 +770,7 @@ def redact_voucher(
     public = VoucherPublic(attachment_id=attachment.id, redactions=json.dumps(boxes),
                            pages=json.dumps([p.meta for p in pages]), created_by_id=user.id)
     session.add(public)
+    sign_public(session, book, public)
     session.flush()
     audit(session, user, book, "voucher.redact", f"attachment:{attachment.id}", boxes=len(boxes))
     return public

@@ -191,7 +191,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.closed: list[tuple[int, int]] = []
         self.per_month: dict[tuple[int, int], int] = defaultdict(int)
         self.balances: dict[str, int] = defaultdict(int)  # account -> fen, posted entries only
-        self.restricted_cash = 0
+        self.restricted_days: dict[dt.date, int] = defaultdict(int)  # REPAIR's bank movement per day, posted
         self.keys = itertools.count(1)
 
     # -- helpers ------------------------------------------------------------
@@ -213,8 +213,23 @@ class LedgerMachine(RuleBasedStateMachine):
     def cash_delta(self, lines) -> int:
         return sum(fen for a, f, fen, *_ in lines if a == CASH_ACCOUNT and f == RESTRICTED_FUND)
 
-    def would_overdraw(self, lines) -> bool:
-        return self.restricted_cash + self.cash_delta(lines) < 0
+    @property
+    def restricted_cash(self) -> int:
+        return sum(self.restricted_days.values())
+
+    def lowest_from(self, date: dt.date) -> int:
+        """REPAIR's least bank balance at the end of `date` or any later day: what a spend dated `date` may use."""
+        days = self.restricted_days
+        balance = sum(fen for d, fen in days.items() if d <= date)
+        lowest = balance
+        for d in sorted(d for d in days if d > date):
+            balance += days[d]
+            lowest = min(lowest, balance)
+        return lowest
+
+    def would_overdraw(self, lines, date) -> bool:
+        delta = self.cash_delta(lines)
+        return delta < 0 and self.lowest_from(date) + delta < 0
 
     def snapshot(self):
         """Everything a refusal must leave untouched, in every book."""
@@ -271,7 +286,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.posted.append(m)
         for a, f, fen, *_ in m.lines:
             self.balances[a] += fen
-        self.restricted_cash += self.cash_delta(m.lines)
+        self.restricted_days[m.date] += self.cash_delta(m.lines)
 
     def make_and_approve(self, s, book, m: Model, approvers: list[str]) -> Entry:
         """Create and submit as the maker, then approve until posted; check each state on the way."""
@@ -293,7 +308,7 @@ class LedgerMachine(RuleBasedStateMachine):
         """Make, submit and approve an entry; refused only if it would overdraw REPAIR."""
         m = Model(0, maker, self.open_date(pick, day), summary, lines, self.key_for(use_key), _needed(lines))
         approvers = self.approvers_for(data, maker)
-        if self.would_overdraw(lines):
+        if self.would_overdraw(lines, m.date):
             self.refused(RestrictedFundOverdrawn, lambda s, b: self.make_and_approve(s, b, m, approvers))
             return
         before = self.counts()
@@ -316,10 +331,13 @@ class LedgerMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.restricted_cash > 0)
     @rule(share=st.integers(1, 100), pick=month_picks, day=days)
     def spend_from_the_reserve(self, share, pick, day):
-        """Spend part or all of what REPAIR holds: allowed down to exactly zero."""
-        amount = max(1, self.restricted_cash * share // 100)
+        """Spend part or all of what REPAIR holds on that day and every day since: allowed down to exactly zero."""
+        date = self.open_date(pick, day)
+        if self.lowest_from(date) <= 0:
+            return  # the money arrived later than this date: see refuse_overdrawing_the_reserve
+        amount = max(1, self.lowest_from(date) * share // 100)
         lines = [("5107", RESTRICTED_FUND, amount, _plain(amount)), (CASH_ACCOUNT, RESTRICTED_FUND, -amount, _plain(-amount))]
-        m = Model(0, "clerk", self.open_date(pick, day), "电梯维修", lines, None, _needed(lines))
+        m = Model(0, "clerk", date, "电梯维修", lines, None, _needed(lines))
         with self.lg.tx() as s:
             self.record_posted(m, self.make_and_approve(s, self.lg.book(s), m, ["approver2", "system"]))
         assert self.restricted_cash >= 0
@@ -352,7 +370,7 @@ class LedgerMachine(RuleBasedStateMachine):
             entries.approve_entry(s, self.user(s, approver), book, entry)
             return entry
 
-        if len(m.approvals) + 1 == m.needed and self.would_overdraw(m.lines):
+        if len(m.approvals) + 1 == m.needed and self.would_overdraw(m.lines, m.date):
             self.refused(RestrictedFundOverdrawn, approve)
             return
         with self.lg.tx() as s:
@@ -384,7 +402,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 assert entry.status == ("posted" if i + 1 == m.needed else "submitted")
             return entry
 
-        if self.would_overdraw(lines):  # reversing money that came into REPAIR and has since been spent
+        if self.would_overdraw(lines, m.date):  # reversing money that came into REPAIR and has since been spent
             self.refused(RestrictedFundOverdrawn, reverse)
             return
         with self.lg.tx() as s:
@@ -554,13 +572,16 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(extra=st.integers(1, 2_000_000), pick=month_picks, day=days, maker=st.sampled_from(MAKERS), data=st.data())
     def refuse_overdrawing_the_reserve(self, extra, pick, day, maker, data):
-        """Spending one fen more than REPAIR holds in the bank is refused when it would post."""
-        amount = self.restricted_cash + extra
+        """Spending one fen more than REPAIR holds in the bank, on the entry's date or any day since, is refused
+        when it would post (money that arrived later cannot have paid for it)."""
+        date = self.open_date(pick, day)
+        lowest = self.lowest_from(date)
+        amount = lowest + extra
         lines = [("5107", RESTRICTED_FUND, amount, _plain(amount)), (CASH_ACCOUNT, RESTRICTED_FUND, -amount, _short(-amount))]
-        m = Model(0, maker, self.open_date(pick, day), "超支维修", lines, None, _needed(lines))
+        m = Model(0, maker, date, "超支维修", lines, None, _needed(lines))
         approvers = self.approvers_for(data, maker)
         error = self.refused(RestrictedFundOverdrawn, lambda s, b: self.make_and_approve(s, b, m, approvers))
-        assert error.message_en.startswith(f"restricted fund REPAIR holds {fen_to_str(self.restricted_cash)}, ")
+        assert error.message_en.startswith(f"restricted fund REPAIR holds {fen_to_str(lowest)}")
 
     @precondition(lambda self: any(m.key for m in self.posted + list(self.pending.values())))
     @rule(data=st.data(), change=st.sampled_from(["summary", "amount", "date", "account"]))

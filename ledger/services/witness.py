@@ -1,0 +1,165 @@
+"""A witness of each book's signed state, kept beside its key, outside the database.
+
+Signatures prove that what the database holds was signed; they cannot show that something
+signed was taken away from the end (the last entries and the head, the latest close record,
+a whole book), nor pin settings that are plain columns. The witness can:
+`<BOOK>.witness.json` in the key folder holds the book's chain head (position and hash), its
+lock date and the SHA-256 of its settings (first month, approval threshold, each fund's
+restriction, each account's type and cash flag).
+
+It is rewritten while the book's lock is held, just before each transaction that changes one
+of those commits (`touch` marks the book; a `before_commit` hook writes). Posting and closing
+refuse to go on when the database disagrees with it, and `ledger verify` names the difference.
+Whoever can write the key folder can also sign, so it asks no more trust than the key does.
+A book that has no witness yet (history from before it existed) gets one from
+`ledger db upgrade` or its next change.
+"""
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
+
+from ..db.schema import Account, Book, BookHead, Entry, Fund, PeriodClose
+from ..domain.chain import GENESIS, canonical_json, sha256_hex
+from ..domain.errors import LedgerError
+from ..domain.model import EntryStatus
+from .signing import KeyStore, keys_for
+
+_TOUCHED = "witness_books"
+
+
+class WitnessMismatch(LedgerError):
+    """The database is not what the witness beside the book's key says was committed."""
+
+    code = "witness_mismatch"
+    status = 409
+
+
+def settings_doc(session: Session, book: Book) -> dict:
+    """What the approval and fund rules read from plain columns, which no entry's signature covers."""
+    return {
+        "book": book.code,
+        "start_date": book.start_date.isoformat() if book.start_date else None,
+        "approval_threshold_fen": book.approval_threshold_fen,
+        "funds": {code: bool(restricted) for code, restricted in
+                  session.execute(select(Fund.code, Fund.restricted).where(Fund.book_id == book.id))},
+        "accounts": {code: [kind, bool(cash)] for code, kind, cash in
+                     session.execute(select(Account.code, Account.type, Account.cash).where(Account.book_id == book.id))},
+    }
+
+
+def state(session: Session, book: Book) -> dict:
+    head = session.get(BookHead, book.id)
+    lock = session.scalar(select(func.max(PeriodClose.through_date)).where(PeriodClose.book_id == book.id))
+    return {
+        "book": book.code,
+        "chain_seq": head.chain_seq if head else 0,
+        "hash": head.hash if head else GENESIS,
+        "lock": lock.isoformat() if lock else None,
+        "settings_sha256": sha256_hex(canonical_json(settings_doc(session, book))),
+    }
+
+
+def path(keys: KeyStore, book_code: str):
+    return keys.root / f"{book_code}.witness.json"
+
+
+def read(keys: KeyStore, book_code: str) -> dict | None:
+    try:
+        return json.loads(path(keys, book_code).read_text("utf-8"))
+    except FileNotFoundError:
+        return None
+    except ValueError:
+        return {"unreadable": True}
+
+
+def write(keys: KeyStore, book_code: str, doc: dict) -> None:
+    keys.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    target = path(keys, book_code)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=1), "utf-8")
+    os.replace(tmp, target)  # a reader sees the old witness or the new one, never half of one
+
+
+def touch(session: Session, book: Book) -> None:
+    """This transaction changes what the witness holds: take the book's lock, write the witness at commit."""
+    from .posting import lock_book  # posting checks the witness: import here, not at the top
+
+    lock_book(session, book)
+    session.info.setdefault(_TOUCHED, set()).add(book.id)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_touched(session: Session) -> None:
+    touched = session.info.pop(_TOUCHED, None)
+    if not touched:
+        return
+    session.flush()  # what fails to flush fails before the witness moves
+    keys = keys_for(session)
+    for book_id in sorted(touched):
+        book = session.get(Book, book_id)
+        if book is not None:
+            write(keys, book.code, state(session, book))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_touched(session: Session, previous_transaction) -> None:
+    if not session.in_transaction():
+        session.info.pop(_TOUCHED, None)
+
+
+def differences(session: Session, book: Book, witness: dict | None = None) -> Iterator[tuple[str, str]]:
+    """(zh, en) for each way the database differs from the book's witness; nothing when it has none."""
+    witness = read(keys_for(session), book.code) if witness is None else witness
+    if witness is None:
+        return
+    if witness.get("unreadable"):
+        yield "见证文件无法读取", "the witness file cannot be read"
+        return
+    now = state(session, book)
+    seq = int(witness.get("chain_seq") or 0)
+    if now["chain_seq"] < seq:
+        yield (f"链头只到第 {now['chain_seq']} 张，见证记录为第 {seq} 张：有已过账凭证或链头被删除",
+               f"the chain head is at {now['chain_seq']}, the witness at {seq}: posted entries or the head were removed")
+    elif seq:
+        at = session.scalar(select(Entry.hash).where(Entry.book_id == book.id, Entry.chain_seq == seq,
+                                                     Entry.status == EntryStatus.POSTED.value))
+        if at != witness.get("hash"):
+            yield (f"第 {seq} 张已过账凭证的哈希与见证记录不符：链被改写",
+                   f"the hash of posted entry {seq} in the chain differs from the witness: the chain was rewritten")
+    if now["lock"] != witness.get("lock"):
+        yield (f"锁定日（最近结账月末）为 {now['lock'] or '无'}，见证记录为 {witness.get('lock') or '无'}：结账记录被删除或添加",
+               f"the lock date (end of the latest closed month) is {now['lock'] or 'none'}, the witness says "
+               f"{witness.get('lock') or 'none'}: a close record was removed or added")
+    if now["settings_sha256"] != witness.get("settings_sha256"):
+        yield ("账簿设置（首月、审批限额、基金是否限定、科目类型）与见证记录不符：在应用之外被改动",
+               "the book's settings (first month, approval threshold, fund restrictions, account types) differ from "
+               "the witness: they were changed outside the app")
+
+
+def check(session: Session, book: Book) -> None:
+    """Refuse to post or close on a database that is not what was committed (see `differences`)."""
+    found = list(differences(session, book))
+    if found:
+        raise WitnessMismatch(
+            f"账簿 {book.code} 的数据库与密钥旁的见证记录不符，暂停过账和结账：" + "；".join(zh for zh, _ in found)
+            + "。请运行 ledger verify，并从备份恢复",
+            f"the database of book {book.code} differs from the witness beside its key, so posting and closing are "
+            "stopped: " + "; ".join(en for _, en in found) + ". Run `ledger verify` and restore from a backup",
+            "book",
+        )
+
+
+def orphans(session: Session) -> list[str]:
+    """Codes of books that have a key or a witness in the key folder but are not in the database."""
+    keys = keys_for(session)
+    if not keys.root.is_dir():
+        return []
+    held = {p.name.split(".")[0] for p in keys.root.iterdir()
+            if p.name.endswith((".ed25519", ".witness.json")) and not p.name.startswith(".")}
+    present = set(session.scalars(select(Book.code)))
+    return sorted(held - present)

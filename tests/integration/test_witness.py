@@ -1,0 +1,97 @@
+"""The witness beside each book's key: what it holds, when it moves, and that nothing launders it."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import text
+
+from ledger.cli import main
+from ledger.db.guards import create_guards, drop_guards
+from ledger.domain.errors import RestrictedFundOverdrawn
+from ledger.services import books, entries, witness
+from ledger.services.signing import keys_for
+from ledger.services.verify import verify_book
+
+from ..conftest import D
+
+FEE = (("1002", "GEN", "1200.00"), ("4101", "GEN", "-1200.00"))
+
+
+def _witness(ledger) -> dict:
+    with ledger.tx() as s:
+        return witness.read(keys_for(s), "T1")
+
+
+def _raw(engine, *statements):
+    with engine.begin() as conn:
+        drop_guards(conn)
+        for sql in statements:
+            conn.execute(text(sql))
+        create_guards(conn)
+
+
+def test_the_witness_follows_posting_and_closing(ledger):
+    assert _witness(ledger)["chain_seq"] == 0 and _witness(ledger)["lock"] is None  # written when the book opened
+    ledger.post(D(2026, 2, 5), "2月物业费", *FEE)
+    ledger.post(D(2026, 2, 6), "2月物业费", *FEE)
+    ledger.close(2026, 2)
+    seen = _witness(ledger)
+    with ledger.tx() as s:
+        head = entries.get_entry_by_number(s, ledger.book(s), "记-2026-02-0002").hash
+    assert (seen["chain_seq"], seen["hash"], seen["lock"]) == (2, head, "2026-02-28")
+
+
+def test_a_transaction_that_rolls_back_leaves_the_witness_where_it_was(ledger):
+    ledger.post(D(2026, 3, 5), "3月物业费", *FEE)
+    before = _witness(ledger)
+    with pytest.raises(RuntimeError):
+        with ledger.tx() as s:
+            book = ledger.book(s)
+            entry = entries.create_entry(s, ledger.user(s, "maker"), book, ledger.entry_input(D(2026, 3, 6), "停车费", *FEE),
+                                         submit=True)
+            entries.approve_entry(s, ledger.user(s, "approver1"), book, entry)
+            assert entry.status == "posted"
+            raise RuntimeError("the request failed after posting")
+    assert _witness(ledger) == before
+    ledger.post(D(2026, 3, 6), "停车费", *FEE)  # and the book goes on
+    assert _witness(ledger)["chain_seq"] == 2
+
+
+def test_adding_a_fund_moves_the_settings_it_pins(ledger):
+    before = _witness(ledger)["settings_sha256"]
+    with ledger.tx() as s:
+        books.add_fund(s, ledger.user(s, "approver1"), ledger.book(s), "GRANT", "专项资助", "Grant", True)
+    assert _witness(ledger)["settings_sha256"] != before
+    ledger.post(D(2026, 3, 5), "资助到账", ("1002", "GRANT", "500.00"), ("4101", "GRANT", "-500.00"))
+
+
+def test_db_upgrade_starts_a_missing_witness_and_never_rewrites_one(ledger, engine, db_url, monkeypatch):
+    monkeypatch.setenv("LEDGER_DATABASE_URL", db_url)
+    ledger.post(D(2026, 3, 5), "3月物业费", *FEE)
+    with ledger.tx() as s:
+        path = witness.path(keys_for(s), "T1")
+    path.unlink()  # history from before witnesses: the first upgrade starts one
+    result = CliRunner().invoke(main, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "started its witness" in result.output and json.loads(path.read_text())["chain_seq"] == 1
+
+    _raw(engine, "UPDATE books SET approval_threshold_fen = 999999999999")
+    result = CliRunner().invoke(main, ["db", "upgrade"])
+    assert "started its witness" not in result.output
+    with ledger.tx() as s:
+        report = verify_book(s, ledger.book(s))
+    assert any("settings" in p.message_en for p in report.problems)
+
+
+def test_a_back_dated_spend_is_measured_against_the_money_held_on_its_date(ledger):
+    ledger.post(D(2026, 3, 1), "维修基金拨款", ("1002", "REPAIR", "100.00"), ("4101", "REPAIR", "-100.00"))
+    ledger.post(D(2026, 3, 10), "维修支出", ("5101", "REPAIR", "70.00"), ("1002", "REPAIR", "-70.00"))
+    with pytest.raises(RestrictedFundOverdrawn) as refused:  # 100 came on 1 March: nothing to spend on 20 February
+        ledger.post(D(2026, 2, 20), "维修支出", ("5101", "REPAIR", "80.00"), ("1002", "REPAIR", "-80.00"))
+    assert refused.value.message_en.startswith("restricted fund REPAIR holds 0.00,")
+    with pytest.raises(RestrictedFundOverdrawn) as refused:  # 5 March had 100, but 10 March spent 70 of it
+        ledger.post(D(2026, 3, 5), "维修支出", ("5101", "REPAIR", "40.00"), ("1002", "REPAIR", "-40.00"))
+    assert refused.value.message_en.startswith("restricted fund REPAIR holds 30.00 (at the end of 2026-03-10)")
+    ledger.post(D(2026, 3, 5), "维修支出", ("5101", "REPAIR", "30.00"), ("1002", "REPAIR", "-30.00"))  # to exactly zero
