@@ -110,7 +110,7 @@ def _sign_legacy_public_copies(session, book) -> int:
     publics = list(session.scalars(
         select(VoucherPublic).join(Attachment, Attachment.id == VoucherPublic.attachment_id)
         .join(Entry, Entry.id == Attachment.entry_id)
-        .where(Entry.book_id == book.id, VoucherPublic.signature.is_(None))))
+        .where(Entry.book_id == book.id, VoucherPublic.signature.is_(None)).order_by(VoucherPublic.id)))
     for public in publics:
         sign_public(session, book, public)
     return len(publics)

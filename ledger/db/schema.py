@@ -328,7 +328,9 @@ class VoucherPublic(Base):
     pages: Mapped[str] = mapped_column(Text)  # JSON: [{"sha256", "width", "height"}] one per page
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    # The book key's signature of this copy for this attachment (chain.public_copy_message).
+    # The copy's place among its attachment's copies (1, 2, ...) and the book key's signature of it for this
+    # attachment (chain.public_copy_message): an older copy re-inserted by SQL is still older.
+    seq: Mapped[int | None] = mapped_column(Integer)
     signature: Mapped[str | None] = mapped_column(String(128))
 
 

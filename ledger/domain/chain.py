@@ -13,7 +13,7 @@ Every posted entry also carries an Ed25519 signature, by its book's key, of the 
 ``entry:`` + its hash; the book's chain head is signed as ``head:BOOK:SEQ:HASH`` and each
 month's close as ``close:BOOK:YYYY-MM:SEQ:HEAD:TB_HASH``. Before posting, a submission is signed
 as ``submit:BOOK:ENTRY_ID:DIGEST`` and each approval as ``approve:BOOK:ENTRY_ID:USER:DIGEST``, where
-DIGEST is the SHA-256 of `submission_doc`; a public voucher copy as ``public:BOOK:ATTACHMENT_ID:DIGEST``. The same forms are written out by
+DIGEST is the SHA-256 of `submission_doc`; a public voucher copy as ``public:BOOK:ATTACHMENT_ID:SEQ:DIGEST``. The same forms are written out by
 `ledger export --format json`, so a reader can check the chain with any language's SHA-256,
 JSON encoder and Ed25519 library, and the book's public key alone.
 """
@@ -86,11 +86,12 @@ def approval_message(book: str, entry_id: int, username: str, digest: str) -> by
 
 
 def submission_doc(book: str, entry_id: int, date: str, summary: str, lines: list[tuple[str, str, int, str]],
-                   source: str, reverses_id: int | None, makers: list[str]) -> dict:
-    """What an approver approves: the content and everyone who made it. Changed afterwards (by SQL: a
+                   source: str, reverses_id: int | None, makers: list[str], attachments: list[str]) -> dict:
+    """What an approver approves: the content, its vouchers (SHA-256 of each original) and everyone who made it. Changed afterwards (by SQL: a
     submitted entry is not yet guarded), it no longer matches the signed submission and cannot be approved."""
     return {"book": book, "entry": entry_id, "date": date, "summary": summary,
-            "lines": [list(l) for l in lines], "source": source, "reverses": reverses_id, "makers": sorted(makers)}
+            "lines": [list(l) for l in lines], "source": source, "reverses": reverses_id, "makers": sorted(makers),
+            "attachments": sorted(attachments)}
 
 
 def trial_balance_doc(book: str, period: str, through: str, balances: dict[tuple[str, str], int]) -> dict:
@@ -103,9 +104,9 @@ def trial_balance_doc(book: str, period: str, through: str, balances: dict[tuple
     }
 
 
-def public_copy_message(book: str, attachment_id: int, digest: str) -> bytes:
-    """A voucher's public (redacted) copy: DIGEST is the SHA-256 of {"pages", "redactions"} as stored."""
-    return f"public:{book}:{attachment_id}:{digest}".encode("utf-8")
+def public_copy_message(book: str, attachment_id: int, seq: int, digest: str) -> bytes:
+    """A voucher's public (redacted) copy number SEQ: DIGEST is the SHA-256 of {"pages", "redactions"} as stored."""
+    return f"public:{book}:{attachment_id}:{seq}:{digest}".encode("utf-8")
 
 
 def sha256_hex(data: bytes) -> str:

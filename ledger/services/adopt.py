@@ -77,7 +77,8 @@ def adopt_unsigned_history(session: Session) -> list[str]:
             ))
             closes += 1
         for public in session.scalars(select(VoucherPublic).join(Attachment, Attachment.id == VoucherPublic.attachment_id)
-                                      .join(Entry, Entry.id == Attachment.entry_id).where(Entry.book_id == book.id)):
+                                      .join(Entry, Entry.id == Attachment.entry_id).where(Entry.book_id == book.id)
+                                      .order_by(VoucherPublic.id)):
             sign_public(session, book, public)
         session.flush()
         witness.touch(session, book)

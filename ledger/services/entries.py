@@ -204,10 +204,10 @@ def submit_entry(session: Session, actor: User, book: Book, entry: Entry) -> Ent
 
 def _submission_digest(session: Session, book: Book, entry: Entry) -> str:
     session.flush()
-    session.expire(entry, ["lines", "makers"])
+    session.expire(entry, ["lines", "makers", "attachments"])
     lines = [(l.account.code, l.fund.code, l.amount_fen, l.note) for l in entry.lines]
     doc = submission_doc(book.code, entry.id, entry.date.isoformat(), entry.summary, lines, entry.source,
-                         entry.reverses_id, [m.user.username for m in entry.makers])
+                         entry.reverses_id, [m.user.username for m in entry.makers], [a.sha256 for a in entry.attachments])
     return sha256_hex(canonical_json(doc))
 
 

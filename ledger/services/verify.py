@@ -194,7 +194,8 @@ def _check_approvals(report: VerifyReport, book: Book, key: str | None, e, name:
             report.add(name, "提交记录缺少摘要", "the submission record has no digest")
         return
     lines = [(l.account.code, l.fund.code, l.fen, l.note) for l in e.lines]
-    doc = submission_doc(book.code, e.id, e.date.isoformat(), e.summary, lines, e.source, e.reverses_id, list(e.makers))
+    doc = submission_doc(book.code, e.id, e.date.isoformat(), e.summary, lines, e.source, e.reverses_id, list(e.makers),
+                         list(e.attachments))
     if sha256_hex(canonical_json(doc)) != e.submit_digest:
         report.add(name, "过账内容或制单人与提交审批时不符", "the posted content or makers differ from what was submitted for approval")
     if key is None:
@@ -275,6 +276,14 @@ def _verify_closes(session, book, report, key, closes, by_month, hashes) -> None
         if p.status != "closed" and p.id in closed_periods:
             report.add(p.label, "期间已结账，却被改回未结账（重开）", "the period was closed and has been reopened")
     months = sorted(by_month)
+    closed_months = {(c.year, c.month) for c in closes}
+    if closes:
+        latest = max(closed_months)
+        for ym in months:  # months close in order: a month with entries before a closed one was closed too
+            if ym < latest and ym not in closed_months:
+                report.add(f"{ym[0]:04d}-{ym[1]:02d}", "这个月有已过账凭证，在它之后的月份已结账，它却没有结账记录（被删除）",
+                           "this month holds posted entries and a later month is closed, but it has no close record "
+                           "(it was deleted)")
     for c in closes:
         label = f"{c.year:04d}-{c.month:02d}"
         report.closes += 1

@@ -573,10 +573,13 @@ def public_copy_digest(public: VoucherPublic) -> str:
 
 
 def sign_public(session: Session, book: Book, public: VoucherPublic) -> None:
-    """Sign a public copy for its attachment: a row written or copied by SQL then shows nowhere."""
-    session.flush()
+    """Number a new public copy after its attachment's others and sign it: a row written or copied by SQL
+    then shows nowhere (the newest signed copy is shown, by number)."""
+    if public.seq is None:
+        public.seq = 1 + (session.scalar(select(func.max(VoucherPublic.seq))
+                                         .where(VoucherPublic.attachment_id == public.attachment_id)) or 0)
     public.signature = keys_for(session).signer(book.code).sign(
-        public_copy_message(book.code, public.attachment_id, public_copy_digest(public)))
+        public_copy_message(book.code, public.attachment_id, public.seq, public_copy_digest(public)))
 
 
 def public_copy_ok(book: Book, key: str, public: VoucherPublic) -> bool:
@@ -584,7 +587,8 @@ def public_copy_ok(book: Book, key: str, public: VoucherPublic) -> bool:
         digest = public_copy_digest(public)
     except (ValueError, TypeError):
         return False
-    return signature_ok(key, public_copy_message(book.code, public.attachment_id, digest), public.signature)
+    return public.seq is not None and signature_ok(
+        key, public_copy_message(book.code, public.attachment_id, public.seq, digest), public.signature)
 
 
 def _newest_signed(session: Session, attachment_ids: list[int]) -> dict[int, VoucherPublic]:
@@ -595,7 +599,8 @@ def _newest_signed(session: Session, attachment_ids: list[int]) -> dict[int, Vou
     rows = session.execute(
         select(VoucherPublic, Book).join(Attachment, Attachment.id == VoucherPublic.attachment_id)
         .join(Entry, Entry.id == Attachment.entry_id).join(Book, Book.id == Entry.book_id)
-        .where(VoucherPublic.attachment_id.in_(attachment_ids)).order_by(VoucherPublic.id.desc())
+        .where(VoucherPublic.attachment_id.in_(attachment_ids), VoucherPublic.seq.is_not(None))
+        .order_by(VoucherPublic.seq.desc(), VoucherPublic.id.desc())
     ).all()
     keys, public_keys = keys_for(session), {}
     for public, book in rows:
@@ -736,8 +741,8 @@ def attach_voucher(
     _after_rollback_remove(session, created)
     public = VoucherPublic(attachment_id=att.id, redactions="[]",
                            pages=json.dumps([p.meta for p in prepared.pages]), created_by_id=user.id)
-    session.add(public)
     sign_public(session, book, public)
+    session.add(public)
     session.flush()
     audit(session, user, book, "voucher.upload", f"attachment:{att.id}", entry=entry.id, sha256=att.sha256,
           filename=att.filename, media_type=att.media_type, size=att.size, pages=len(prepared.pages))
@@ -769,8 +774,8 @@ def redact_voucher(
     _after_rollback_remove(session, created)
     public = VoucherPublic(attachment_id=attachment.id, redactions=json.dumps(boxes),
                            pages=json.dumps([p.meta for p in pages]), created_by_id=user.id)
-    session.add(public)
     sign_public(session, book, public)
+    session.add(public)
     session.flush()
     audit(session, user, book, "voucher.redact", f"attachment:{attachment.id}", boxes=len(boxes))
     return public

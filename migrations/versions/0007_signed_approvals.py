@@ -27,6 +27,7 @@ def _new_columns() -> list[tuple[str, sa.Column]]:
         ("approvals", sa.Column("content_digest", sa.String(64), nullable=True)),
         ("approvals", sa.Column("signature", sa.String(128), nullable=True)),
         ("voucher_publics", sa.Column("signature", sa.String(128), nullable=True)),
+        ("voucher_publics", sa.Column("seq", sa.Integer(), nullable=True)),
     ]
 
 
