@@ -19,6 +19,7 @@ from ledger.services import entries, vouchers
 from ledger.services.verify import verify_book
 
 from ..conftest import D
+from .test_attack_findings import _raw
 from .test_vouchers import jpeg, png
 
 OPEN = pytest.mark.xfail(strict=True, reason="open attack, see issue 6 (integrity first)")
@@ -27,14 +28,6 @@ FEE = (("1002", "GEN", "1200.00"), ("4101", "GEN", "-1200.00"))
 BIG = (("5101", "GEN", "20000.00"), ("1002", "GEN", "-20000.00"))  # above the 10,000.00 threshold: two approvers
 
 
-def _raw(engine, *statements, guards_off=True):
-    with engine.begin() as conn:
-        if guards_off:
-            drop_guards(conn)
-        for sql in statements:
-            conn.execute(text(sql))
-        if guards_off:
-            create_guards(conn)
 
 
 def _verify(ledger, store=None):

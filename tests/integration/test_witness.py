@@ -15,6 +15,7 @@ from ledger.services.signing import keys_for
 from ledger.services.verify import verify_book
 
 from ..conftest import D
+from .test_attack_findings import _raw
 
 FEE = (("1002", "GEN", "1200.00"), ("4101", "GEN", "-1200.00"))
 
@@ -24,12 +25,6 @@ def _witness(ledger) -> dict:
         return witness.read(keys_for(s), "T1")
 
 
-def _raw(engine, *statements):
-    with engine.begin() as conn:
-        drop_guards(conn)
-        for sql in statements:
-            conn.execute(text(sql))
-        create_guards(conn)
 
 
 def test_the_witness_follows_posting_and_closing(ledger):
