@@ -351,6 +351,37 @@ def keys_show(book_code):
         click.echo(keys_for(session).public_key(access.get_book(session, book_code).code))
 
 
+@keys_group.command("witness")
+@click.option("--book", "book_code", required=True)
+@click.option("--accept", is_flag=True, help="Rewrite the witness from the database (after a crash between the two).")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@refusals
+def keys_witness(book_code, accept, yes):
+    """Compare a book with the witness beside its key; with --accept, make the witness agree with the database.
+
+    Use --accept only when you know why they differ: a process killed between writing the witness and
+    committing leaves the witness one change ahead. An accepted difference is kept in the audit log."""
+    from .services import witness
+    from .services.signing import keys_for
+
+    with cli_session() as session:
+        book = access.get_book(session, book_code)
+        found = list(witness.differences(session, book))
+        click.echo(f"{book.code}: {witness.path(keys_for(session), book.code)}")
+        for zh, en in found:
+            click.echo(f"  {zh}\n  {en}")
+        if not found:
+            click.echo("  见证记录与数据库一致 / the witness agrees with the database")
+            return
+        if not accept:
+            sys.exit(1)
+        if not yes and not click.confirm("以数据库为准重写见证记录？Rewrite the witness from the database?", default=False):
+            sys.exit(1)
+        witness.accept(session, users.system_user(session), book)
+        click.echo("  见证记录已按数据库重写，并记入操作日志 / the witness now follows the database; "
+                   "the audit log keeps what differed")
+
+
 @main.group("periods")
 def periods_group():
     """Accounting periods."""

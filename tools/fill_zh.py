@@ -23,6 +23,9 @@ ZH = {
     "Close flag": "关闭标记", "Not yet closed": "只看未关闭", "Follow-up sent: the committee is asked to answer again.":
         "已发送追问，请业委会再次回复。", "Flag closed.": "标记已关闭。", "Followed up a flag": "追问监察标记",
     "Closed a flag": "关闭监察标记",
+    "Approved an earlier submission: %(who)s at %(when)s (the entry was sent back since; this approval no longer counts)":
+        "%(who)s 于 %(when)s 审批过此前提交的版本（其后凭证被退回，该审批不再计入）",
+    "Accepted the database as the witness": "以数据库为准重写见证记录", "differences": "差异", "earlier witness (kept)": "原有见证记录（已保留）",
     "Drafted a red-ink reversal": "录入红字冲销凭证", "Noted what was checked before closing": "记录结账前的核对情况",
     "reverses": "冲销", "purpose": "用途", "boxes drawn": "遮盖框数", "file name": "文件名", "entry id": "凭证序号",
     "owner": "持有人", "name": "名称",

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..db.schema import Account, Book, Entry, Fund, Period, User
+from ..domain.permissions import Action, this_submission
 from ..services import access, entries as entry_service
 from ..services.reports import FundBalance, LedgerRow, TrialBalance
 
@@ -64,7 +65,7 @@ def entry(session, e: Entry, book: Book) -> dict:
         entry_summary(e, book),
         total_credit=sum(l["credit"] for l in lines),
         lines=lines,
-        approvals=[{"user": user_ref(a.user), "decided_at": a.decided_at} for a in e.approvals],
+        approvals=[{"user": user_ref(a.user), "decided_at": a.decided_at} for a in this_submission(e)],
         makers=[user_ref(m.user) for m in e.makers],
         approvals_needed=entry_service.approvals_needed(book, e),
         attachments=[attachment(a, sees_originals(session, book)) for a in e.attachments],
@@ -80,7 +81,6 @@ def entry(session, e: Entry, book: Book) -> dict:
 
 def sees_originals(session, book) -> bool:
     """The same rule as the entry page: original file names and uploaders are for those who may see originals."""
-    from ..domain.permissions import Action
     from .auth import actor
 
     return access.can(session, actor(), Action.SEE_ORIGINALS, book)

@@ -4,7 +4,8 @@ or deleted, an entry cannot be posted unless every fund in it balances, nothing 
 posted on or before the book's lock date (the end of its latest closed month) or
 before its first month, a closed month is never reopened, an account's or fund's
 identity cannot change once lines use it, the signed chain head only moves
-forward, and approvals, close records, the audit log and the replies to flags are append-only.
+forward, and approvals, close records, the audit log and the replies to flags are append-only, as are
+the public copies of a posted entry's vouchers.
 
 What SQL with the guards switched off can still do, `ledger verify` names: every
 posted entry and every close record is signed by a key that is not in the database.
@@ -106,6 +107,17 @@ for _table in ("entry_lines", "attachments", "entry_makers"):
         WHEN (SELECT status FROM entries WHERE id = OLD.entry_id) = 'posted'
         BEGIN SELECT RAISE(ABORT, '{IMMUTABLE}'); END""",
     ]
+# A public voucher copy is what residents see: never changed (but for signing, once, a copy made before
+# signatures), never removed once its entry is posted (a redaction cannot be undone).
+_SQLITE += [
+    f"""CREATE TRIGGER guard_voucher_publics_update BEFORE UPDATE ON voucher_publics
+    WHEN OLD.signature IS NOT NULL OR NEW.attachment_id <> OLD.attachment_id OR NEW.pages <> OLD.pages
+      OR NEW.redactions <> OLD.redactions
+    BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END""",
+    f"""CREATE TRIGGER guard_voucher_publics_delete BEFORE DELETE ON voucher_publics
+    WHEN (SELECT e.status FROM entries e JOIN attachments a ON a.entry_id = e.id WHERE a.id = OLD.attachment_id) = 'posted'
+    BEGIN SELECT RAISE(ABORT, '{IMMUTABLE}'); END""",
+]
 for _table in ("approvals", "audit_log", "period_closes", "flag_replies"):
     _SQLITE += [
         f"""CREATE TRIGGER guard_{_table}_update BEFORE UPDATE ON {_table}
@@ -212,6 +224,19 @@ _PG_FUNCTIONS = [
       END IF;
       RETURN OLD;
     END $$ LANGUAGE plpgsql""",
+    f"""CREATE OR REPLACE FUNCTION ledger_guard_voucher_publics() RETURNS trigger AS $$
+    BEGIN
+      IF TG_OP = 'UPDATE' AND (OLD.signature IS NOT NULL OR NEW.attachment_id <> OLD.attachment_id
+           OR NEW.pages <> OLD.pages OR NEW.redactions <> OLD.redactions) THEN
+        RAISE EXCEPTION '{APPEND_ONLY} (voucher_publics)';
+      END IF;
+      IF TG_OP = 'DELETE' AND (SELECT e.status FROM entries e JOIN attachments a ON a.entry_id = e.id
+                               WHERE a.id = OLD.attachment_id) = 'posted' THEN
+        RAISE EXCEPTION '{IMMUTABLE}';
+      END IF;
+      IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+      RETURN NEW;
+    END $$ LANGUAGE plpgsql""",
     f"""CREATE OR REPLACE FUNCTION ledger_guard_append_only() RETURNS trigger AS $$
     BEGIN
       RAISE EXCEPTION '{APPEND_ONLY} (%)', TG_TABLE_NAME;
@@ -247,9 +272,11 @@ for _table in ("approvals", "audit_log", "period_closes", "flag_replies"):
     _PG_TRIGGERS.append((f"guard_{_table}", _table, f"""CREATE TRIGGER guard_{_table}
         BEFORE UPDATE OR DELETE ON {_table}
         FOR EACH ROW EXECUTE FUNCTION ledger_guard_append_only()"""))
+_PG_TRIGGERS.append(("guard_voucher_publics", "voucher_publics", """CREATE TRIGGER guard_voucher_publics
+    BEFORE UPDATE OR DELETE ON voucher_publics FOR EACH ROW EXECUTE FUNCTION ledger_guard_voucher_publics()"""))
 # Row triggers do not fire on TRUNCATE.
 for _table in ("entries", "entry_lines", "attachments", "approvals", "audit_log", "entry_makers", "period_closes",
-               "book_heads", "periods", "accounts", "funds", "books", "flag_replies"):
+               "book_heads", "periods", "accounts", "funds", "books", "flag_replies", "voucher_publics"):
     _PG_TRIGGERS.append((f"guard_{_table}_truncate", _table, f"""CREATE TRIGGER guard_{_table}_truncate
         BEFORE TRUNCATE ON {_table}
         FOR EACH STATEMENT EXECUTE FUNCTION ledger_guard_append_only()"""))

@@ -210,10 +210,11 @@ class EntryLine(Base):
 
 
 class Approval(Base):
-    """One approver's yes. Append-only."""
+    """One approver's yes to one submission of an entry. Append-only. An entry sent back and submitted
+    again is approved again: a yes counts only for the submission it signed (see entries.counted_approvals)."""
 
     __tablename__ = "approvals"
-    __table_args__ = (UniqueConstraint("entry_id", "user_id"),)
+    __table_args__ = (Index("ix_approvals_entry", "entry_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"))

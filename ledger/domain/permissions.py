@@ -4,7 +4,8 @@ role-matrix test ask it, so a control is shown exactly when the action would be 
 `decide(action, roles, is_admin, user_id, entry)` answers with None (allowed) or a
 `Refusal` that says why in Chinese and English. It is pure: the caller supplies the user's
 roles in the book and, for actions on one entry, the entry (anything with `status`,
-`maker_id`, `makers` and `approvals` holding `user_id`, and `reversed_by`). For the actions on
+`maker_id`, `makers`, `submit_digest`, `submitted_at`, `approvals` holding `user_id`,
+`content_digest` and `decided_at`, and `reversed_by`). For the actions on
 one flag (FLAG_ACTIONS) that argument is the flag: anything with `raised_by_id`, `answer` and
 `closed_at`.
 """
@@ -147,6 +148,13 @@ _SELF_APPROVAL = Refusal(SelfApproval, "制单人（含修改过这张凭证的�
                          "the maker of an entry (anyone who made or edited it) cannot approve it", "entry")
 
 
+def this_submission(entry) -> list:
+    """The approvals given to the entry as it stands submitted now: for its signed content, since it was
+    submitted. An entry sent back and submitted again is approved again; earlier yeses stay on record."""
+    return [a for a in entry.approvals if a.content_digest == entry.submit_digest
+            and (entry.submitted_at is None or a.decided_at is None or a.decided_at >= entry.submitted_at)]
+
+
 def _made_by(entry, user_id: int) -> bool:
     return entry.maker_id == user_id or any(m.user_id == user_id for m in entry.makers)
 
@@ -164,14 +172,14 @@ def _entry_refusal(action: Action, roles: frozenset[Role], is_admin: bool, user_
             return _SELF_APPROVAL
         if entry.status != "submitted":
             return _not_now(entry, "审批", "approved")
-        if any(a.user_id == user_id for a in entry.approvals):
+        if any(a.user_id == user_id for a in this_submission(entry)):
             return Refusal(DuplicateApproval, "您已审批过这张凭证，需要另一位审批人",
                            "you have already approved this entry; another approver is needed", "entry")
     elif action is Action.REJECT_ENTRY:
+        # Even after a first approval: a second approver who says no, or an entry that can no longer post
+        # (its fund spent meanwhile), must be able to send it back, or its month could never close.
         if entry.status != "submitted":
             return _not_now(entry, "退回", "rejected")
-        if entry.approvals:  # an approval is a recorded fact; the entry waits for its second approver
-            return Refusal(InvalidState, "凭证已有审批，不能退回", "entry already has an approval; it cannot be rejected", "entry")
     elif action is Action.REVERSE_ENTRY:
         if entry.status != "posted":
             return Refusal(InvalidState, "只能冲销已过账的凭证", "only posted entries can be reversed", "entry")

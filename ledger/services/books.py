@@ -94,8 +94,12 @@ def create_book(
     for f in DEFAULT_FUNDS[book_kind]:
         session.add(Fund(book_id=book.id, code=f.code, name_zh=f.name_zh, name_en=f.name_en, restricted=f.restricted))
     session.flush()
+    # A witness left by a book of this code that is no longer in the database (deleted by SQL, or a database
+    # made afresh) is evidence: it is kept, renamed, and named in the audit record; the new book starts its own.
+    earlier = witness.set_aside(keys_for(session), code)
     witness.touch(session, book)
-    audit(session, actor, book, "book.create", code, kind=book_kind.value)
+    audit(session, actor, book, "book.create", code, kind=book_kind.value,
+          **({"earlier_witness": earlier.name} if earlier else {}))
     return book
 
 
@@ -130,6 +134,7 @@ def add_account(
     parent_code: str | None = None, cash: bool = False,
 ) -> Account:
     require(session, actor, Action.EDIT_CHART, book)
+    witness.touch(session, book)  # the settings the witness pins change: lock, check, then change
     code = _check_code(code, "code")
     try:
         account_type = AccountType(type)
@@ -147,7 +152,6 @@ def add_account(
     )
     session.add(account)
     session.flush()
-    witness.touch(session, book)  # the settings the witness pins changed
     audit(session, actor, book, "account.add", code)
     return account
 
@@ -174,6 +178,7 @@ def set_account_active(session: Session, actor: User, book: Book, code: str, act
 def delete_account(session: Session, actor: User, book: Book, code: str) -> None:
     """Delete an account that was never used; a used one can only be deactivated."""
     require(session, actor, Action.EDIT_CHART, book)
+    witness.touch(session, book)  # the settings the witness pins change: lock, check, then change
     account = get_account(session, book, code)
     used = session.scalar(select(exists().where(EntryLine.account_id == account.id)))
     children = session.scalar(select(exists().where(Account.parent_id == account.id)))
@@ -184,12 +189,12 @@ def delete_account(session: Session, actor: User, book: Book, code: str) -> None
             "code",
         )
     session.delete(account)
-    witness.touch(session, book)  # the settings the witness pins changed
     audit(session, actor, book, "account.delete", code)
 
 
 def add_fund(session: Session, actor: User, book: Book, code: str, name_zh: str, name_en: str, restricted: bool) -> Fund:
     require(session, actor, Action.EDIT_CHART, book)
+    witness.touch(session, book)  # the settings the witness pins change: lock, check, then change
     code = _check_code(code, "code")
     if session.scalar(select(Fund).where(Fund.book_id == book.id, Fund.code == code)):
         raise DuplicateCode(f"基金代码 {code} 已存在", f"fund code {code} already exists", "code")
@@ -197,6 +202,5 @@ def add_fund(session: Session, actor: User, book: Book, code: str, name_zh: str,
                 name_en=_check_name(name_en or name_zh, "name_en"), restricted=restricted)
     session.add(fund)
     session.flush()
-    witness.touch(session, book)  # the settings the witness pins changed
     audit(session, actor, book, "fund.add", code, restricted=restricted)
     return fund

@@ -26,7 +26,7 @@ from ..domain.errors import (
 )
 from ..domain.chain import approval_message, canonical_json, sha256_hex, signature_ok, submission_doc, submission_message
 from ..domain.model import EntryInput, EntryStatus, Line, validate_entry
-from ..domain.permissions import Action
+from ..domain.permissions import Action, this_submission
 from .posting import check_open_date
 from .signing import keys_for
 from .access import audit, require, require_admin
@@ -234,12 +234,13 @@ def _check_submission(session: Session, book: Book, entry: Entry) -> str:
 
 
 def counted_approvals(session: Session, book: Book, entry: Entry, digest: str) -> list[Approval]:
-    """The approvals that count: signed by the book's key for this submission, by someone who is not a maker,
-    one per person. An approval row written by SQL, or given to other content, does not."""
+    """The approvals that count: signed by the book's key for this submission, given since it was submitted,
+    by someone who is not a maker, one per person. An approval row written by SQL, given to other content
+    or to an earlier submission (before the entry was sent back), does not."""
     key = keys_for(session).public_key(book.code)
     makers = {m.user_id for m in entry.makers} | {entry.maker_id}
     counted: list[Approval] = []
-    for a in entry.approvals:
+    for a in this_submission(entry):
         if a.user_id in makers or any(c.user_id == a.user_id for c in counted) or a.content_digest != digest:
             continue
         if signature_ok(key, approval_message(book.code, entry.id, a.user.username, digest), a.signature):

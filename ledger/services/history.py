@@ -78,7 +78,7 @@ def iter_posted(session: Session, book: Book, chunk: int = 5000) -> Iterator[His
     entries = session.execute(
         select(Entry.id, Entry.number, Entry.date, Entry.summary, Entry.seq, Entry.period_id, Entry.chain_seq,
                Entry.prev_hash, Entry.hash, Entry.source, Entry.reverses_id, Entry.signature, Entry.maker_id,
-               Entry.submit_digest, Entry.submit_signature)
+               Entry.submit_digest, Entry.submit_signature, Entry.submitted_at)
         .where(Entry.book_id == book.id, Entry.status == EntryStatus.POSTED.value)
         .order_by(Entry.chain_seq)
     ).all()
@@ -115,16 +115,17 @@ def iter_posted(session: Session, book: Book, chunk: int = 5000) -> Iterator[His
             select(EntryMaker.entry_id, EntryMaker.user_id).where(EntryMaker.entry_id.in_(ids)).order_by(EntryMaker.id)
         ):
             makers[entry_id].append(name(user_id))
-        # The approvers are those who approved the content as submitted (all of them for history from before
-        # submissions were signed, when both digests are empty).
-        submitted = {e.id: e.submit_digest for e in batch}
+        # The approvers are those who approved the content as last submitted, since then (as
+        # permissions.this_submission; all of them for history from before submissions were signed).
+        submitted = {e.id: (e.submit_digest, e.submitted_at) for e in batch}
         approvers: dict[int, list[str]] = defaultdict(list)
         signed: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
-        for entry_id, user_id, digest, signature in session.execute(
-            select(Approval.entry_id, Approval.user_id, Approval.content_digest, Approval.signature)
+        for entry_id, user_id, digest, signature, decided in session.execute(
+            select(Approval.entry_id, Approval.user_id, Approval.content_digest, Approval.signature, Approval.decided_at)
             .where(Approval.entry_id.in_(ids)).order_by(Approval.id)
         ):
-            if digest == submitted[entry_id]:
+            want, since = submitted[entry_id]
+            if digest == want and (since is None or decided is None or decided >= since):
                 approvers[entry_id].append(name(user_id))
                 signed[entry_id].append((name(user_id), signature))
         for e in batch:

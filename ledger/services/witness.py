@@ -4,8 +4,9 @@ Signatures prove that what the database holds was signed; they cannot show that 
 signed was taken away from the end (the last entries and the head, the latest close record,
 a whole book), nor pin settings that are plain columns. The witness can:
 `<BOOK>.witness.json` in the key folder holds the book's chain head (position and hash), its
-lock date and the SHA-256 of its settings (first month, approval threshold, each fund's
-restriction, each account's type and cash flag).
+lock date, the SHA-256 of its settings (first month, approval threshold, each fund's
+restriction, each account's type and cash flag) and the SHA-256 of the number of the newest public
+copy of each posted entry's voucher.
 
 It is rewritten while the book's lock is held, just before each transaction that changes one
 of those commits (`touch` marks the book; a `before_commit` hook writes). Posting and closing
@@ -16,20 +17,24 @@ A book that has no witness yet (history from before it existed) gets one from
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import threading
 from collections.abc import Iterator
 
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from ..db.schema import Account, Book, BookHead, Entry, Fund, PeriodClose
+from ..db.schema import Account, Attachment, Book, BookHead, Entry, Fund, PeriodClose, VoucherPublic
 from ..domain.chain import GENESIS, canonical_json, sha256_hex
 from ..domain.errors import LedgerError
 from ..domain.model import EntryStatus
 from .signing import KeyStore, keys_for
 
 _TOUCHED = "witness_books"
+_CHECKED = "witness_checked"  # books found to agree with their witness in this transaction
+_WRITTEN = "witness_written"  # (keys, book code, file text before, state written) until COMMIT is known
 
 
 class WitnessMismatch(LedgerError):
@@ -52,6 +57,16 @@ def settings_doc(session: Session, book: Book) -> dict:
     }
 
 
+def publics_doc(session: Session, book: Book) -> list[list[int]]:
+    """[attachment id, number of its newest public copy] for the vouchers of posted entries: a redaction
+    deleted by SQL would make an older, unredacted copy the one residents see."""
+    return [[att, seq] for att, seq in session.execute(
+        select(VoucherPublic.attachment_id, func.max(VoucherPublic.seq))
+        .join(Attachment, Attachment.id == VoucherPublic.attachment_id).join(Entry, Entry.id == Attachment.entry_id)
+        .where(Entry.book_id == book.id, Entry.status == EntryStatus.POSTED.value, VoucherPublic.seq.is_not(None))
+        .group_by(VoucherPublic.attachment_id).order_by(VoucherPublic.attachment_id))]
+
+
 def state(session: Session, book: Book) -> dict:
     head = session.get(BookHead, book.id)
     lock = session.scalar(select(func.max(PeriodClose.through_date)).where(PeriodClose.book_id == book.id))
@@ -61,6 +76,7 @@ def state(session: Session, book: Book) -> dict:
         "hash": head.hash if head else GENESIS,
         "lock": lock.isoformat() if lock else None,
         "settings_sha256": sha256_hex(canonical_json(settings_doc(session, book))),
+        "publics_sha256": sha256_hex(canonical_json(publics_doc(session, book))),
     }
 
 
@@ -77,19 +93,46 @@ def read(keys: KeyStore, book_code: str) -> dict | None:
         return {"unreadable": True}
 
 
+def set_aside(keys: KeyStore, book_code: str):
+    """Rename an existing witness of this code out of the way (never delete it); its new path, or None."""
+    source = path(keys, book_code)
+    if not source.exists():
+        return None
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    target = source.with_name(f"{book_code}.witness.{stamp}.set-aside.json")
+    os.replace(source, target)
+    return target
+
+
+def _raw(keys: KeyStore, book_code: str) -> str | None:
+    try:
+        return path(keys, book_code).read_text("utf-8")
+    except FileNotFoundError:
+        return None
+
+
 def write(keys: KeyStore, book_code: str, doc: dict) -> None:
+    write_text(keys, book_code, json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=1))
+
+
+def write_text(keys: KeyStore, book_code: str, text: str) -> None:
     keys.root.mkdir(parents=True, exist_ok=True, mode=0o700)
     target = path(keys, book_code)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=1), "utf-8")
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_text(text, "utf-8")
     os.replace(tmp, target)  # a reader sees the old witness or the new one, never half of one
 
 
 def touch(session: Session, book: Book) -> None:
-    """This transaction changes what the witness holds: take the book's lock, write the witness at commit."""
+    """This transaction changes what the witness holds: take the book's lock, write the witness at commit.
+
+    The database must have agreed with the witness first (`check`, before the change): otherwise a
+    harmless change (a new account) would rewrite the witness over what SQL took away, and launder it."""
     from .posting import lock_book  # posting checks the witness: import here, not at the top
 
     lock_book(session, book)
+    if book.id not in session.info.get(_CHECKED, ()):
+        check(session, book)
     session.info.setdefault(_TOUCHED, set()).add(book.id)
 
 
@@ -100,16 +143,43 @@ def _write_touched(session: Session) -> None:
         return
     session.flush()  # what fails to flush fails before the witness moves
     keys = keys_for(session)
+    written = session.info.setdefault(_WRITTEN, [])
     for book_id in sorted(touched):
         book = session.get(Book, book_id)
         if book is not None:
-            write(keys, book.code, state(session, book))
+            before = _raw(keys, book.code)
+            doc = state(session, book)
+            write(keys, book.code, doc)
+            written.append((keys, book.code, before, doc))
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    session.info.pop(_WRITTEN, None)
+    session.info.pop(_CHECKED, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _put_back(session: Session) -> None:
+    """The COMMIT itself failed (connection lost, server restarted, serialization failure) after the witness
+    moved: put the witness back, or the book would refuse every later posting for a change that never
+    happened. Only a witness still holding what this transaction wrote is put back. A process killed in
+    between cannot run this: `ledger keys witness --accept` is for that."""
+    session.info.pop(_CHECKED, None)
+    for keys, code, before, doc in reversed(session.info.pop(_WRITTEN, None) or []):
+        if read(keys, code) != doc:
+            continue
+        if before is None:
+            path(keys, code).unlink(missing_ok=True)
+        else:
+            write_text(keys, code, before)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_touched(session: Session, previous_transaction) -> None:
     if not session.in_transaction():
         session.info.pop(_TOUCHED, None)
+        session.info.pop(_CHECKED, None)
 
 
 def differences(session: Session, book: Book, witness: dict | None = None) -> Iterator[tuple[str, str]]:
@@ -139,10 +209,18 @@ def differences(session: Session, book: Book, witness: dict | None = None) -> It
         yield ("账簿设置（首月、审批限额、基金是否限定、科目类型）与见证记录不符：在应用之外被改动",
                "the book's settings (first month, approval threshold, fund restrictions, account types) differ from "
                "the witness: they were changed outside the app")
+    if "publics_sha256" in witness and now["publics_sha256"] != witness["publics_sha256"]:  # absent: an older witness
+        yield ("已过账凭证的公开（遮盖后）版本与见证记录不符：有遮盖版本被删除或添加",
+               "the public (redacted) copies of posted entries' vouchers differ from the witness: a redacted copy "
+               "was removed or added")
 
 
 def check(session: Session, book: Book) -> None:
-    """Refuse to post or close on a database that is not what was committed (see `differences`)."""
+    """Refuse to change a book whose database is not what was committed (see `differences`). Call it under the
+    book's lock, before changing what the witness pins; once this transaction has changed it (`touch`), the
+    database is ahead of the witness until COMMIT, as it should be, and it is not compared again."""
+    if book.id in session.info.get(_TOUCHED, ()) or book.id in session.info.get(_CHECKED, ()):
+        return
     found = list(differences(session, book))
     if found:
         raise WitnessMismatch(
@@ -152,6 +230,7 @@ def check(session: Session, book: Book) -> None:
             "stopped: " + "; ".join(en for _, en in found) + ". Run `ledger verify` and restore from a backup",
             "book",
         )
+    session.info.setdefault(_CHECKED, set()).add(book.id)
 
 
 def orphans(session: Session) -> list[str]:
@@ -163,3 +242,19 @@ def orphans(session: Session) -> list[str]:
             if p.name.endswith((".ed25519", ".witness.json")) and not p.name.startswith(".")}
     present = set(session.scalars(select(Book.code)))
     return sorted(held - present)
+
+
+def accept(session: Session, actor, book: Book) -> list[tuple[str, str]]:
+    """Make the witness agree with the database again, after a process died between writing the witness and
+    its COMMIT. The differences it had are returned and kept in the audit log: an operator who accepts a
+    database that SQL changed accepts that change, in writing."""
+    from .access import audit  # access imports nothing of ours; kept beside its one use
+
+    from .posting import lock_book
+
+    lock_book(session, book)  # nothing posts while the witness is rewritten
+    found = list(differences(session, book))
+    session.info.setdefault(_CHECKED, set()).add(book.id)  # accepted as it is, differences and all
+    touch(session, book)
+    audit(session, actor, book, "witness.accept", book.code, differences=[en for _, en in found])
+    return found

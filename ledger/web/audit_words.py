@@ -23,6 +23,7 @@ ACTIONS = {
     "fund.add": _("Added a fund"), "book.create": _("Opened the book"), "role.grant": _("Granted a role"),
     "user.create": _("Created a user"), "token.create": _("Made an API token"), "token.revoke": _("Revoked an API token"),
     "chain.adopt": _("Signed history posted before signatures existed"),
+    "witness.accept": _("Accepted the database as the witness"),
 }
 KEYS = {
     "reason": _("reason"), "amount": _("amount"), "answer": _("answer"), "comment": _("comment"), "role": _("role"),
@@ -30,7 +31,8 @@ KEYS = {
     "lock_date": _("lock date"), "trial_balance_sha256": _("trial balance SHA-256"), "old": _("before"), "new": _("after"),
     "entries": _("entries"), "closes": _("closed months"), "restricted": _("restricted"), "path": _("file"),
     "reverses": _("reverses"), "purpose": _("purpose"), "boxes": _("boxes drawn"), "filename": _("file name"),
-    "entry": _("entry id"), "owner": _("owner"), "name": _("name"),
+    "entry": _("entry id"), "owner": _("owner"), "name": _("name"), "differences": _("differences"),
+    "earlier_witness": _("earlier witness (kept)"),
 }
 
 

@@ -40,8 +40,9 @@ def browser():
 
 
 @pytest.fixture
-def site(sqlite_template, tmp_path):
+def site(sqlite_template, tmp_path, monkeypatch):
     """A fresh book T1 with its people, served at a free port; yields the base URL."""
+    monkeypatch.setenv("LEDGER_KEY_DIR", str(tmp_path / "keys"))  # its own key and witness, as every test
     path = tmp_path / "ledger.sqlite3"
     shutil.copy(sqlite_template, path)
     url = f"sqlite:///{path}"

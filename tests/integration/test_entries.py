@@ -6,7 +6,7 @@ from sqlalchemy import func, select, text
 
 from ledger.db.schema import Approval, AuditEvent, Entry, EntryLine, Period
 from ledger.domain import errors
-from ledger.services import books, entries, periods, reports
+from ledger.services import books, entries, history, periods, reports
 from ledger.services.verify import verify_book
 
 from ..conftest import D
@@ -117,6 +117,31 @@ def test_rejection_needs_a_reason_and_the_maker_can_fix_and_resubmit(ledger):
     with ledger.tx() as s:
         e = entries.get_entry(s, ledger.book(s), entry_id)
         assert e.status == "posted" and e.total_debit_fen == 124356 and e.summary.endswith("（更正）")
+
+
+def test_a_second_approver_can_send_back_a_half_approved_entry_and_it_is_approved_afresh(ledger):
+    """approver1 says yes, approver2 says no; submitted again unchanged, approver1's first yes no longer counts:
+    two fresh approvals post it, and only they are in its signed chain."""
+    big = (("5107", "GEN", "12000.00"), ("1002", "GEN", "-12000.00"))
+    ledger.post(D(2026, 3, 1), "期初", ("1002", "GEN", "50000.00"), ("3101", "GEN", "-50000.00"))
+    entry_id = make(ledger, *big)
+    act(ledger, "approve_entry", "approver1", entry_id)
+    act(ledger, "reject_entry", "approver2", entry_id, "报价单未附")
+    act(ledger, "submit_entry", "maker", entry_id)
+    act(ledger, "approve_entry", "approver1", entry_id)  # a new yes to the new submission, not a duplicate
+    with ledger.tx() as s:
+        e = entries.get_entry(s, ledger.book(s), entry_id)
+        assert e.status == "submitted" and len(e.approvals) == 2
+    refused(ledger, errors.DuplicateApproval, lambda s: entries.approve_entry(
+        s, ledger.user(s, "approver1"), ledger.book(s), entries.get_entry(s, ledger.book(s), entry_id)))
+    act(ledger, "approve_entry", "approver2", entry_id)
+    with ledger.tx() as s:
+        e = entries.get_entry(s, ledger.book(s), entry_id)
+        assert e.status == "posted" and len(e.approvals) == 3
+        assert verify_book(s, ledger.book(s)).ok
+        posted = [h for h in history.iter_posted(s, ledger.book(s))
+                  if h.number == e.number][0]
+        assert sorted(posted.approvers) == ["approver1", "approver2"]
 
 
 def test_reversal_is_a_new_entry_linked_both_ways(ledger):

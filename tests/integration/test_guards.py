@@ -169,3 +169,31 @@ def test_guards_can_be_dropped_and_recreated(engine):
         assert not (expected_guards(engine.dialect.name) & installed_guards(conn))
         create_guards(conn)
         assert expected_guards(engine.dialect.name) <= installed_guards(conn)
+
+
+def test_the_public_copies_of_a_posted_entrys_vouchers_are_append_only(ledger, engine, tmp_path):
+    """What residents see of a voucher (its newest signed public copy) cannot be changed or taken away by SQL;
+    a draft's copies go with its voucher."""
+    from ledger.services import entries, vouchers
+
+    from .test_vouchers import png
+
+    store = vouchers.VoucherStore(tmp_path / "v")
+    with ledger.tx() as s:
+        book = ledger.book(s)
+        entry = entries.create_entry(s, ledger.user(s, "maker"), book, ledger.entry_input(
+            D(2026, 3, 5), "保洁费", ("5101", "GEN", "300.00"), ("1002", "GEN", "-300.00")))
+        draft = entries.create_entry(s, ledger.user(s, "maker"), book, ledger.entry_input(
+            D(2026, 3, 6), "草稿", ("5101", "GEN", "30.00"), ("1002", "GEN", "-30.00")))
+        vouchers.upload_voucher(s, ledger.user(s, "maker"), book, entry, png(), "发票.png", store, 20 << 20)
+        vouchers.upload_voucher(s, ledger.user(s, "maker"), book, draft, png(), "草稿.png", store, 20 << 20)
+        entries.submit_entry(s, ledger.user(s, "maker"), book, entry)
+        entries.approve_entry(s, ledger.user(s, "approver1"), book, entry)
+        posted_id, draft_id = entry.id, draft.id
+    of = "attachment_id IN (SELECT id FROM attachments WHERE entry_id = :e)"
+    for sql in (f"UPDATE voucher_publics SET redactions = '[]', pages = '[]' WHERE {of}",
+                f"UPDATE voucher_publics SET signature = NULL WHERE {of}",
+                f"DELETE FROM voucher_publics WHERE {of}"):
+        _refused(engine, sql, e=posted_id)
+    with engine.begin() as conn:  # a draft's voucher (and its copies) can still be removed
+        assert conn.execute(text(f"DELETE FROM voucher_publics WHERE {of}"), {"e": draft_id}).rowcount == 1

@@ -1,6 +1,7 @@
 """The one table of who may do what (ledger/domain/permissions.py)."""
 from __future__ import annotations
 
+import datetime as dt
 from types import SimpleNamespace as NS
 
 import pytest
@@ -10,9 +11,13 @@ from ledger.domain.model import Role
 from ledger.domain.permissions import ROLES, WHAT, Action, decide
 
 
-def entry(status="submitted", maker=1, editors=(), approvers=(), reversed_by=None):
+def entry(status="submitted", maker=1, editors=(), approvers=(), reversed_by=None, earlier_approvers=()):
+    """`earlier_approvers` approved an earlier submission (before the entry was sent back and submitted again)."""
+    when = dt.datetime(2026, 3, 5, 9)
     return NS(status=status, maker_id=maker, number="记-2026-03-0001", reversed_by=reversed_by,
-              makers=[NS(user_id=u) for u in (maker, *editors)], approvals=[NS(user_id=u) for u in approvers])
+              submit_digest="d2", submitted_at=when, makers=[NS(user_id=u) for u in (maker, *editors)],
+              approvals=[NS(user_id=u, content_digest="d2", decided_at=when + dt.timedelta(hours=1)) for u in approvers]
+              + [NS(user_id=u, content_digest="d1", decided_at=when - dt.timedelta(days=1)) for u in earlier_approvers])
 
 
 def test_every_action_is_in_the_table_and_can_be_named():
@@ -36,6 +41,12 @@ def test_nobody_approves_what_they_made_or_edited_not_even_an_administrator():
     assert decide(Action.APPROVE_ENTRY, frozenset({Role.TREASURER}), False, 1, "T1", entry()).kind is SelfApproval
     assert decide(Action.APPROVE_ENTRY, committee, False, 2, "T1", entry(approvers=(2,))).kind is DuplicateApproval
     assert decide(Action.APPROVE_ENTRY, committee, False, 2, "T1", entry(status="rejected")).kind is InvalidState
+
+
+def test_an_entry_sent_back_after_a_first_approval_is_approved_again_when_submitted_again():
+    committee = frozenset({Role.COMMITTEE})
+    assert decide(Action.REJECT_ENTRY, committee, False, 3, "T1", entry(approvers=(2,))) is None
+    assert decide(Action.APPROVE_ENTRY, committee, False, 2, "T1", entry(earlier_approvers=(2,))) is None
 
 
 def test_only_the_maker_edits_a_draft_and_only_while_it_is_editable():

@@ -13,7 +13,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ...db.schema import Entry, VoucherWaiver
 from ...domain.errors import LedgerError
 from ...domain.model import EntryInput, line_from_parts
-from ...domain.permissions import Action
+from ...domain.permissions import Action, this_submission
 from ...services import books as book_service, entries, flags, periods, vouchers
 from ...domain.money import fen_to_str, to_fen
 from ...domain.model import parse_date
@@ -268,6 +268,7 @@ def entry(code: str, entry_id: int):
     waivers = list(here.session.scalars(select(VoucherWaiver).where(VoucherWaiver.entry_id == e.id)))
     return render_template(
         "office/entry.html", book=here.book, seat=here, entry=e, needed=entries.approvals_needed(here.book, e),
+        counted=this_submission(e),
         flags=flags.flags_of(here.session, here.book, entry_id=e.id), waivers=waivers,
         is_expense=any(l.account.type == "expense" and l.amount_fen > 0 for l in e.lines),
         can_upload=here.can(Action.ATTACH_VOUCHER, e), can_see_originals=here.can(Action.SEE_ORIGINALS),
