@@ -9,23 +9,20 @@ from __future__ import annotations
 
 import io
 
-from flask import current_app, send_file
+from flask import send_file
 from flask.views import MethodView
 
+from .. import work
 from ..db.session import get_session as db
 from ..services import entries as entry_service, vouchers
 from . import present
-from .auth import actor, readable_book
+from .auth import actor, readable_book, unit_of_work
 from .common import ID, IN_BOOK, api_blueprint, refusals
 from .schemas import VoucherSchema, VoucherUploadSchema
 
 bp = api_blueprint("api_attachments", "Vouchers (原始凭证): upload, list, and the public (redacted, EXIF-free) pages.")
 
 ENTRY = f"/books/<ledgercode:book>/entries/<{ID}:entry_id>/attachments"
-
-
-def _store() -> vouchers.VoucherStore:
-    return vouchers.VoucherStore(current_app.config["VOUCHER_DIR"])
 
 
 @bp.route(ENTRY)
@@ -51,16 +48,7 @@ class Attachments(MethodView):
         session = db()
         b = readable_book(book)
         entry = entry_service.get_entry(session, b, entry_id)
-        limit = current_app.config["VOUCHER_MAX_BYTES"]
-        upload = files["file"]
-        data = upload.stream.read(limit + 1)  # one byte more than allowed is enough to refuse
-        vouchers.check_may_attach(session, actor(), b, entry)
-        session.rollback()  # decoding takes a while: hold no transaction (nor SQLite's write lock) meanwhile
-        prepared = vouchers.prepare_voucher(data, upload.filename or "", limit)
-        b = readable_book(book)
-        entry = entry_service.get_entry(session, b, entry_id)
-        attachment = vouchers.attach_voucher(session, actor(), b, entry, prepared, _store())
-        session.commit()
+        [attachment] = vouchers.upload_vouchers(unit_of_work(), b, entry, work.uploads([files["file"]]), work.upload_limits())
         views = vouchers.list_vouchers(session, actor(), b, entry)
         return present.voucher(next(v for v in views if v.attachment.id == attachment.id), present.sees_originals(session, b))
 
@@ -74,7 +62,7 @@ def public_page(book, attachment_id, page):
     session = db()
     b = readable_book(book)
     attachment = vouchers.get_attachment(session, b, attachment_id)
-    path = vouchers.public_page(session, actor(), b, attachment, page, _store())
+    path = vouchers.public_page(session, actor(), b, attachment, page, work.voucher_store())
     # Sent from memory (a page is at most 2000 px): a client that never closes the response leaks no file.
     response = send_file(io.BytesIO(path.read_bytes()), mimetype="image/jpeg", max_age=0, conditional=True,
                          etag=path.name, last_modified=path.stat().st_mtime)

@@ -15,7 +15,9 @@ from ..db.session import get_session as db
 from ..db.schema import Book, User
 from ..domain.errors import AuthenticationFailed
 from ..domain.permissions import Action
+from .. import work
 from ..services import access, tokens
+from ..services.unit_of_work import UnitOfWork
 from .errors import RequestedWithMissing, unauthenticated
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -40,9 +42,7 @@ def _identify() -> None:
             raise AuthenticationFailed(
                 "Authorization 头须为 “Bearer <令牌>”", "the Authorization header must be \"Bearer <token>\"", "Authorization"
             )
-        session = db()
-        user = tokens.authenticate_token(session, token.strip())
-        session.commit()  # the token's last use; the view then runs in a transaction of its own
+        user = tokens.sign_in_with_token(work.unit_of_work(), token.strip())
         g.api_user, g.api_auth = user, "token"
         return
     if current_user.is_authenticated:
@@ -59,6 +59,11 @@ def _identify() -> None:
 
 def actor() -> User:
     return g.api_user
+
+
+def unit_of_work() -> UnitOfWork:
+    """This request's unit of work, acting as the caller."""
+    return work.unit_of_work(actor())
 
 
 def readable_book(code: str) -> Book:

@@ -10,7 +10,7 @@ from ..domain.model import parse_period
 from ..domain.money import to_fen
 from ..services import books as book_service, periods as period_service
 from . import present
-from .auth import actor, readable_book
+from .auth import actor, readable_book, unit_of_work
 from .common import IN_BOOK, WRITE, api_blueprint, refusals
 from .schemas import (
     AccountCreateSchema,
@@ -75,11 +75,10 @@ class Accounts(MethodView):
         """Add an account (treasurer, committee, fund manager)."""
         session = db()
         b = readable_book(book)
-        account = book_service.add_account(
-            session, actor(), b, body["code"], body["name_zh"], body["name_en"] or body["name_zh"], body["type"],
+        account = unit_of_work().run(
+            book_service.add_account, b, body["code"], body["name_zh"], body["name_en"] or body["name_zh"], body["type"],
             parent_code=body["parent"], cash=body["cash"],
         )
-        session.commit()
         parent = session.get(Account, account.parent_id) if account.parent_id else None
         return present.account(account, {parent.id: parent.code} if parent else {})
 
@@ -97,12 +96,10 @@ class Funds(MethodView):
     @refusals(bp, *WRITE)
     def post(self, book, body):
         """Add a fund (treasurer, committee, fund manager)."""
-        session = db()
-        fund = book_service.add_fund(
-            session, actor(), readable_book(book), body["code"], body["name_zh"], body["name_en"] or body["name_zh"],
+        fund = unit_of_work().run(
+            book_service.add_fund, readable_book(book), body["code"], body["name_zh"], body["name_en"] or body["name_zh"],
             body["restricted"],
         )
-        session.commit()
         return present.fund(fund)
 
 
@@ -134,8 +131,7 @@ def record_bank_balance(book, period, body):
     session = db()
     b = readable_book(book)
     year, month = parse_period(period)
-    period_service.record_bank_balance(session, actor(), b, year, month, body["account"], to_fen(body["balance"]))
-    session.commit()
+    unit_of_work().run(period_service.record_bank_balance, b, year, month, body["account"], to_fen(body["balance"]))
     check = period_service.checklist(session, b, year, month)
     return next(
         ({"account": c.account.code, "book": c.book_fen, "statement": c.statement_fen, "ok": c.ok}
@@ -150,6 +146,5 @@ def record_bank_balance(book, period, body):
 def close_period(book, period):
     """Close a month (committee, fund manager) once its checklist passes (409 period_not_ready otherwise)."""
     session = db()
-    closed = period_service.close_period(session, actor(), readable_book(book), *parse_period(period))
-    session.commit()
+    closed = unit_of_work().run(period_service.close_period, readable_book(book), *parse_period(period))
     return present.period(session, closed)

@@ -18,7 +18,7 @@ from ..domain.money import to_fen
 from ..services import entries as entry_service
 from ..services.reports import JournalFilter, find_entries
 from . import present
-from .auth import actor, readable_book
+from .auth import readable_book, unit_of_work
 from .common import ID, IN_BOOK, QUERY, WRITE, api_blueprint, refusals
 from .errors import RequestInvalid
 from .schemas import (
@@ -61,7 +61,6 @@ def _earlier(session, book, key: str | None) -> int | None:
 
 
 def _answer(session, entry: Entry, book, status: int = 200):
-    session.commit()
     session.expire_all()  # relationships changed by the service (approvals, reversal links) are read afresh
     return present.entry(session, entry, book), status
 
@@ -109,7 +108,7 @@ class Entries(MethodView):
         key = _key(headers, body)
         data = _entry_input(body, key)
         earlier = _earlier(session, b, key)
-        entry = entry_service.create_entry(session, actor(), b, data, submit=body["submit"])
+        entry = unit_of_work().run(entry_service.create_entry, b, data, submit=body["submit"])
         return _answer(session, entry, b, 200 if earlier is not None and earlier == entry.id else 201)
 
 
@@ -131,7 +130,7 @@ class OneEntry(MethodView):
         session = db()
         b = readable_book(book)
         entry = entry_service.get_entry(session, b, entry_id)
-        entry = entry_service.update_draft(session, actor(), b, entry, _entry_input(body))
+        entry = unit_of_work().run(entry_service.update_draft, b, entry, _entry_input(body))
         return _answer(session, entry, b)
 
 
@@ -142,7 +141,7 @@ def submit(book, entry_id):
     """Submit a draft (or a rejected entry) for approval (its maker only)."""
     session = db()
     b = readable_book(book)
-    entry = entry_service.submit_entry(session, actor(), b, entry_service.get_entry(session, b, entry_id))
+    entry = unit_of_work().run(entry_service.submit_entry, b, entry_service.get_entry(session, b, entry_id))
     return _answer(session, entry, b)
 
 
@@ -153,7 +152,7 @@ def approve(book, entry_id):
     """Approve a submitted entry (committee, fund manager; never its maker); posts it once it has enough approvals."""
     session = db()
     b = readable_book(book)
-    entry = entry_service.approve_entry(session, actor(), b, entry_service.get_entry(session, b, entry_id))
+    entry = unit_of_work().run(entry_service.approve_entry, b, entry_service.get_entry(session, b, entry_id))
     return _answer(session, entry, b)
 
 
@@ -166,7 +165,7 @@ def reject(book, entry_id, body):
     session = db()
     b = readable_book(book)
     entry = entry_service.get_entry(session, b, entry_id)
-    entry = entry_service.reject_entry(session, actor(), b, entry, body["reason"])
+    entry = unit_of_work().run(entry_service.reject_entry, b, entry, body["reason"])
     return _answer(session, entry, b)
 
 
@@ -183,5 +182,5 @@ def reverse(book, entry_id, body, headers):
     original = entry_service.get_entry(session, b, entry_id)
     key = _key(headers, body)
     earlier = _earlier(session, b, key)
-    entry = entry_service.reverse_entry(session, actor(), b, original, date=body.get("date"), idempotency_key=key)
+    entry = unit_of_work().run(entry_service.reverse_entry, b, original, date=body.get("date"), idempotency_key=key)
     return _answer(session, entry, b, 200 if earlier is not None and earlier == entry.id else 201)

@@ -65,3 +65,8 @@ def audit(session: Session, user: User | None, book: Book | None, action: str, t
             detail=json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str) if detail else None,
         )
     )
+
+
+def record_export(session: Session, user: User, book: Book, what: str, fmt: str, rows: int) -> None:
+    """A table taken out of the app is on record (who, what, how many rows) before a byte is sent."""
+    audit(session, user, book, "export", what, format=fmt, rows=rows)

@@ -31,6 +31,7 @@ from .posting import check_open_date
 from .signing import keys_for
 from .access import audit, require, require_admin
 from .periods import open_period_for
+from .unit_of_work import UnitOfWork
 from .posting import ChartIndex, Poster, ResolvedLine, lock_book
 
 
@@ -122,6 +123,34 @@ def create_entry(
         _seal_submission(session, book, entry)
     audit(session, actor, book, "entry.submit" if submit else "entry.create", f"entry:{entry.id}")
     return entry
+
+
+def save_with_vouchers(uow: UnitOfWork, book: Book, entry: Entry | None, data: EntryInput, prepared: list,
+                       submit: bool) -> tuple[Entry, list[LedgerError]]:
+    """The entry form: create (or update) the entry, attach the files it brought, and submit it when asked.
+
+    `prepared` comes from vouchers.prepare_uploads. A refused file never loses the entry: it is saved as a
+    draft with the files that were taken, and the refusals are returned, each naming its file."""
+    from .vouchers import attach_voucher
+
+    with uow:
+        session, actor = uow.session, uow.actor
+        if entry is None:
+            entry = create_entry(session, actor, book, data)
+        else:
+            entry = update_draft(session, actor, book, entry, data)
+        refused: list[LedgerError] = []
+        for p in prepared:
+            if p.sha256 in {a.sha256 for a in entry.attachments}:
+                continue  # the same form sent twice: the file is there already
+            try:
+                attach_voucher(session, actor, book, entry, p, uow.store)
+            except LedgerError as e:  # refused before anything is written
+                refused.append(e.located(f"文件 {p.filename}", f"file {p.filename}", "file"))
+        if submit and not refused:
+            submit_entry(session, actor, book, entry)
+        uow.commit()
+        return entry, refused
 
 
 def get_entry(session: Session, book: Book, entry_id: int) -> Entry:

@@ -73,9 +73,12 @@ def follow_up_flag(session: Session, actor: User, book: Book, flag: Flag, text: 
     return flag
 
 
-def close_flag(session: Session, actor: User, book: Book, flag: Flag, note: str = "") -> Flag:
-    """Satisfied: the flag is closed for good, with an optional closing note."""
+def close_flag(session: Session, actor: User, book: Book, flag: Flag, note: str = "", confirmed: bool = True) -> Flag:
+    """Satisfied: the flag is closed for good, with an optional closing note. A form asks the one closing
+    it to confirm (`confirmed`), since nobody can reopen it."""
     require(session, actor, Action.CLOSE_FLAG, book)
+    if not confirmed:
+        raise InvalidInput("标记没有关闭：请先勾选“问题已解决”", "the flag was not closed: tick “I am satisfied” first", "confirm")
     note = (note or "").strip()
     if len(note) > 2000:
         raise InvalidInput("内容不能超过2000个字", "text must be at most 2000 characters", "note")

@@ -188,9 +188,18 @@ def closing_balances(session: Session, book: Book, through: dt.date) -> dict[tup
     return {(a, f): int(fen) for a, f, fen in rows}
 
 
-def close_period(session: Session, actor: User, book: Book, year: int, month: int, today: dt.date | None = None) -> Period:
-    """Close a month for good: write its signed close record; its last day becomes the lock date."""
+CLOSE_NOTE_MAX = 200
+
+
+def close_period(session: Session, actor: User, book: Book, year: int, month: int, today: dt.date | None = None,
+                 note: str | None = None) -> Period:
+    """Close a month for good: write its signed close record; its last day becomes the lock date.
+    `note` (what was checked before closing) goes into the audit log beside the close."""
     require(session, actor, Action.CLOSE_PERIOD, book)
+    note = " ".join((note or "").split())
+    if len(note) > CLOSE_NOTE_MAX:
+        raise InvalidInput(f"结账说明最多 {CLOSE_NOTE_MAX} 个字", f"the closing note may be at most {CLOSE_NOTE_MAX} characters",
+                           "reason")
     _check_month(year, month)
     lock_book(session, book)  # no entry may be submitted into the month while it closes
     witness.check(session, book)  # a close record deleted by SQL must not be closed over
@@ -260,6 +269,8 @@ def close_period(session: Session, actor: User, book: Book, year: int, month: in
     session.flush()
     witness.touch(session, book)  # the lock date moved
     audit(session, actor, book, "period.close", period.label, lock_date=through.isoformat(), trial_balance_sha256=tb_hash)
+    if note:
+        audit(session, actor, book, "period.close_note", period.label, reason=note)
     return period
 
 

@@ -99,3 +99,11 @@ def authenticate_token(session: Session, plaintext: str) -> User:
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         token.last_used_at = now
     return token.user
+
+
+def sign_in_with_token(uow, plaintext: str) -> User:
+    """The token's user, its last use recorded in a unit of work of its own (the request then runs in another)."""
+    with uow:
+        user = authenticate_token(uow.session, plaintext)
+        uow.commit()
+        return user

@@ -94,6 +94,18 @@ def authenticate(session: Session, username: str, password: str) -> User:
     return user
 
 
+def sign_in(uow, username: str, password: str) -> User:
+    """Check a user name and password as one unit of work: a failure is kept in the audit log, then refused."""
+    with uow:
+        try:
+            user = authenticate(uow.session, username, password)
+        except AuthenticationFailed:
+            uow.commit()
+            raise
+        uow.commit()
+        return user
+
+
 def end_sessions(session: Session, user: User, why: str = "logout") -> None:
     """Make every session cookie made so far for this user worthless (signing out, a new password)."""
     user.session_version = (user.session_version or 0) + 1

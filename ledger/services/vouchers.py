@@ -28,6 +28,7 @@ from . import witness
 from .access import audit, can, require
 from .posting import lock_book
 from .signing import keys_for
+from .unit_of_work import UnitOfWork
 from .voucher_files import (  # noqa: F401  (re-exported)
     PreparedPage, PreparedVoucher, Sniffed, VoucherStore, _after_commit_remove, _after_rollback_remove, _kind_of,
     _original_missing, _write_all, burn_page, declared_pixels, encode_jpeg, prepare_voucher, read_original_bytes,
@@ -267,3 +268,58 @@ def delete_voucher(session: Session, user: User, book: Book, attachment: Attachm
     _after_commit_remove(session, doomed)
     audit(session, user, book, "voucher.delete", f"attachment:{att_id}", entry=entry.id, sha256=sha, filename=name)
 
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as a request brought it: its name and at most one byte more than the limit (enough to refuse)."""
+
+    filename: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    max_bytes: int
+    max_files: int
+    max_pixels: int  # of all the images of one request together
+
+
+def prepare_uploads(
+    uow: UnitOfWork, book: Book, entry: Entry | None, uploads: Sequence[Upload], limits: UploadLimits,
+    all_or_nothing: bool = True,
+) -> tuple[list[PreparedVoucher], list[LedgerError]]:
+    """Check who may attach and how much, then decode each file with no transaction held.
+
+    Decoding takes a while: holding SQLite's write lock (or a row lock) meanwhile would stop every
+    other clerk. The transaction so far is released first; whoever attaches then checks again under
+    the book's lock. All or nothing: the first refusal is raised. Otherwise each refused file is
+    returned, named, and the others go on."""
+    check_request_size(len(uploads), limits.max_files)
+    if entry is not None:
+        check_may_attach(uow.session, uow.actor, book, entry)
+    uow.release()
+    prepared: list[PreparedVoucher] = []
+    refused: list[LedgerError] = []
+    pixels = 0
+    for upload in uploads:
+        try:
+            # Read the size from the header first: refuse before decoding what the request cannot afford.
+            pixels += declared_pixels(upload.data)
+            check_request_pixels(pixels, limits.max_pixels)
+            prepared.append(prepare_voucher(upload.data, upload.filename, limits.max_bytes))
+        except VoucherRefused as e:
+            named = e.located(f"文件 {upload.filename}", f"file {upload.filename}", "file")
+            if all_or_nothing:
+                raise named if len(uploads) > 1 else e
+            refused.append(named)
+    return prepared, refused
+
+
+def upload_vouchers(uow: UnitOfWork, book: Book, entry: Entry, uploads: Sequence[Upload],
+                    limits: UploadLimits) -> list[Attachment]:
+    """Attach the files to a draft or rejected entry, all or none (the upload form, the API)."""
+    with uow:
+        prepared, _refused = prepare_uploads(uow, book, entry, uploads, limits)
+        attached = [attach_voucher(uow.session, uow.actor, book, entry, p, uow.store) for p in prepared]
+        uow.commit()
+        return attached

@@ -13,6 +13,7 @@ from ..db.session import get_session as db
 from ..db.schema import User
 from ..domain.errors import AuthenticationFailed
 from ..services import users
+from ..work import unit_of_work
 
 bp = Blueprint("auth", __name__)
 
@@ -62,14 +63,11 @@ def _login_pair() -> str:
 def login():
     error = None
     if request.method == "POST":
-        session = db()
         try:
-            user = users.authenticate(session, request.form.get("username", ""), request.form.get("password", ""))
+            user = users.sign_in(unit_of_work(), request.form.get("username", ""), request.form.get("password", ""))
         except AuthenticationFailed:
-            session.commit()  # keep the audit record of the failure
             error = _("Wrong user name or password.")
         else:
-            session.commit()
             login_user(SignedIn(user))
             return redirect(safe_next(request.args.get("next", "")) or url_for("office.books"))
     return render_template("auth/login.html", error=error), (401 if error else 200)
@@ -78,9 +76,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    session = db()
-    users.end_sessions(session, actor())
-    session.commit()
+    unit_of_work(actor()).run(users.end_sessions)
     logout_user()
     flash(_("You have signed out."))
     return redirect(url_for("auth.login"))
@@ -88,6 +84,15 @@ def logout():
 
 def actor() -> User:
     return current_user.user
+
+
+def _token_id(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        from ..domain.errors import NotFound
+
+        raise NotFound(f"没有令牌 {text}", f"no token {text}", "revoke") from None
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -98,14 +103,12 @@ def password_page():
 
     error = None
     if request.method == "POST":
-        session = db()
         try:
-            users.change_password(session, actor(), request.form.get("old_password", ""), request.form.get("new_password", ""))
+            unit_of_work(actor()).run(users.change_password, request.form.get("old_password", ""),
+                                      request.form.get("new_password", ""))
         except LedgerError as e:
-            session.rollback()
             error = e.message(str(get_locale() or "zh_CN"))
         else:
-            session.commit()
             login_user(SignedIn(actor()))  # this browser carries the new session version
             flash(_("Your password is changed."), "success")
             return redirect(url_for("office.books"))
@@ -119,18 +122,16 @@ def tokens_page():
     from ..domain.errors import LedgerError
     from ..services import tokens
 
-    session = db()
     shown = None
     if request.method == "POST":
+        uow = unit_of_work(actor())
         try:
             if request.form.get("revoke"):
-                tokens.revoke_token(session, actor(), int(request.form["revoke"]))
+                uow.run(tokens.revoke_token, _token_id(request.form["revoke"]))
                 flash(_("Token revoked."))
             else:
-                shown = tokens.create_token(session, actor(), actor(), request.form.get("name", ""))[1]
-            session.commit()
-        except (LedgerError, ValueError) as e:
-            session.rollback()
-            flash(e.message(str(get_locale() or "zh_CN")) if isinstance(e, LedgerError) else str(e), "error")
-    listed = tokens.list_tokens(session, actor(), actor())
+                shown = uow.run(tokens.create_token, actor(), request.form.get("name", ""))[1]
+        except LedgerError as e:
+            flash(e.message(str(get_locale() or "zh_CN")), "error")
+    listed = tokens.list_tokens(db(), actor(), actor())
     return render_template("auth/tokens.html", tokens=listed, shown=shown), (201 if shown else 200)

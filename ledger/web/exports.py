@@ -19,9 +19,9 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
-from ..db.session import get_session as db
 from ..domain.cells import safe_cell
-from ..services.access import audit
+from ..services import access
+from ..work import unit_of_work
 
 MEDIA = {
     "csv": "text/csv; charset=utf-8",
@@ -65,9 +65,7 @@ def send_table(rows: list[dict], columns: list[str], filename: str, fmt: str, bo
     `scope` says what the table covers (截至 2026-03-31, 2026-03); without it the XLSX title gives the
     range of the rows' dates, if they have any."""
     data = _xlsx(rows, columns, book, what, scope) if fmt == "xlsx" else _csv(rows, columns)
-    session = db()
-    audit(session, user, book, "export", what, format=fmt, rows=len(rows))
-    session.commit()
+    unit_of_work(user).run(access.record_export, book, what, fmt, len(rows))
     response = Response(data, content_type=MEDIA[fmt])
     response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(filename)}.{fmt}"
     return response

@@ -16,15 +16,12 @@ from ..domain.errors import LedgerError, NotFound, PermissionDenied
 from ..domain.model import EntryStatus
 from ..domain.permissions import Action
 from ..services import access, entries, vouchers
+from ..work import unit_of_work, upload_limits, uploads, voucher_store
 from .auth import actor
 
 bp = Blueprint("vouchers", __name__)
 
 ENTRY = "/books/<code>/entries/<int:entry_id>/vouchers"
-
-
-def store() -> vouchers.VoucherStore:
-    return vouchers.VoucherStore(current_app.config["VOUCHER_DIR"])
 
 
 def _locale() -> str:
@@ -72,31 +69,12 @@ def upload(code: str, entry_id: int):
     if not files:
         flash(_("Choose a photo or a PDF to attach."))
         return redirect(entry_url(code, entry_id), 303)
-    limit = current_app.config["VOUCHER_MAX_BYTES"]
-    names = []
     try:
-        vouchers.check_request_size(len(files), current_app.config["VOUCHER_MAX_FILES"])
-        vouchers.check_may_attach(session, actor(), book, entry)
-        session.rollback()  # decoding takes a while: hold no transaction (nor SQLite's write lock) meanwhile
-        prepared = []
-        pixels = 0
-        for f in files:
-            data = f.stream.read(limit + 1)  # one byte more than allowed is enough to refuse
-            try:
-                # Read the size from the header first: refuse before decoding what the request cannot afford.
-                pixels += vouchers.declared_pixels(data)
-                vouchers.check_request_pixels(pixels, current_app.config["VOUCHER_MAX_PIXELS_PER_REQUEST"])
-                prepared.append(vouchers.prepare_voucher(data, f.filename or "", limit))
-            except vouchers.VoucherRefused as e:
-                raise e.located(f"文件 {f.filename}", f"file {f.filename}", "file") if len(files) > 1 else e
-        for p in prepared:
-            names.append(vouchers.attach_voucher(session, actor(), book, entry, p, store()).filename)
-        session.commit()
+        attached = vouchers.upload_vouchers(unit_of_work(), book, entry, uploads(files), upload_limits())
     except LedgerError as e:
-        session.rollback()
         _refuse(e)
     else:
-        flash(_("Attached: %(names)s", names=", ".join(names)))
+        flash(_("Attached: %(names)s", names=", ".join(a.filename for a in attached)))
     return redirect(entry_url(code, entry_id), 303)
 
 
@@ -116,11 +94,10 @@ def remove(code: str, entry_id: int, attachment_id: int):
     session, book, _entry = _load(code, entry_id)
     att = _attachment(session, book, attachment_id, entry_id)
     name = att.filename
+    uow = unit_of_work()
     try:
-        vouchers.delete_voucher(session, actor(), book, att, store())
-        session.commit()
+        uow.run(vouchers.delete_voucher, book, att, uow.store)
     except LedgerError as e:
-        session.rollback()
         _refuse(e)
     else:
         flash(_("Removed: %(name)s", name=name))
@@ -132,12 +109,11 @@ def remove(code: str, entry_id: int, attachment_id: int):
 def original(code: str, entry_id: int, attachment_id: int):
     session, book, _entry = _load(code, entry_id)
     att = _attachment(session, book, attachment_id, entry_id)
+    uow = unit_of_work()
     try:
-        found = vouchers.open_original(session, actor(), book, att, store())
+        found = uow.run(vouchers.open_original, book, att, uow.store)  # audited before a byte is sent
     except LedgerError as e:
-        session.rollback()
         abort(e.status)
-    session.commit()  # the audit record is written before a byte is sent
     response = send_file(found.path, mimetype=found.media_type, as_attachment=True,
                          download_name=found.download_name, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
@@ -150,7 +126,7 @@ def public(code: str, attachment_id: int, page: int):
     session, book, _entry = _load(code)
     att = _attachment(session, book, attachment_id)
     try:
-        path = vouchers.public_page(session, actor(), book, att, page, store())
+        path = vouchers.public_page(session, actor(), book, att, page, voucher_store())
     except LedgerError as e:
         abort(e.status)
     response = send_file(path, mimetype="image/jpeg", max_age=0, conditional=True, etag=path.name)
@@ -163,12 +139,11 @@ def public(code: str, attachment_id: int, page: int):
 def unredacted(code: str, entry_id: int, attachment_id: int, page: int):
     session, book, _entry = _load(code, entry_id)
     att = _attachment(session, book, attachment_id, entry_id)
+    uow = unit_of_work()
     try:
-        path = vouchers.unredacted_page(session, actor(), book, att, page, store())
+        path = uow.run(vouchers.unredacted_page, book, att, page, uow.store)  # audited as a view of the original
     except LedgerError as e:
-        session.rollback()
         abort(e.status)
-    session.commit()
     response = send_file(path, mimetype="image/jpeg", max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -199,11 +174,10 @@ def redact(code: str, entry_id: int, attachment_id: int):
     raw = request.get_json(silent=True) if as_json else request.form.get("redactions", "[]")
     if as_json and raw is None:
         raw = "not json"  # refused below with a clear message
+    uow = unit_of_work()
     try:
-        public = vouchers.redact_voucher(session, actor(), book, att, raw, store())
-        session.commit()
+        public = uow.run(vouchers.redact_voucher, book, att, raw, uow.store)
     except LedgerError as e:
-        session.rollback()
         if as_json:
             return jsonify(error=e.to_dict(), message=e.message(_locale())), e.status
         _refuse(e)

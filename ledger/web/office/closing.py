@@ -5,15 +5,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from ...domain.errors import InvalidInput, LedgerError
+from ...domain.errors import LedgerError
 from ...domain.money import to_fen
 from ...services import books as book_service, flags, periods
-from ...services.access import audit
 from . import bp
 from .common import flash_error, parse_period, seat
-
-CLOSE_NOTE_MAX = 200
-
 
 def _period(value: str) -> tuple[int, int]:
     ym = parse_period(value)
@@ -39,12 +35,10 @@ def bank_balance(code: str, period: str):
     here = seat(code)
     year, month = _period(period)
     try:
-        periods.record_bank_balance(here.session, here.user, here.book, year, month, request.form.get("account", ""),
-                                    to_fen(request.form.get("balance", ""), "balance"))
-        here.session.commit()
+        here.uow.run(periods.record_bank_balance, here.book, year, month, request.form.get("account", ""),
+                     to_fen(request.form.get("balance", ""), "balance"))
         flash(_("Bank statement balance recorded."))
     except LedgerError as e:
-        here.session.rollback()
         flash_error(e)
     return redirect(url_for("office.period", code=code, period=period))
 
@@ -59,18 +53,12 @@ def close(code: str, period: str):
     if request.form.get("confirm") != "yes" or not reason:
         flash(_("The month was not closed: say what was checked and tick “I confirm” first."), "error")
         return redirect(url_for("office.period", code=code, period=period, confirm="close"))
-    if len(reason) > CLOSE_NOTE_MAX:
-        flash(_("The note may be at most %(n)s characters.", n=CLOSE_NOTE_MAX), "error")
-        return redirect(url_for("office.period", code=code, period=period, confirm="close"))
     try:
-        periods.close_period(here.session, here.user, here.book, year, month)
-        # periods.close_period takes no note yet: the note goes into the audit log beside the close, in the same commit.
-        audit(here.session, here.user, here.book, "period.close_note", period, reason=reason)
-        here.session.commit()
+        here.uow.run(periods.close_period, here.book, year, month, note=reason)
         flash(_("Period %(period)s is closed.", period=period), "success")
     except LedgerError as e:
-        here.session.rollback()
         flash_error(e)
+        return redirect(url_for("office.period", code=code, period=period, confirm="close"))
     return redirect(url_for("office.period", code=code, period=period))
 
 
@@ -90,42 +78,43 @@ def flags_list(code: str):
                            accounts=book_service.accounts_of(here.session, here.book))
 
 
-def _back_to(code: str, flag) -> str:
+def _back_to(code: str, flag, back: str | None) -> str:
     """Where a flag's form came from: its entry's page or the flags list (never a URL the form supplies)."""
-    if request.form.get("back") == "entry":
+    if (request.form.get("back") or back) == "entry":
         return url_for("office.entry", code=code, entry_id=flag.entry_id, _anchor=f"flag-{flag.id}")
     return url_for("office.flags_list", code=code, _anchor=f"flag-{flag.id}")
 
 
-def _on_flag(code: str, flag_id: int, act, done: str):
+def _on_flag(code: str, flag_id: int, operation, done: str, *args, back: str | None = None):
+    """Run `operation(session, actor, book, flag, *args)` as one unit of work; go back where the form was."""
     here = seat(code)
     try:
         flag = flags.get_flag(here.session, here.book, flag_id)
     except LedgerError:
         abort(404)
     try:
-        act(here, flag)
-        here.session.commit()
-        flash(done)
+        here.uow.run(operation, here.book, flag, *args)
+        flash(done, "success")
     except LedgerError as e:
-        here.session.rollback()
         flash_error(e)
-    return redirect(_back_to(code, flag))
+    return redirect(_back_to(code, flag, back))
+
+
+@bp.route("/books/<code>/flags/<int:flag_id>/answer", methods=["POST"])
+@login_required
+def answer_flag(code: str, flag_id: int):
+    return _on_flag(code, flag_id, flags.answer_flag, _("Answer recorded."), request.form.get("answer", ""), back="entry")
 
 
 @bp.route("/books/<code>/flags/<int:flag_id>/follow-up", methods=["POST"])
 @login_required
 def follow_up_flag(code: str, flag_id: int):
-    return _on_flag(code, flag_id, lambda h, f: flags.follow_up_flag(h.session, h.user, h.book, f, request.form.get("text", "")),
-                    _("Follow-up sent: the committee is asked to answer again."))
+    return _on_flag(code, flag_id, flags.follow_up_flag, _("Follow-up sent: the committee is asked to answer again."),
+                    request.form.get("text", ""))
 
 
 @bp.route("/books/<code>/flags/<int:flag_id>/close", methods=["POST"])
 @login_required
 def close_flag(code: str, flag_id: int):
-    def close(h, f):
-        if request.form.get("confirm") != "yes":  # closing is for good: only with the box ticked
-            raise InvalidInput("标记没有关闭：请先勾选“问题已解决”", "the flag was not closed: tick “I am satisfied” first", "confirm")
-        return flags.close_flag(h.session, h.user, h.book, f, request.form.get("note", ""))
-
-    return _on_flag(code, flag_id, close, _("Flag closed."))
+    return _on_flag(code, flag_id, flags.close_flag, _("Flag closed."), request.form.get("note", ""),
+                    request.form.get("confirm") == "yes")

@@ -11,6 +11,8 @@ from ...domain.errors import LedgerError
 from ...domain import model
 from ...domain.permissions import Action
 from ...services import access, periods
+from ...services.unit_of_work import UnitOfWork
+from ...work import unit_of_work
 from ..auth import actor
 
 
@@ -28,6 +30,11 @@ class Seat:
         if self._current_period is None:
             self._current_period = periods.current_period(self.session, self.book)
         return self._current_period
+
+    @property
+    def uow(self) -> UnitOfWork:
+        """A unit of work for a use case at this book, acting as this user."""
+        return unit_of_work(self.user)
 
     def can(self, action: Action | str, entry=None) -> bool:
         """Whether the service would let this user take the action (on the entry): the page offers exactly that."""

@@ -17,7 +17,7 @@ from ...domain.permissions import Action, this_submission
 from ...services import books as book_service, entries, flags, periods, vouchers
 from ...domain.money import fen_to_str, to_fen
 from ...domain.model import parse_date
-from ..vouchers import store as voucher_store
+from ...work import upload_limits, uploads
 from . import bp
 from .common import flash_error, say, seat
 
@@ -129,25 +129,14 @@ def _chosen_files() -> list:
 
 
 def _prepare_vouchers(here, entry, files) -> tuple[list, list[str]]:
-    """Check and decode the chosen files with the voucher service; (prepared files, refusals to show)."""
-    limit = current_app.config["VOUCHER_MAX_BYTES"]
+    """Check and decode the chosen files (the voucher service; no transaction is held while it decodes):
+    (prepared files, refusals to show beside the file field)."""
     try:
-        vouchers.check_request_size(len(files), current_app.config["VOUCHER_MAX_FILES"])
-        if entry is not None:
-            vouchers.check_may_attach(here.session, here.user, here.book, entry)
-    except LedgerError as e:
+        prepared, refused = vouchers.prepare_uploads(here.uow, here.book, entry, uploads(files), upload_limits(),
+                                                     all_or_nothing=False)
+    except LedgerError as e:  # too many files, or this user may not attach to this entry
         return [], [say(e)]
-    here.session.rollback()  # decoding takes a while: hold no transaction (nor SQLite's write lock) meanwhile
-    prepared, refused, pixels = [], [], 0
-    for f in files:
-        data = f.stream.read(limit + 1)  # one byte more than allowed is enough to refuse
-        try:
-            pixels += vouchers.declared_pixels(data)
-            vouchers.check_request_pixels(pixels, current_app.config["VOUCHER_MAX_PIXELS_PER_REQUEST"])
-            prepared.append(vouchers.prepare_voucher(data, f.filename or "", limit))
-        except vouchers.VoucherRefused as e:
-            refused.append(say(e.located(f"文件 {f.filename}", f"file {f.filename}", "file")))
-    return prepared, refused
+    return prepared, [say(e) for e in refused]
 
 
 def _render_form(here, rows, errors, entry=None, values=None, status=200):
@@ -188,22 +177,10 @@ def _save(here, entry=None):
     original = entry
     prepared, refused = _prepare_vouchers(here, entry, files) if files else ([], [])
     try:
-        if entry is None:
-            entry = entries.create_entry(here.session, here.user, here.book, data)
-        else:
-            entry = entries.update_draft(here.session, here.user, here.book, entry, data)
-        for p in prepared:
-            if p.sha256 in {a.sha256 for a in entry.attachments}:
-                continue  # the same form sent twice: the file is there already
-            try:
-                vouchers.attach_voucher(here.session, here.user, here.book, entry, p, voucher_store())
-            except LedgerError as e:  # refused before anything is written
-                refused.append(say(e.located(f"文件 {p.filename}", f"file {p.filename}", "file")))
-        if action in ("submit", "submit_new") and not refused:
-            entries.submit_entry(here.session, here.user, here.book, entry)
-        here.session.commit()
+        entry, not_taken = entries.save_with_vouchers(here.uow, here.book, entry, data, prepared,
+                                                      submit=action in ("submit", "submit_new") and not refused)
+        refused += [say(e) for e in not_taken]
     except LedgerError as e:
-        here.session.rollback()
         errors[_field_key(e.field, rows)] = say(e)
         if files:
             errors.setdefault("file", again)
@@ -275,15 +252,15 @@ def entry(code: str, entry_id: int):
     )
 
 
-def _act(code: str, entry_id: int, do, done_message: str):
-    # Any reader may press; the service decides and says why not (who may approve is a rule, not a page's).
+def _act(code: str, entry_id: int, operation, done_message: str, *args):
+    """Run `operation(session, actor, book, entry, *args)` as one unit of work; say how it went.
+
+    Any reader may press; the service decides and says why not (who may approve is a rule, not a page's)."""
     here = seat(code)
     e = _entry(here, entry_id)
     try:
-        result = do(here, e)
-        here.session.commit()
+        result = here.uow.run(operation, here.book, e, *args)
     except LedgerError as err:
-        here.session.rollback()
         flash_error(err)
         return redirect(url_for("office.entry", code=code, entry_id=entry_id))
     flash(done_message, "success")
@@ -295,22 +272,19 @@ def _act(code: str, entry_id: int, do, done_message: str):
 @bp.route("/books/<code>/entries/<int:entry_id>/submit", methods=["POST"])
 @login_required
 def submit_entry(code: str, entry_id: int):
-    return _act(code, entry_id, lambda h, e: entries.submit_entry(h.session, h.user, h.book, e),
-                _("Submitted for approval."))
+    return _act(code, entry_id, entries.submit_entry, _("Submitted for approval."))
 
 
 @bp.route("/books/<code>/entries/<int:entry_id>/approve", methods=["POST"])
 @login_required
 def approve_entry(code: str, entry_id: int):
-    return _act(code, entry_id, lambda h, e: entries.approve_entry(h.session, h.user, h.book, e),
-                _("Approved."))
+    return _act(code, entry_id, entries.approve_entry, _("Approved."))
 
 
 @bp.route("/books/<code>/entries/<int:entry_id>/reject", methods=["POST"])
 @login_required
 def reject_entry(code: str, entry_id: int):
-    return _act(code, entry_id, lambda h, e: entries.reject_entry(h.session, h.user, h.book, e, request.form.get("reason", "")),
-                _("Returned to its maker."))
+    return _act(code, entry_id, entries.reject_entry, _("Returned to its maker."), request.form.get("reason", ""))
 
 
 @bp.route("/books/<code>/entries/<int:entry_id>/reverse", methods=["POST"])
@@ -323,13 +297,11 @@ def reverse_entry(code: str, entry_id: int):
         flash(_("Nothing was reversed: give the reason and tick “I confirm” first."), "error")
         return redirect(url_for("office.entry", code=code, entry_id=entry_id, confirm="reverse"))
 
-    def do(h, e):
-        date = None
-        if request.form.get("date"):
-            date = parse_date(request.form["date"])
-        return entries.reverse_entry(h.session, h.user, h.book, e, date=date, reason=reason)
+    def reverse(session, actor, book, entry):
+        date = parse_date(request.form["date"]) if request.form.get("date") else None
+        return entries.reverse_entry(session, actor, book, entry, date=date, reason=reason)
 
-    return _act(code, entry_id, do, _("The reversing entry is waiting for approval."))
+    return _act(code, entry_id, reverse, _("The reversing entry is waiting for approval."))
 
 
 @bp.route("/books/<code>/entries/<int:entry_id>/delete", methods=["POST"])
@@ -338,10 +310,8 @@ def delete_entry(code: str, entry_id: int):
     here = seat(code)
     e = _entry(here, entry_id)
     try:
-        entries.delete_draft(here.session, here.user, here.book, e)
-        here.session.commit()
+        here.uow.run(entries.delete_draft, here.book, e)
     except LedgerError as err:
-        here.session.rollback()
         flash_error(err)
         return redirect(url_for("office.entry", code=code, entry_id=entry_id))
     flash(_("Draft deleted."), "success")
@@ -351,31 +321,14 @@ def delete_entry(code: str, entry_id: int):
 @bp.route("/books/<code>/entries/<int:entry_id>/waive", methods=["POST"])
 @login_required
 def waive_voucher(code: str, entry_id: int):
-    return _act(code, entry_id, lambda h, e: periods.waive_voucher(h.session, h.user, h.book, e, request.form.get("reason", "")),
-                _("Reason recorded."))
+    return _act(code, entry_id, periods.waive_voucher, _("Reason recorded."), request.form.get("reason", ""))
 
 
 @bp.route("/books/<code>/entries/<int:entry_id>/flag", methods=["POST"])
 @login_required
 def flag_entry(code: str, entry_id: int):
-    return _act(code, entry_id, lambda h, e: flags.raise_flag(h.session, h.user, h.book, e, request.form.get("comment", "")),
-                _("Flag raised."))
+    return _act(code, entry_id, flags.raise_flag, _("Flag raised."), request.form.get("comment", ""))
 
-
-@bp.route("/books/<code>/flags/<int:flag_id>/answer", methods=["POST"])
-@login_required
-def answer_flag(code: str, flag_id: int):
-    here = seat(code)
-    try:
-        flag = flags.get_flag(here.session, here.book, flag_id)
-        flags.answer_flag(here.session, here.user, here.book, flag, request.form.get("answer", ""))
-        here.session.commit()
-    except LedgerError as err:
-        here.session.rollback()
-        flash_error(err)
-        return redirect(request.referrer or url_for("office.flags_list", code=code))
-    flash(_("Answer recorded."), "success")
-    return redirect(url_for("office.entry", code=code, entry_id=flag.entry_id))
 
 
 @bp.route("/books/<code>/approvals")
