@@ -9,10 +9,9 @@ get 201; they still make one entry.)
 from __future__ import annotations
 
 from flask.views import MethodView
-from sqlalchemy import select
 
 from ..db.session import get_session as db
-from ..db.schema import Entry, Period, User
+from ..db.schema import Entry
 from ..domain.model import EntryInput, line_from_parts
 from ..domain.money import to_fen
 from ..services import entries as entry_service
@@ -54,12 +53,6 @@ def _entry_input(body: dict, key: str | None = None) -> EntryInput:
     return EntryInput(date=body["date"], summary=body["summary"], lines=lines, idempotency_key=key)
 
 
-def _earlier(session, book, key: str | None) -> int | None:
-    if not key:
-        return None
-    return session.scalar(select(Entry.id).where(Entry.book_id == book.id, Entry.idempotency_key == key))
-
-
 def _answer(session, entry: Entry, book, status: int = 200):
     session.expire_all()  # relationships changed by the service (approvals, reversal links) are read afresh
     return present.entry(session, entry, book), status
@@ -82,12 +75,6 @@ class Entries(MethodView):
             max_fen=to_fen(query["max_amount"]) if query.get("max_amount") is not None else None,
         )
         rows, has_more = find_entries(session, b, f, limit=query["limit"], offset=query["offset"])
-        # Makers and periods in two queries, not two per entry: the lazy loads then find them in the
-        # session (which holds them weakly, hence the local name until the page is built).
-        _loaded = [
-            *session.scalars(select(User).where(User.id.in_({e.maker_id for e in rows}))),
-            *session.scalars(select(Period).where(Period.id.in_({e.period_id for e in rows}))),
-        ]
         return {
             "items": [present.entry_summary(e, b) for e in rows],
             "limit": query["limit"], "offset": query["offset"], "has_more": has_more,
@@ -107,7 +94,7 @@ class Entries(MethodView):
         b = readable_book(book)
         key = _key(headers, body)
         data = _entry_input(body, key)
-        earlier = _earlier(session, b, key)
+        earlier = entry_service.made_with_key(session, b, key)
         entry = unit_of_work().run(entry_service.create_entry, b, data, submit=body["submit"])
         return _answer(session, entry, b, 200 if earlier is not None and earlier == entry.id else 201)
 
@@ -181,6 +168,6 @@ def reverse(book, entry_id, body, headers):
     b = readable_book(book)
     original = entry_service.get_entry(session, b, entry_id)
     key = _key(headers, body)
-    earlier = _earlier(session, b, key)
+    earlier = entry_service.made_with_key(session, b, key)
     entry = unit_of_work().run(entry_service.reverse_entry, b, original, date=body.get("date"), idempotency_key=key)
     return _answer(session, entry, b, 200 if earlier is not None and earlier == entry.id else 201)

@@ -70,3 +70,26 @@ def audit(session: Session, user: User | None, book: Book | None, action: str, t
 def record_export(session: Session, user: User, book: Book, what: str, fmt: str, rows: int) -> None:
     """A table taken out of the app is on record (who, what, how many rows) before a byte is sent."""
     audit(session, user, book, "export", what, format=fmt, rows=rows)
+
+
+def audit_events(session: Session, user: User, book: Book, action: str = "", username: str = "",
+                 start=None, end=None, limit: int = 50, offset: int = 0) -> tuple[list, bool]:
+    """The book's audit log, newest first, for those who may read it: its own events and the sign-ins of the
+    people who have a role in it. Rows of (AuditEvent, the actor's display name); whether there is more."""
+    import datetime as dt
+
+    require(session, user, Action.READ_AUDIT, book)
+    members = select(Membership.user_id).where(Membership.book_id == book.id)
+    query = select(AuditEvent, User.display_name).outerjoin(User, User.id == AuditEvent.user_id).where(
+        (AuditEvent.book_id == book.id) | (AuditEvent.book_id.is_(None) & AuditEvent.user_id.in_(members))
+    )
+    if action:
+        query = query.where(AuditEvent.action.like(f"{action}%"))
+    if username:
+        query = query.where(User.username == username)
+    if start:
+        query = query.where(AuditEvent.at >= dt.datetime.combine(start, dt.time.min))
+    if end:
+        query = query.where(AuditEvent.at < dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))
+    rows = session.execute(query.order_by(AuditEvent.id.desc()).limit(limit + 1).offset(offset)).all()
+    return rows[:limit], len(rows) > limit

@@ -52,6 +52,13 @@ def _idempotent_match(session: Session, book: Book, key: str | None, digest: str
     return earlier
 
 
+def made_with_key(session: Session, book: Book, key: str | None) -> int | None:
+    """The id of the entry a request with this idempotency key already made, if any (a replay answers 200)."""
+    if not key:
+        return None
+    return session.scalar(select(Entry.id).where(Entry.book_id == book.id, Entry.idempotency_key == key))
+
+
 def _key_conflict(key: str) -> IdempotencyConflict:
     return IdempotencyConflict(
         f"幂等键 {key} 已用于另一张内容不同的凭证",

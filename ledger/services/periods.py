@@ -154,6 +154,11 @@ def record_bank_balance(session: Session, actor: User, book: Book, year: int, mo
     return row
 
 
+def waivers_of(session: Session, entry: Entry) -> list[VoucherWaiver]:
+    """The reasons recorded for the entry having no voucher."""
+    return list(session.scalars(select(VoucherWaiver).where(VoucherWaiver.entry_id == entry.id).order_by(VoucherWaiver.id)))
+
+
 def waive_voucher(session: Session, actor: User, book: Book, entry: Entry, reason: str) -> VoucherWaiver:
     """Record why an expense entry has no voucher."""
     require(session, actor, Action.WAIVE_VOUCHER, book)

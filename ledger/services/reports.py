@@ -4,9 +4,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
 
 from ..db.schema import Account, Book, Entry, EntryLine, Fund
 from ..domain.model import EntryStatus
@@ -168,10 +168,14 @@ class JournalFilter:
     text: str | None = None  # in the summary or the number
     min_fen: int | None = None  # on the entry's total debit
     max_fen: int | None = None
+    start: dt.date | None = None  # a date range, both ends included
+    end: dt.date | None = None
+    sort: str = "date"  # or "number" (entries not yet posted have none: after the numbered ones, either way)
+    direction: str = "desc"  # or "asc"
 
 
 def find_entries(session: Session, book: Book, f: JournalFilter, limit: int = 50, offset: int = 0) -> tuple[list[Entry], bool]:
-    """A page of entries, newest first, and whether there is a next page."""
+    """A page of entries, newest first unless asked otherwise, and whether there is a next page."""
     query = select(Entry).where(Entry.book_id == book.id)
     if f.status:
         query = query.where(Entry.status == f.status)
@@ -181,6 +185,10 @@ def find_entries(session: Session, book: Book, f: JournalFilter, limit: int = 50
         query = query.where(Entry.date >= start, Entry.date < end)
     elif f.year:
         query = query.where(Entry.date >= dt.date(f.year, 1, 1), Entry.date < dt.date(f.year + 1, 1, 1))
+    if f.start:
+        query = query.where(Entry.date >= f.start)
+    if f.end:
+        query = query.where(Entry.date <= f.end)
     if f.account:
         query = query.where(
             select(EntryLine.id).join(Account, Account.id == EntryLine.account_id)
@@ -204,8 +212,14 @@ def find_entries(session: Session, book: Book, f: JournalFilter, limit: int = 50
             query = query.where(total >= f.min_fen)
         if f.max_fen is not None:
             query = query.where(total <= f.max_fen)
-    query = query.order_by(Entry.date.desc(), Entry.chain_seq.desc(), Entry.id.desc()).limit(limit + 1).offset(offset)
-    rows = list(session.scalars(query))
+    way = (lambda c: c.asc()) if f.direction == "asc" else (lambda c: c.desc())
+    if f.sort == "number":
+        order = (Entry.number.is_(None), way(Entry.number), way(Entry.id))
+    else:
+        order = (way(Entry.date), way(Entry.chain_seq), way(Entry.id))
+    # Makers and periods in two queries, not two per entry: every list shows them.
+    query = query.options(selectinload(Entry.maker), selectinload(Entry.period))
+    rows = list(session.scalars(query.order_by(*order).limit(limit + 1).offset(offset)))
     return rows[:limit], len(rows) > limit
 
 
@@ -254,3 +268,31 @@ def account_ledger(
     )
     rows = [LedgerRow(r[0], r[1], r[2], r[3], r[4], r[5], int(r[6]), opening + int(r[7])) for r in session.execute(query)]
     return opening, rows[:limit], len(rows) > limit
+
+
+def _account_lines(book: Book, account, fund_code: str | None, first: dt.date | None, last: dt.date | None):
+    query = (select(func.count()).select_from(EntryLine).join(Entry, Entry.id == EntryLine.entry_id)
+             .where(EntryLine.book_id == book.id, EntryLine.account_id == account.id,
+                    Entry.status == EntryStatus.POSTED.value))
+    if fund_code:
+        query = query.join(Fund, Fund.id == EntryLine.fund_id).where(Fund.code == fund_code)
+    if first:
+        query = query.where(Entry.date >= first)
+    if last:
+        query = query.where(Entry.date <= last)
+    return query
+
+
+def account_line_count(session: Session, book: Book, account, fund_code: str | None = None,
+                       first: dt.date | None = None, last: dt.date | None = None) -> int:
+    """How many posted lines the account has (in one fund, between two dates, when given)."""
+    return session.scalar(_account_lines(book, account, fund_code, first, last))
+
+
+def account_totals(session: Session, book: Book, account, fund_code: str | None, first: dt.date,
+                   last: dt.date) -> tuple[int, int]:
+    """(debits, credits) in fen of the account's posted lines dated first..last: 本月合计, 本年累计."""
+    debit = func.coalesce(func.sum(case((EntryLine.amount_fen > 0, EntryLine.amount_fen), else_=0)), 0)
+    credit = func.coalesce(func.sum(case((EntryLine.amount_fen < 0, -EntryLine.amount_fen), else_=0)), 0)
+    row = session.execute(_account_lines(book, account, fund_code, first, last).with_only_columns(debit, credit)).one()
+    return int(row[0]), int(row[1])

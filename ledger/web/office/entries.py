@@ -7,10 +7,9 @@ import uuid
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ...db.schema import Entry, VoucherWaiver
+from ...db.schema import Entry
 from ...domain.errors import LedgerError
 from ...domain.model import EntryInput, line_from_parts
 from ...domain.permissions import Action, this_submission
@@ -242,7 +241,7 @@ def _plain(fen: int) -> str:
 def entry(code: str, entry_id: int):
     here = seat(code)
     e = _entry(here, entry_id)
-    waivers = list(here.session.scalars(select(VoucherWaiver).where(VoucherWaiver.entry_id == e.id)))
+    waivers = periods.waivers_of(here.session, e)
     return render_template(
         "office/entry.html", book=here.book, seat=here, entry=e, needed=entries.approvals_needed(here.book, e),
         counted=this_submission(e),

@@ -3,20 +3,19 @@ from __future__ import annotations
 
 import datetime as dt
 
+import dataclasses
 from dataclasses import dataclass
 
 from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import login_required
-from sqlalchemy import case, func, select
 
 from ...db.session import get_session as db
-from ...db.schema import Account, AuditEvent, Entry, EntryLine, Fund, Membership, User
-from ...domain.model import EntryStatus, parse_date
+from ...domain.model import parse_date
 from ...domain.capitals import capital_amount
 from ...domain.errors import LedgerError
 from ...domain.money import fen_to_str, to_fen
-from ...services import books as book_service, entries, overview, periods, reports
+from ...services import access, books as book_service, entries, overview, periods, reports
 from ..auth import actor
 from ..exports import send_table
 from . import bp
@@ -136,46 +135,9 @@ def _journal_filter(args) -> tuple[reports.JournalFilter, dict, JournalView]:
         fund=args.get("fund") or None, text=args.get("q") or None,
         min_fen=amounts.get("min"), max_fen=amounts.get("max"),
     )
-    return f, problems, JournalView(dates.get("from"), dates.get("to"), sort, direction)
-
-
-def _find_journal(session, book, f: reports.JournalFilter, view: JournalView, limit: int, offset: int = 0):
-    """A page of entries and whether there is a next one: reports.find_entries' filters, with a date range and
-    the chosen order. (Written here because the services are not this change's to edit; it belongs in
-    reports.find_entries, with `start`, `end` and `order` on JournalFilter.)"""
-    query = select(Entry).where(Entry.book_id == book.id)
-    if f.status:
-        query = query.where(Entry.status == f.status)
-    if f.year and f.month:
-        first = dt.date(f.year, f.month, 1)
-        query = query.where(Entry.date >= first, Entry.date < dt.date(f.year + (f.month == 12), f.month % 12 + 1, 1))
-    if view.start:
-        query = query.where(Entry.date >= view.start)
-    if view.end:
-        query = query.where(Entry.date <= view.end)
-    if f.account:
-        query = query.where(select(EntryLine.id).join(Account, Account.id == EntryLine.account_id)
-                            .where(EntryLine.entry_id == Entry.id, Account.code == f.account).exists())
-    if f.fund:
-        query = query.where(select(EntryLine.id).join(Fund, Fund.id == EntryLine.fund_id)
-                            .where(EntryLine.entry_id == Entry.id, Fund.code == f.fund).exists())
-    if f.text:
-        pattern = f"%{f.text.strip()}%"
-        query = query.where(Entry.summary.like(pattern) | Entry.number.like(pattern))
-    if f.min_fen is not None or f.max_fen is not None:
-        total = (select(func.coalesce(func.sum(EntryLine.amount_fen), 0))
-                 .where(EntryLine.entry_id == Entry.id, EntryLine.amount_fen > 0).scalar_subquery())
-        if f.min_fen is not None:
-            query = query.where(total >= f.min_fen)
-        if f.max_fen is not None:
-            query = query.where(total <= f.max_fen)
-    way = (lambda c: c.asc()) if view.direction == "asc" else (lambda c: c.desc())
-    if view.sort == "number":  # entries not yet posted have no number: after the numbered ones, either way
-        order = (Entry.number.is_(None), way(Entry.number), way(Entry.id))
-    else:
-        order = (way(Entry.date), way(Entry.chain_seq), way(Entry.id))
-    rows = list(session.scalars(query.order_by(*order).limit(limit + 1).offset(offset)))
-    return rows[:limit], len(rows) > limit
+    view = JournalView(dates.get("from"), dates.get("to"), sort, direction)
+    f = dataclasses.replace(f, start=view.start, end=view.end, sort=view.sort, direction=view.direction)
+    return f, problems, view
 
 
 @bp.route("/books/<code>/journal")
@@ -184,7 +146,7 @@ def journal(code: str):
     here = seat(code)
     f, problems, view = _journal_filter(request.args)
     page = page_arg()
-    found, has_next = _find_journal(here.session, here.book, f, view, limit=PAGE, offset=(page - 1) * PAGE)
+    found, has_next = reports.find_entries(here.session, here.book, f, limit=PAGE, offset=(page - 1) * PAGE)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "office/journal.html", book=here.book, seat=here, entries=found, page=page, has_next=has_next, args=args,
@@ -199,8 +161,8 @@ def journal_export(code: str, fmt: str):
     if fmt not in FORMATS:
         abort(404)
     here = seat(code)
-    f, _, view = _journal_filter(request.args)
-    found, _ = _find_journal(here.session, here.book, f, view, limit=200_000)
+    f, _, _view = _journal_filter(request.args)
+    found, _ = reports.find_entries(here.session, here.book, f, limit=200_000)
     rows = [
         {"number": e.number or "", "date": e.date.isoformat(), "status": e.status, "summary": e.summary,
          "account": l.account.code, "account_name": l.account.name_zh, "fund": l.fund.code,
@@ -221,24 +183,6 @@ def _ledger_args(here, account_code: str):
     except LedgerError:
         abort(404)
     return account, fund, start, end
-
-
-def _ledger_lines(here, account, fund: str | None):
-    """The account's posted lines (of one fund, if chosen), for counting and summing."""
-    query = (select(func.count()).select_from(EntryLine).join(Entry, Entry.id == EntryLine.entry_id)
-             .where(EntryLine.account_id == account.id, Entry.status == EntryStatus.POSTED.value))
-    if fund:
-        query = query.join(Fund, Fund.id == EntryLine.fund_id).where(Fund.code == fund)
-    return query
-
-
-def _ledger_sums(here, account, fund, first: dt.date, last: dt.date) -> tuple[int, int]:
-    """(debits, credits) in fen of the account's posted lines dated first..last."""
-    debit = func.coalesce(func.sum(case((EntryLine.amount_fen > 0, EntryLine.amount_fen), else_=0)), 0)
-    credit = func.coalesce(func.sum(case((EntryLine.amount_fen < 0, -EntryLine.amount_fen), else_=0)), 0)
-    row = here.session.execute(_ledger_lines(here, account, fund).with_only_columns(debit, credit)
-                               .where(Entry.date >= first, Entry.date <= last)).one()
-    return int(row[0]), int(row[1])
 
 
 def _month_end(year: int, month: int) -> dt.date:
@@ -269,10 +213,7 @@ def account_ledger(code: str, account_code: str):
     and turned round here."""
     here = seat(code)
     account, fund, start, end = _ledger_args(here, account_code)
-    query = _ledger_lines(here, account, fund)
-    query = query.where(Entry.date >= start) if start else query
-    query = query.where(Entry.date <= end) if end else query
-    total = here.session.scalar(query)
+    total = reports.account_line_count(here.session, here.book, account, fund, start, end)
     last_page = max(1, -(-total // PAGE))
     page = min(page_arg(), last_page)  # past the oldest line: the oldest page
     newest = total - (page - 1) * PAGE  # this page holds lines [oldest, newest) counted from the oldest
@@ -290,8 +231,8 @@ def account_ledger(code: str, account_code: str):
         if i == 0 and newer is not None and (newer.date.year, newer.date.month) == (m.year, m.month):
             continue  # its totals were shown with its newest lines, on the page before
         through = min(_month_end(m.year, m.month), end) if end else _month_end(m.year, m.month)
-        m.month_fen = _ledger_sums(here, account, fund, dt.date(m.year, m.month, 1), through)
-        m.year_fen = _ledger_sums(here, account, fund, dt.date(m.year, 1, 1), through)
+        m.month_fen = reports.account_totals(here.session, here.book, account, fund, dt.date(m.year, m.month, 1), through)
+        m.year_fen = reports.account_totals(here.session, here.book, account, fund, dt.date(m.year, 1, 1), through)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "office/account_ledger.html", book=here.book, seat=here, account=account, months=months, opening=opening,
@@ -321,27 +262,13 @@ def account_ledger_export(code: str, account_code: str, fmt: str):
 @login_required
 def audit_log(code: str):
     here = seat(code, Action.READ_AUDIT)
-    # The book's own events, and the sign-ins of the people who have a role in it.
-    members = select(Membership.user_id).where(Membership.book_id == here.book.id)
-    query = select(AuditEvent, User.display_name).outerjoin(User, User.id == AuditEvent.user_id).where(
-        (AuditEvent.book_id == here.book.id) | (AuditEvent.book_id.is_(None) & AuditEvent.user_id.in_(members))
-    )
-    action = request.args.get("action") or ""
-    username = request.args.get("user") or ""
-    start = parse_date_arg(request.args.get("start"))
-    end = parse_date_arg(request.args.get("end"))
-    if action:
-        query = query.where(AuditEvent.action.like(f"{action}%"))
-    if username:
-        query = query.where(User.username == username)
-    if start:
-        query = query.where(AuditEvent.at >= dt.datetime.combine(start, dt.time.min))
-    if end:
-        query = query.where(AuditEvent.at < dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))
     page = page_arg()
-    rows = here.session.execute(query.order_by(AuditEvent.id.desc()).limit(PAGE + 1).offset((page - 1) * PAGE)).all()
+    rows, has_next = access.audit_events(
+        here.session, here.user, here.book, request.args.get("action") or "", request.args.get("user") or "",
+        parse_date_arg(request.args.get("start")), parse_date_arg(request.args.get("end")),
+        limit=PAGE, offset=(page - 1) * PAGE)
     args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("office/audit.html", book=here.book, seat=here, rows=rows[:PAGE], has_next=len(rows) > PAGE,
+    return render_template("office/audit.html", book=here.book, seat=here, rows=rows, has_next=has_next,
                            page=page, args=args)
 
 
