@@ -23,6 +23,9 @@ ZH = {
     "Close flag": "关闭标记", "Not yet closed": "只看未关闭", "Follow-up sent: the committee is asked to answer again.":
         "已发送追问，请业委会再次回复。", "Flag closed.": "标记已关闭。", "Followed up a flag": "追问监察标记",
     "Closed a flag": "关闭监察标记",
+    "Operations": "接口", "Method": "方法", "Path": "路径", "What it does": "说明", "Parameters": "参数",
+    "Request body": "请求体", "Responses": "响应", "required": "必填", "Schemas": "数据结构", "Field": "字段",
+    "Type": "类型", "Required": "必填", "Notes": "说明", "yes": "是",
     "Approved an earlier submission: %(who)s at %(when)s (the entry was sent back since; this approval no longer counts)":
         "%(who)s 于 %(when)s 审批过此前提交的版本（其后凭证被退回，该审批不再计入）",
     "Accepted the database as the witness": "以数据库为准重写见证记录", "differences": "差异", "earlier witness (kept)": "原有见证记录（已保留）",

@@ -584,3 +584,7 @@ def test_the_openapi_document_describes_money_errors_and_auth(api):
     assert docs.status_code == 200 and docs.mimetype == "text/html"
     assert "/api/v1/books/{book}/entries" in docs.text and "EntryCreate" in docs.text and "<script" not in docs.text
     assert "script-src 'self'" in docs.headers["Content-Security-Policy"]
+    assert "`" not in docs.text and "<code>Authorization: Bearer" in docs.text  # Markdown code set as code
+    assert "接口" in docs.text and "请求体" in docs.text  # Chinese first
+    english = api(None).get("/api/v1/docs", headers={"Accept-Language": "en"})
+    assert "Request body" in english.text and "请求体" not in english.text
