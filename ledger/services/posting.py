@@ -170,6 +170,9 @@ class Poster:
         for rl in lines:
             if rl.fund.restricted and rl.account.cash:
                 deltas[rl.fund.id] = deltas.get(rl.fund.id, 0) + rl.line.fen
+                # Loaded before the first entry of the fund is stamped, receipts included: an import writes its
+                # entries in batches, so what it stamped is not yet in the table a later spend would read.
+                self._cash_days(rl.fund)
         for i, rl in enumerate(lines):
             delta = deltas.get(rl.fund.id)
             if delta is not None and delta < 0:
@@ -225,9 +228,8 @@ class Poster:
         signature = self.signer.sign(entry_message(digest))
         self.chain_seq += 1
         self.head = digest
-        for fund_id, delta in deltas.items():
-            if fund_id in self._cash:  # loaded by check_restricted for a spend; a receipt needs no check
-                self._cash[fund_id][date] = self._cash[fund_id].get(date, 0) + delta
+        for fund_id, delta in deltas.items():  # each loaded by check_restricted
+            self._cash[fund_id][date] = self._cash[fund_id].get(date, 0) + delta
         return Stamp(seq=seq, number=number, chain_seq=self.chain_seq, prev_hash=prev, hash=digest, signature=signature)
 
     def record_head(self) -> None:

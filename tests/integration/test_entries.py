@@ -193,6 +193,24 @@ def test_import_with_a_used_key_posts_nothing_more(ledger):
     refused(ledger, errors.PermissionDenied, lambda s: entries.post_imported(s, ledger.user(s, "approver1"), ledger.book(s), data))
 
 
+def test_an_import_spends_a_restricted_fund_from_what_it_received_earlier_in_the_same_file(ledger):
+    """An import writes its entries in batches: a spend must see the receipts stamped before it, unwritten yet."""
+    from ledger.services.users import system_user
+
+    receipt = (("1002", "REPAIR", "300.00"), ("4202", "REPAIR", "-300.00"))
+    data = [ledger.entry_input(D(2026, 3, 5), "停车收益转入维修储备金", *receipt, key="r1"),
+            ledger.entry_input(D(2026, 3, 5), "维修", ("5107", "REPAIR", "100.00"), ("1002", "REPAIR", "-100.00"), key="s1"),
+            ledger.entry_input(D(2026, 3, 9), "维修", ("5107", "REPAIR", "200.00"), ("1002", "REPAIR", "-200.00"), key="s2")]
+    with ledger.tx() as s:
+        assert entries.post_imported(s, system_user(s), ledger.book(s), data).posted == 3
+    too_much = [ledger.entry_input(D(2026, 3, 10), "停车收益", *receipt, key="r2"),
+                ledger.entry_input(D(2026, 3, 11), "维修", ("5107", "REPAIR", "300.01"), ("1002", "REPAIR", "-300.01"),
+                                   key="s3")]
+    err = refused(ledger, errors.RestrictedFundOverdrawn,
+                  lambda s: entries.post_imported(s, system_user(s), ledger.book(s), too_much))
+    assert "holds 300.00" in err.message_en
+
+
 def test_restricted_fund_can_never_spend_more_than_it_holds(ledger):
     ledger.post(D(2026, 3, 1), "提取维修储备金", ("1002", "REPAIR", "5000.00"), ("3102", "REPAIR", "-5000.00"))
     ledger.post(D(2026, 3, 2), "期初", ("1002", "GEN", "90000.00"), ("3101", "GEN", "-90000.00"))
