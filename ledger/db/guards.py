@@ -34,6 +34,9 @@ HEAD_BACK = "账簿链头只能前进 / the chain head of a book only moves forw
 IDENTITY = ("已被分录使用的科目或基金，其代码、类型、现金属性不可更改 / "
             "an account or fund used by entry lines keeps its code, type and cash flag")
 BOOK_IDENTITY = "账簿已有凭证，其代码与首月不可更改 / a book with entries keeps its code and first month"
+SUBMITTED_COPY = ("已提交或已过账凭证的原始凭证公开版本不可删除 / "
+                  "the public copy of a voucher of a submitted or posted entry cannot be removed")
+ROUND_BACK = "凭证的提交轮次只能增加 / the submission round of an entry only goes up"
 
 _SQLITE = [
     f"""CREATE TRIGGER guard_entries_insert BEFORE INSERT ON entries
@@ -115,9 +118,14 @@ _SQLITE += [
       OR NEW.redactions <> OLD.redactions
     BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END""",
     f"""CREATE TRIGGER guard_voucher_publics_delete BEFORE DELETE ON voucher_publics
-    WHEN (SELECT e.status FROM entries e JOIN attachments a ON a.entry_id = e.id WHERE a.id = OLD.attachment_id) = 'posted'
-    BEGIN SELECT RAISE(ABORT, '{IMMUTABLE}'); END""",
+    WHEN (SELECT e.status FROM entries e JOIN attachments a ON a.entry_id = e.id WHERE a.id = OLD.attachment_id)
+      IN ('submitted', 'posted')
+    BEGIN SELECT RAISE(ABORT, '{SUBMITTED_COPY}'); END""",
 ]
+# An entry's submission round never goes down: an approval of an earlier round cannot be made current again.
+_SQLITE_ROUND = f"""CREATE TRIGGER guard_entries_round BEFORE UPDATE OF submission_round ON entries
+    WHEN NEW.submission_round < OLD.submission_round
+    BEGIN SELECT RAISE(ABORT, '{ROUND_BACK}'); END"""
 for _table in ("approvals", "audit_log", "period_closes", "flag_replies"):
     _SQLITE += [
         f"""CREATE TRIGGER guard_{_table}_update BEFORE UPDATE ON {_table}
@@ -126,7 +134,7 @@ for _table in ("approvals", "audit_log", "period_closes", "flag_replies"):
         BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END""",
     ]
 
-SQLITE_TRIGGERS = [s.split()[2] for s in _SQLITE]
+SQLITE_TRIGGERS = [s.split()[2] for s in _SQLITE] + ["guard_entries_round"]
 
 _PG_FUNCTIONS = [
     f"""CREATE OR REPLACE FUNCTION ledger_guard_entries() RETURNS trigger AS $$
@@ -231,10 +239,15 @@ _PG_FUNCTIONS = [
         RAISE EXCEPTION '{APPEND_ONLY} (voucher_publics)';
       END IF;
       IF TG_OP = 'DELETE' AND (SELECT e.status FROM entries e JOIN attachments a ON a.entry_id = e.id
-                               WHERE a.id = OLD.attachment_id) = 'posted' THEN
-        RAISE EXCEPTION '{IMMUTABLE}';
+                               WHERE a.id = OLD.attachment_id) IN ('submitted', 'posted') THEN
+        RAISE EXCEPTION '{SUBMITTED_COPY}';
       END IF;
       IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+      RETURN NEW;
+    END $$ LANGUAGE plpgsql""",
+    f"""CREATE OR REPLACE FUNCTION ledger_guard_entries_round() RETURNS trigger AS $$
+    BEGIN
+      IF NEW.submission_round < OLD.submission_round THEN RAISE EXCEPTION '{ROUND_BACK}'; END IF;
       RETURN NEW;
     END $$ LANGUAGE plpgsql""",
     f"""CREATE OR REPLACE FUNCTION ledger_guard_append_only() RETURNS trigger AS $$
@@ -272,6 +285,8 @@ for _table in ("approvals", "audit_log", "period_closes", "flag_replies"):
     _PG_TRIGGERS.append((f"guard_{_table}", _table, f"""CREATE TRIGGER guard_{_table}
         BEFORE UPDATE OR DELETE ON {_table}
         FOR EACH ROW EXECUTE FUNCTION ledger_guard_append_only()"""))
+_PG_ROUND = ("guard_entries_round", "entries", """CREATE TRIGGER guard_entries_round
+    BEFORE UPDATE OF submission_round ON entries FOR EACH ROW EXECUTE FUNCTION ledger_guard_entries_round()""")
 _PG_TRIGGERS.append(("guard_voucher_publics", "voucher_publics", """CREATE TRIGGER guard_voucher_publics
     BEFORE UPDATE OR DELETE ON voucher_publics FOR EACH ROW EXECUTE FUNCTION ledger_guard_voucher_publics()"""))
 # Row triggers do not fire on TRUNCATE.
@@ -281,7 +296,7 @@ for _table in ("entries", "entry_lines", "attachments", "approvals", "audit_log"
         BEFORE TRUNCATE ON {_table}
         FOR EACH STATEMENT EXECUTE FUNCTION ledger_guard_append_only()"""))
 
-PG_TRIGGERS = [(name, table) for name, table, _ in _PG_TRIGGERS]
+PG_TRIGGERS = [(name, table) for name, table, _ in _PG_TRIGGERS] + [_PG_ROUND[:2]]
 
 
 def _target(sql: str) -> str:
@@ -292,15 +307,17 @@ def create_guards(conn: Connection) -> None:
     """(Re)create every guard whose table exists: an early migration gets the guards of its tables."""
     drop_guards(conn)
     tables = set(inspect(conn).get_table_names())
+    # The round guard from migration 0008 on, when entries has the column.
+    rounds = "entries" in tables and "submission_round" in {c["name"] for c in inspect(conn).get_columns("entries")}
     if conn.dialect.name == "sqlite":
-        for sql in _SQLITE:
+        for sql in _SQLITE + ([_SQLITE_ROUND] if rounds else []):
             if _target(sql) in tables:
                 conn.exec_driver_sql(sql)
     else:
         # psycopg reads % as a placeholder even without parameters; %% is a literal %.
         for sql in _PG_FUNCTIONS:
             conn.exec_driver_sql(sql.replace("%", "%%"))
-        for _name, table, sql in _PG_TRIGGERS:
+        for _name, table, sql in _PG_TRIGGERS + ([_PG_ROUND] if rounds else []):
             if table in tables:
                 conn.exec_driver_sql(sql)
 

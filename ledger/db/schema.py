@@ -160,6 +160,9 @@ class Entry(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(128))
     request_digest: Mapped[str | None] = mapped_column(String(64))
     # The signed submission (chain.submission_message): approvals count only for the content submitted.
+    # Which submission this is (1 for the first, one more each time it is sent back and submitted again); it is
+    # in the signed submission digest, so approvals of an earlier round do not count. Never goes down (a guard).
+    submission_round: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     submit_digest: Mapped[str | None] = mapped_column(String(64))
     submit_signature: Mapped[str | None] = mapped_column(String(128))
     # Ed25519 signature (hex) of `hash` by the book's key: SQL alone cannot forge a posted entry.

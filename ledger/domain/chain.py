@@ -86,12 +86,19 @@ def approval_message(book: str, entry_id: int, username: str, digest: str) -> by
 
 
 def submission_doc(book: str, entry_id: int, date: str, summary: str, lines: list[tuple[str, str, int, str]],
-                   source: str, reverses_id: int | None, makers: list[str], attachments: list[str]) -> dict:
-    """What an approver approves: the content, its vouchers (SHA-256 of each original) and everyone who made it. Changed afterwards (by SQL: a
-    submitted entry is not yet guarded), it no longer matches the signed submission and cannot be approved."""
-    return {"book": book, "entry": entry_id, "date": date, "summary": summary,
-            "lines": [list(l) for l in lines], "source": source, "reverses": reverses_id, "makers": sorted(makers),
-            "attachments": sorted(attachments)}
+                   source: str, reverses_id: int | None, makers: list[str], attachments: list[str],
+                   round: int = 0) -> dict:
+    """What an approver approves: the content, its vouchers (SHA-256 of each original), everyone who made it and
+    which submission of the entry it is (`round`, 1 for the first; absent for submissions made before rounds
+    were counted). Changed afterwards (by SQL: a submitted entry is not yet guarded), it no longer matches the
+    signed submission and cannot be approved; an approval of an earlier round (before the entry was sent back)
+    signed another digest and does not count."""
+    doc = {"book": book, "entry": entry_id, "date": date, "summary": summary,
+           "lines": [list(l) for l in lines], "source": source, "reverses": reverses_id, "makers": sorted(makers),
+           "attachments": sorted(attachments)}
+    if round:
+        doc["round"] = round
+    return doc
 
 
 def trial_balance_doc(book: str, period: str, through: str, balances: dict[tuple[str, str], int]) -> dict:

@@ -4,8 +4,8 @@ role-matrix test ask it, so a control is shown exactly when the action would be 
 `decide(action, roles, is_admin, user_id, entry)` answers with None (allowed) or a
 `Refusal` that says why in Chinese and English. It is pure: the caller supplies the user's
 roles in the book and, for actions on one entry, the entry (anything with `status`,
-`maker_id`, `makers`, `submit_digest`, `submitted_at`, `approvals` holding `user_id`,
-`content_digest` and `decided_at`, and `reversed_by`). For the actions on
+`maker_id`, `makers`, `attachments`, `submit_digest`, `approvals` holding `user_id`,
+`content_digest` and `signature`, and `reversed_by`). For the actions on
 one flag (FLAG_ACTIONS) that argument is the flag: anything with `raised_by_id`, `answer` and
 `closed_at`.
 """
@@ -21,7 +21,8 @@ from .model import Role
 class Action(str, Enum):
     READ_BOOK = "read_book"
     MAKE_ENTRY = "make_entry"
-    EDIT_ENTRY = "edit_entry"  # edit, submit or delete one's draft or rejected entry
+    EDIT_ENTRY = "edit_entry"  # edit or submit one's draft or rejected entry
+    DELETE_ENTRY = "delete_entry"  # delete one's draft or rejected entry that nobody ever approved
     APPROVE_ENTRY = "approve_entry"
     REJECT_ENTRY = "reject_entry"
     REVERSE_ENTRY = "reverse_entry"
@@ -53,6 +54,7 @@ ROLES: dict[Action, frozenset[Role]] = {
     Action.READ_BOOK: frozenset(Role),
     Action.MAKE_ENTRY: MAKERS,
     Action.EDIT_ENTRY: MAKERS,
+    Action.DELETE_ENTRY: MAKERS,
     Action.APPROVE_ENTRY: frozenset({C, FM}),
     Action.REJECT_ENTRY: frozenset({C, FM}),
     Action.REVERSE_ENTRY: MAKERS,
@@ -79,7 +81,8 @@ ATTACH_ANY_ENTRY = frozenset({T, C, FM})
 WHAT = {  # (zh, en) of each action, for refusals
     Action.READ_BOOK: ("查看账簿", "read this book"),
     Action.MAKE_ENTRY: ("录入凭证", "enter entries"),
-    Action.EDIT_ENTRY: ("修改、提交或删除凭证", "edit, submit or delete entries"),
+    Action.EDIT_ENTRY: ("修改或提交凭证", "edit or submit entries"),
+    Action.DELETE_ENTRY: ("删除凭证", "delete entries"),
     Action.APPROVE_ENTRY: ("审批凭证", "approve entries"),
     Action.REJECT_ENTRY: ("退回凭证", "reject entries"),
     Action.REVERSE_ENTRY: ("冲销凭证", "reverse entries"),
@@ -149,10 +152,11 @@ _SELF_APPROVAL = Refusal(SelfApproval, "制单人（含修改过这张凭证的�
 
 
 def this_submission(entry) -> list:
-    """The approvals given to the entry as it stands submitted now: for its signed content, since it was
-    submitted. An entry sent back and submitted again is approved again; earlier yeses stay on record."""
-    return [a for a in entry.approvals if a.content_digest == entry.submit_digest
-            and (entry.submitted_at is None or a.decided_at is None or a.decided_at >= entry.submitted_at)]
+    """The approvals given to the entry as it stands submitted now: to its signed submission, whose digest
+    names the round (an entry sent back and submitted again is approved again; earlier yeses stay on record).
+    A row with no signature is not an approval (whether a signature is valid, entries.counted_approvals asks)."""
+    legacy = entry.submit_digest is None  # submitted before submissions were signed: no approval is
+    return [a for a in entry.approvals if a.content_digest == entry.submit_digest and (a.signature or legacy)]
 
 
 def _made_by(entry, user_id: int) -> bool:
@@ -161,12 +165,19 @@ def _made_by(entry, user_id: int) -> bool:
 
 def _entry_refusal(action: Action, roles: frozenset[Role], is_admin: bool, user_id: int, entry) -> Refusal | None:
     mine = entry.maker_id == user_id
-    if action is Action.EDIT_ENTRY:
+    if action in (Action.EDIT_ENTRY, Action.DELETE_ENTRY):
         if entry.status not in EDITABLE:
             return _not_now(entry, "修改、提交或删除", "edited, submitted or deleted")
         if not (mine or is_admin):
             return Refusal(InvalidState, "只有制单人可以修改、提交或删除这张凭证",
                            "only the entry's maker may edit, submit or delete it", "entry")
+        if action is Action.DELETE_ENTRY and entry.attachments:
+            return Refusal(InvalidState, "不能删除这张凭证：附有原始凭证（请先删除附件）",
+                           "this entry cannot be deleted: it has vouchers attached (delete them first)", "entry")
+        if action is Action.DELETE_ENTRY and entry.approvals:
+            return Refusal(InvalidState, "这张凭证曾有人审批，审批记录须保留，不能删除；可修改后重新提交",
+                           "someone approved this entry once and approvals are kept for good, so it cannot be "
+                           "deleted; edit it and submit it again", "entry")
     elif action is Action.APPROVE_ENTRY:
         if _made_by(entry, user_id):
             return _SELF_APPROVAL

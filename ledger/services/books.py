@@ -134,7 +134,7 @@ def add_account(
     parent_code: str | None = None, cash: bool = False,
 ) -> Account:
     require(session, actor, Action.EDIT_CHART, book)
-    witness.touch(session, book)  # the settings the witness pins change: lock, check, then change
+    witness.touch(session, book, "settings")  # the settings the witness pins change: lock, check, then change
     code = _check_code(code, "code")
     try:
         account_type = AccountType(type)
@@ -178,7 +178,7 @@ def set_account_active(session: Session, actor: User, book: Book, code: str, act
 def delete_account(session: Session, actor: User, book: Book, code: str) -> None:
     """Delete an account that was never used; a used one can only be deactivated."""
     require(session, actor, Action.EDIT_CHART, book)
-    witness.touch(session, book)  # the settings the witness pins change: lock, check, then change
+    witness.touch(session, book, "settings")  # the settings the witness pins change: lock, check, then change
     account = get_account(session, book, code)
     used = session.scalar(select(exists().where(EntryLine.account_id == account.id)))
     children = session.scalar(select(exists().where(Account.parent_id == account.id)))
@@ -194,7 +194,7 @@ def delete_account(session: Session, actor: User, book: Book, code: str) -> None
 
 def add_fund(session: Session, actor: User, book: Book, code: str, name_zh: str, name_en: str, restricted: bool) -> Fund:
     require(session, actor, Action.EDIT_CHART, book)
-    witness.touch(session, book)  # the settings the witness pins change: lock, check, then change
+    witness.touch(session, book, "settings")  # the settings the witness pins change: lock, check, then change
     code = _check_code(code, "code")
     if session.scalar(select(Fund).where(Fund.book_id == book.id, Fund.code == code)):
         raise DuplicateCode(f"基金代码 {code} 已存在", f"fund code {code} already exists", "code")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from ..db.schema import Approval, Attachment, Book, Entry, EntryLine, EntryMaker, Flag, User, VoucherWaiver, utcnow
+from ..db.schema import Approval, Book, Entry, EntryLine, EntryMaker, Flag, User, VoucherWaiver, utcnow
 from ..domain.errors import (
     IdempotencyConflict,
     InvalidInput,
@@ -202,10 +202,8 @@ def update_draft(session: Session, actor: User, book: Book, entry: Entry, data: 
 def delete_draft(session: Session, actor: User, book: Book, entry: Entry) -> None:
     lock_book(session, book)
     _reread(session, book, entry)
-    require(session, actor, Action.EDIT_ENTRY, book, entry)
-    held = []
-    if session.scalar(select(func.count()).select_from(Attachment).where(Attachment.entry_id == entry.id)):
-        held.append(("附有原始凭证（请先删除附件）", "it has vouchers attached (delete them first)"))
+    require(session, actor, Action.DELETE_ENTRY, book, entry)
+    held = []  # vouchers and approvals: the permissions table (DELETE_ENTRY), which the page asks too
     if session.scalar(select(func.count()).select_from(Flag).where(Flag.entry_id == entry.id)):
         held.append(("有监察人的意见记录", "the supervisor has raised a flag on it"))
     if session.scalar(select(func.count()).select_from(VoucherWaiver).where(VoucherWaiver.entry_id == entry.id)):
@@ -243,12 +241,15 @@ def _submission_digest(session: Session, book: Book, entry: Entry) -> str:
     session.expire(entry, ["lines", "makers", "attachments"])
     lines = [(l.account.code, l.fund.code, l.amount_fen, l.note) for l in entry.lines]
     doc = submission_doc(book.code, entry.id, entry.date.isoformat(), entry.summary, lines, entry.source,
-                         entry.reverses_id, [m.user.username for m in entry.makers], [a.sha256 for a in entry.attachments])
+                         entry.reverses_id, [m.user.username for m in entry.makers], [a.sha256 for a in entry.attachments],
+                         entry.submission_round or 0)
     return sha256_hex(canonical_json(doc))
 
 
 def _seal_submission(session: Session, book: Book, entry: Entry) -> None:
-    """Sign the entry as submitted: what the approvers see is what they approve, makers included."""
+    """Sign the entry as submitted, as the next round: what the approvers see is what they approve, makers
+    included, and a yes given before the entry was sent back belongs to another round."""
+    entry.submission_round = (entry.submission_round or 0) + 1
     digest = _submission_digest(session, book, entry)
     entry.submit_digest = digest
     entry.submit_signature = keys_for(session).signer(book.code).sign(submission_message(book.code, entry.id, digest))

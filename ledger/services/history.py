@@ -47,6 +47,7 @@ class HistoryEntry:
     maker: str | None = None  # the user name in entries.maker_id
     submit_digest: str | None = None
     submit_signature: str | None = None
+    submission_round: int = 0
     approvals: tuple[tuple[str, str | None], ...] = ()  # (user name, signature) of each approver counted
 
     def posted(self, book_code: str) -> PostedEntry:
@@ -78,7 +79,7 @@ def iter_posted(session: Session, book: Book, chunk: int = 5000) -> Iterator[His
     entries = session.execute(
         select(Entry.id, Entry.number, Entry.date, Entry.summary, Entry.seq, Entry.period_id, Entry.chain_seq,
                Entry.prev_hash, Entry.hash, Entry.source, Entry.reverses_id, Entry.signature, Entry.maker_id,
-               Entry.submit_digest, Entry.submit_signature, Entry.submitted_at)
+               Entry.submit_digest, Entry.submit_signature, Entry.submission_round)
         .where(Entry.book_id == book.id, Entry.status == EntryStatus.POSTED.value)
         .order_by(Entry.chain_seq)
     ).all()
@@ -115,17 +116,16 @@ def iter_posted(session: Session, book: Book, chunk: int = 5000) -> Iterator[His
             select(EntryMaker.entry_id, EntryMaker.user_id).where(EntryMaker.entry_id.in_(ids)).order_by(EntryMaker.id)
         ):
             makers[entry_id].append(name(user_id))
-        # The approvers are those who approved the content as last submitted, since then (as
-        # permissions.this_submission; all of them for history from before submissions were signed).
-        submitted = {e.id: (e.submit_digest, e.submitted_at) for e in batch}
+        # The approvers are those who approved the submission that posted (its digest names its round; all of
+        # them for history from before submissions were signed, when both digests are empty).
+        submitted = {e.id: e.submit_digest for e in batch}
         approvers: dict[int, list[str]] = defaultdict(list)
         signed: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
-        for entry_id, user_id, digest, signature, decided in session.execute(
-            select(Approval.entry_id, Approval.user_id, Approval.content_digest, Approval.signature, Approval.decided_at)
+        for entry_id, user_id, digest, signature in session.execute(
+            select(Approval.entry_id, Approval.user_id, Approval.content_digest, Approval.signature)
             .where(Approval.entry_id.in_(ids)).order_by(Approval.id)
         ):
-            want, since = submitted[entry_id]
-            if digest == want and (since is None or decided is None or decided >= since):
+            if digest == submitted[entry_id]:
                 approvers[entry_id].append(name(user_id))
                 signed[entry_id].append((name(user_id), signature))
         for e in batch:
@@ -134,5 +134,5 @@ def iter_posted(session: Session, book: Book, chunk: int = 5000) -> Iterator[His
                 e.source, e.reverses_id, lines.get(e.id, []), attachments.get(e.id, []), makers.get(e.id, []),
                 approvers.get(e.id, []), e.signature, numbers.get(e.reverses_id),
                 name(e.maker_id) if e.maker_id is not None else None, e.submit_digest, e.submit_signature,
-                tuple(signed.get(e.id, [])),
+                e.submission_round or 0, tuple(signed.get(e.id, [])),
             )

@@ -272,7 +272,7 @@ def close_period(session: Session, actor: User, book: Book, year: int, month: in
     period.closed_at = now
     period.closed_by_id = actor.id
     session.flush()
-    witness.touch(session, book)  # the lock date moved
+    witness.touch(session, book, "lock")  # the lock date moved
     audit(session, actor, book, "period.close", period.label, lock_date=through.isoformat(), trial_balance_sha256=tb_hash)
     if note:
         audit(session, actor, book, "period.close_note", period.label, reason=note)

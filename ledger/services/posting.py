@@ -236,7 +236,7 @@ class Poster:
         """Sign the chain's new head into the book's head row (which only moves forward)."""
         if self.chain_seq == 0:
             return
-        witness.touch(self.session, self.book)
+        witness.touch(self.session, self.book, "chain", "publics")
         signature = self.signer.sign(head_message(self.book.code, self.chain_seq, self.head))
         row = self.session.get(BookHead, self.book.id)
         if row is None:

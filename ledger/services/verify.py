@@ -195,7 +195,7 @@ def _check_approvals(report: VerifyReport, book: Book, key: str | None, e, name:
         return
     lines = [(l.account.code, l.fund.code, l.fen, l.note) for l in e.lines]
     doc = submission_doc(book.code, e.id, e.date.isoformat(), e.summary, lines, e.source, e.reverses_id, list(e.makers),
-                         list(e.attachments))
+                         list(e.attachments), e.submission_round)
     if sha256_hex(canonical_json(doc)) != e.submit_digest:
         report.add(name, "过账内容或制单人与提交审批时不符", "the posted content or makers differ from what was submitted for approval")
     if key is None:

@@ -179,7 +179,7 @@ def redact_voucher(
     pages = render_pages(data, sniffed, lambda no, im: PreparedPage.of(burn_page(im, no, boxes)))
     created = _write_all(store, [(store.public(p.sha256), p.jpeg) for p in pages])
     _after_rollback_remove(session, created)
-    witness.touch(session, book)  # the book's lock, held from numbering the copy to COMMIT; the witness pins it
+    witness.touch(session, book, "publics")  # the book's lock, held from numbering the copy to COMMIT; the witness pins it
     public = VoucherPublic(attachment_id=attachment.id, redactions=json.dumps(boxes),
                            pages=json.dumps([p.meta for p in pages]), created_by_id=user.id)
     sign_public(session, book, public)

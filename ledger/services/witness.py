@@ -17,7 +17,9 @@ A book that has no witness yet (history from before it existed) gets one from
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import json
 import os
 import threading
@@ -123,17 +125,44 @@ def write_text(keys: KeyStore, book_code: str, text: str) -> None:
     os.replace(tmp, target)  # a reader sees the old witness or the new one, never half of one
 
 
-def touch(session: Session, book: Book) -> None:
-    """This transaction changes what the witness holds: take the book's lock, write the witness at commit.
+# What a transaction may move, and the fields of the witness each covers.
+CHANGES = {"chain": ("chain_seq", "hash"), "lock": ("lock",), "settings": ("settings_sha256",),
+           "publics": ("publics_sha256",)}
+ALL = tuple(CHANGES)
 
-    The database must have agreed with the witness first (`check`, before the change): otherwise a
-    harmless change (a new account) would rewrite the witness over what SQL took away, and launder it."""
+
+def touch(session: Session, book: Book, *changes: str) -> None:
+    """This transaction moves what the witness holds (`changes`, of CHANGES; all when none is named): take the
+    book's lock, write the witness at commit.
+
+    The database must have agreed with the witness first (`check`, before the change): otherwise a harmless
+    change (a new account) would rewrite the witness over what SQL took away, and launder it. At commit, what
+    the transaction did not say it moves must still be what was checked: on PostgreSQL another session (a SQL
+    prompt) can commit in between, and its change must not be written into the witness."""
     from .posting import lock_book  # posting checks the witness: import here, not at the top
 
     lock_book(session, book)
-    if book.id not in session.info.get(_CHECKED, ()):
+    if book.id not in session.info.get(_CHECKED, {}):
         check(session, book)
-    session.info.setdefault(_TOUCHED, set()).add(book.id)
+    session.info.setdefault(_TOUCHED, {}).setdefault(book.id, set()).update(changes or ALL)
+
+
+@contextlib.contextmanager
+def _files_locked(keys: KeyStore):
+    """One writer of witness files at a time, across processes: a transaction that committed confirms its
+    witness only if no later transaction has written another since."""
+    keys.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with open(keys.root / ".witness.lock", "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _moved_elsewhere(before: dict, after: dict, changes: set[str]) -> list[str]:
+    """The witness fields that changed although this transaction did not move them."""
+    return [f for group, fields in CHANGES.items() if group not in changes for f in fields if before.get(f) != after.get(f)]
 
 
 @event.listens_for(Session, "before_commit")
@@ -143,20 +172,34 @@ def _write_touched(session: Session) -> None:
         return
     session.flush()  # what fails to flush fails before the witness moves
     keys = keys_for(session)
+    checked = session.info.get(_CHECKED, {})
     written = session.info.setdefault(_WRITTEN, [])
-    for book_id in sorted(touched):
+    for book_id, changes in sorted(touched.items()):
         book = session.get(Book, book_id)
-        if book is not None:
+        if book is None:
+            continue
+        doc = state(session, book)
+        moved = _moved_elsewhere(checked.get(book_id) or doc, doc, changes)
+        if moved:
+            raise WitnessMismatch(
+                f"账簿 {book.code} 在本次操作期间被应用之外改动（{', '.join(moved)}），操作已撤销。请运行 ledger verify",
+                f"book {book.code} was changed outside the app while this change ran ({', '.join(moved)}); nothing "
+                "was saved. Run `ledger verify`", "book")
+        with _files_locked(keys):
             before = _raw(keys, book.code)
-            doc = state(session, book)
             write(keys, book.code, doc)
-            written.append((keys, book.code, before, doc))
+        written.append((keys, book.code, before, doc))
 
 
 @event.listens_for(Session, "after_commit")
 def _committed(session: Session) -> None:
-    session.info.pop(_WRITTEN, None)
+    """The COMMIT went through: mark each witness this transaction wrote as confirmed (unless a later one has
+    been written since). A confirmed witness ahead of the database is never a crash's doing."""
     session.info.pop(_CHECKED, None)
+    for keys, code, _before, doc in session.info.pop(_WRITTEN, None) or []:
+        with _files_locked(keys):
+            if read(keys, code) == doc:
+                write(keys, code, dict(doc, confirmed=True))
 
 
 @event.listens_for(Session, "after_rollback")
@@ -167,12 +210,13 @@ def _put_back(session: Session) -> None:
     between cannot run this: `ledger keys witness --accept` is for that."""
     session.info.pop(_CHECKED, None)
     for keys, code, before, doc in reversed(session.info.pop(_WRITTEN, None) or []):
-        if read(keys, code) != doc:
-            continue
-        if before is None:
-            path(keys, code).unlink(missing_ok=True)
-        else:
-            write_text(keys, code, before)
+        with _files_locked(keys):
+            if read(keys, code) != doc:
+                continue
+            if before is None:
+                path(keys, code).unlink(missing_ok=True)
+            else:
+                write_text(keys, code, before)
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -182,7 +226,8 @@ def _forget_touched(session: Session, previous_transaction) -> None:
         session.info.pop(_CHECKED, None)
 
 
-def differences(session: Session, book: Book, witness: dict | None = None) -> Iterator[tuple[str, str]]:
+def differences(session: Session, book: Book, witness: dict | None = None,
+                now: dict | None = None) -> Iterator[tuple[str, str]]:
     """(zh, en) for each way the database differs from the book's witness; nothing when it has none."""
     witness = read(keys_for(session), book.code) if witness is None else witness
     if witness is None:
@@ -190,7 +235,7 @@ def differences(session: Session, book: Book, witness: dict | None = None) -> It
     if witness.get("unreadable"):
         yield "见证文件无法读取", "the witness file cannot be read"
         return
-    now = state(session, book)
+    now = state(session, book) if now is None else now
     seq = int(witness.get("chain_seq") or 0)
     if now["chain_seq"] < seq:
         yield (f"链头只到第 {now['chain_seq']} 张，见证记录为第 {seq} 张：有已过账凭证或链头被删除",
@@ -219,9 +264,10 @@ def check(session: Session, book: Book) -> None:
     """Refuse to change a book whose database is not what was committed (see `differences`). Call it under the
     book's lock, before changing what the witness pins; once this transaction has changed it (`touch`), the
     database is ahead of the witness until COMMIT, as it should be, and it is not compared again."""
-    if book.id in session.info.get(_TOUCHED, ()) or book.id in session.info.get(_CHECKED, ()):
+    if book.id in session.info.get(_TOUCHED, {}) or book.id in session.info.get(_CHECKED, {}):
         return
-    found = list(differences(session, book))
+    now = state(session, book)
+    found = list(differences(session, book, now=now))
     if found:
         raise WitnessMismatch(
             f"账簿 {book.code} 的数据库与密钥旁的见证记录不符，暂停过账和结账：" + "；".join(zh for zh, _ in found)
@@ -230,7 +276,7 @@ def check(session: Session, book: Book) -> None:
             "stopped: " + "; ".join(en for _, en in found) + ". Run `ledger verify` and restore from a backup",
             "book",
         )
-    session.info.setdefault(_CHECKED, set()).add(book.id)
+    session.info.setdefault(_CHECKED, {})[book.id] = now
 
 
 def orphans(session: Session) -> list[str]:
@@ -253,8 +299,18 @@ def accept(session: Session, actor, book: Book) -> list[tuple[str, str]]:
     from .posting import lock_book
 
     lock_book(session, book)  # nothing posts while the witness is rewritten
-    found = list(differences(session, book))
-    session.info.setdefault(_CHECKED, set()).add(book.id)  # accepted as it is, differences and all
+    seen = read(keys_for(session), book.code)
+    if seen is not None and seen.get("confirmed"):
+        raise WitnessMismatch(
+            f"账簿 {book.code} 的见证记录是在提交成功之后确认的：数据库丢失了已提交的内容，不是进程中断所致，不能按数据库重写；"
+            "请从备份恢复",
+            f"the witness of book {book.code} was confirmed after its COMMIT succeeded: the database lost what had been "
+            "committed, which no crash does; it cannot be accepted. Restore from a backup", "book")
+    now = state(session, book)
+    found = list(differences(session, book, now=now))
+    session.info.setdefault(_CHECKED, {})[book.id] = now  # accepted as it is, differences and all
+    kept = set_aside(keys_for(session), book.code)  # the witness it replaces stays beside the key, as evidence
     touch(session, book)
-    audit(session, actor, book, "witness.accept", book.code, differences=[en for _, en in found])
+    audit(session, actor, book, "witness.accept", book.code, differences=[en for _, en in found],
+          earlier_witness=kept.name if kept else None)
     return found

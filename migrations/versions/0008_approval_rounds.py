@@ -1,12 +1,13 @@
-"""approvals per submission; public voucher copies guarded
+"""approvals per submission round; public voucher copies guarded
 
 Revision ID: 0008
 Revises: 0007
 
-An entry sent back after its first approval is submitted again and approved again: approvals are no
-longer unique per (entry, user) but count only for the submission they signed (its digest, after its
-time). Public voucher copies become append-only, and cannot be removed once their entry is posted
-(the guards, recreated here).
+An entry sent back after its first approval is submitted again and approved again: each submission is
+a round (entries.submission_round, which never goes down), named in the signed submission digest, and
+an approval counts only for the digest it signed; approvals are no longer unique per (entry, user).
+Public voucher copies become append-only, and cannot be removed once their entry is submitted (the
+guards, recreated here).
 """
 from alembic import op
 import sqlalchemy as sa
@@ -39,6 +40,8 @@ def _rebuild_sqlite(conn, unique: bool) -> None:
 def upgrade() -> None:
     conn = op.get_bind()
     drop_guards(conn)
+    if "submission_round" not in {c["name"] for c in sa.inspect(conn).get_columns("entries")}:  # kept by a SQLite downgrade
+        op.add_column("entries", sa.Column("submission_round", sa.Integer(), nullable=False, server_default="0"))
     if conn.dialect.name == "sqlite":
         _rebuild_sqlite(conn, unique=False)
     else:
@@ -59,4 +62,5 @@ def downgrade() -> None:
     else:
         op.drop_index("ix_approvals_entry", "approvals")
         op.create_unique_constraint("approvals_entry_id_user_id_key", "approvals", ["entry_id", "user_id"])
+        op.drop_column("entries", "submission_round")  # SQLite keeps it (a rebuild of entries), as in 0005
     create_guards(conn)

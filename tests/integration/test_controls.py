@@ -25,6 +25,7 @@ PEOPLE = {"treasurer": "maker", "committee": "approver1", "supervisor": "watcher
 # action -> (the form's address on the entry page, what a hand-made request sends)
 CONTROLS = {
     Action.EDIT_ENTRY: ("/submit", {}),
+    Action.DELETE_ENTRY: ("/delete", {}),
     Action.APPROVE_ENTRY: ("/approve", {}),
     Action.REJECT_ENTRY: ("/reject", {"reason": "试一试"}),
     Action.REVERSE_ENTRY: ("/reverse", {"reason": "试一试", "confirm": "yes"}),

@@ -97,7 +97,8 @@ def test_a_witness_left_ahead_by_a_crash_is_accepted_by_the_operator_in_writing(
     the difference, accepts it, and the acceptance is in the audit log."""
     monkeypatch.setenv("LEDGER_DATABASE_URL", db_url)
     ledger.post(D(2026, 3, 5), "3月物业费", *FEE)
-    ahead = dict(_witness(ledger), chain_seq=2, hash="ab" * 32)  # what the lost COMMIT would have made
+    ahead = dict(_witness(ledger), chain_seq=2, hash="ab" * 32)  # what the lost COMMIT would have made,
+    del ahead["confirmed"]  # ... never confirmed, as its COMMIT never came
     with ledger.tx() as s:
         witness.write(keys_for(s), "T1", ahead)
     refused = CliRunner().invoke(main, ["keys", "witness", "--book", "T1"])
@@ -112,6 +113,8 @@ def test_a_witness_left_ahead_by_a_crash_is_accepted_by_the_operator_in_writing(
         detail = s.execute(text("SELECT detail FROM audit_log WHERE action = 'witness.accept'")).scalar_one()
     assert "the chain head is at 1, the witness at 2" in json.loads(detail)["differences"][0]
     assert CliRunner().invoke(main, ["keys", "witness", "--book", "T1"]).exit_code == 0
+    with ledger.tx() as s:  # the witness it replaced is kept beside the key
+        assert [p.read_text("utf-8").count('"chain_seq": 2') for p in keys_for(s).root.glob("T1.witness.*.set-aside.json")] == [1]
 
 
 def test_a_harmless_change_never_rewrites_the_witness_over_what_sql_took_away(ledger, engine):

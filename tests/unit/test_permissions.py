@@ -1,7 +1,6 @@
 """The one table of who may do what (ledger/domain/permissions.py)."""
 from __future__ import annotations
 
-import datetime as dt
 from types import SimpleNamespace as NS
 
 import pytest
@@ -11,13 +10,14 @@ from ledger.domain.model import Role
 from ledger.domain.permissions import ROLES, WHAT, Action, decide
 
 
-def entry(status="submitted", maker=1, editors=(), approvers=(), reversed_by=None, earlier_approvers=()):
-    """`earlier_approvers` approved an earlier submission (before the entry was sent back and submitted again)."""
-    when = dt.datetime(2026, 3, 5, 9)
-    return NS(status=status, maker_id=maker, number="记-2026-03-0001", reversed_by=reversed_by,
-              submit_digest="d2", submitted_at=when, makers=[NS(user_id=u) for u in (maker, *editors)],
-              approvals=[NS(user_id=u, content_digest="d2", decided_at=when + dt.timedelta(hours=1)) for u in approvers]
-              + [NS(user_id=u, content_digest="d1", decided_at=when - dt.timedelta(days=1)) for u in earlier_approvers])
+def entry(status="submitted", maker=1, editors=(), approvers=(), reversed_by=None, earlier_approvers=(), unsigned=()):
+    """`earlier_approvers` approved an earlier submission (before the entry was sent back and submitted again: its
+    digest named another round); `unsigned` have a row without a signature (written by SQL)."""
+    return NS(status=status, maker_id=maker, number="记-2026-03-0001", reversed_by=reversed_by, attachments=[],
+              submit_digest="d2", makers=[NS(user_id=u) for u in (maker, *editors)],
+              approvals=[NS(user_id=u, content_digest="d2", signature="s") for u in approvers]
+              + [NS(user_id=u, content_digest="d1", signature="s") for u in earlier_approvers]
+              + [NS(user_id=u, content_digest="d2", signature=None) for u in unsigned])
 
 
 def test_every_action_is_in_the_table_and_can_be_named():
@@ -47,6 +47,14 @@ def test_an_entry_sent_back_after_a_first_approval_is_approved_again_when_submit
     committee = frozenset({Role.COMMITTEE})
     assert decide(Action.REJECT_ENTRY, committee, False, 3, "T1", entry(approvers=(2,))) is None
     assert decide(Action.APPROVE_ENTRY, committee, False, 2, "T1", entry(earlier_approvers=(2,))) is None
+    assert decide(Action.APPROVE_ENTRY, committee, False, 2, "T1", entry(unsigned=(2,))) is None
+
+
+def test_an_entry_once_approved_is_never_deleted():
+    treasurer = frozenset({Role.TREASURER})
+    assert decide(Action.DELETE_ENTRY, treasurer, False, 1, "T1", entry(status="rejected")) is None
+    refusal = decide(Action.DELETE_ENTRY, treasurer, False, 1, "T1", entry(status="rejected", earlier_approvers=(2,)))
+    assert refusal.kind is InvalidState and "approved" in refusal.message_en
 
 
 def test_only_the_maker_edits_a_draft_and_only_while_it_is_editable():
