@@ -20,26 +20,10 @@ from sqlalchemy import text
 from ledger.db.guards import create_guards, drop_guards
 from ledger.domain.errors import LedgerError
 from ledger.services import entries, users
-from ledger.services.verify import verify_book
 
 from ..conftest import D
 from .test_attack_findings import _raw
-
-
-FEE = (("1002", "GEN", "1200.00"), ("4101", "GEN", "-1200.00"))
-BIG = (("5101", "GEN", "20000.00"), ("1002", "GEN", "-20000.00"))  # above the 10,000.00 threshold: two approvers
-
-
-def _verify(ledger, store=None):
-    with ledger.tx() as s:
-        return verify_book(s, ledger.book(s), store=store)
-
-
-def _try(fn):
-    try:
-        return fn()
-    except LedgerError as e:
-        return e
+from .test_attack_findings_2 import BIG, FEE, _try, _verify
 
 
 def _committee(ledger, name):
