@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from . import config
-from .cli_common import acting_user, cli_session, refusals
+from .cli_common import cli_session, cli_work, refusals
 from .domain.cells import safe_cell
 from .domain.errors import LedgerError
 from .domain.model import parse_period
@@ -120,11 +120,10 @@ def _sign_legacy_public_copies(session, book) -> int:
 @refusals
 def demo():
     """Load the demo books and users (running it twice changes nothing)."""
-    from .services.demo import load_demo
-    from .services.vouchers import VoucherStore
+    from .services import demo as demo_service
 
-    with cli_session() as session:
-        created, logins = load_demo(session, store=VoucherStore(config.voucher_dir()))
+    with cli_work(vouchers=True) as uow:
+        created, logins = demo_service.load(uow)
     click.echo("演示数据已载入 demo loaded." if created else "演示数据已存在 demo already loaded; nothing changed.")
     click.echo("演示账号 Demo logins (user / password / role):")
     for username, password, role in logins:
@@ -145,12 +144,9 @@ def users_group():
 @refusals
 def users_create(username, display_name, password, admin, roles):
     """Create a user, optionally with roles."""
-    with cli_session() as session:
-        user = users.create_user(session, username, display_name or username, password, is_admin=admin)
-        system = users.system_user(session)
-        for spec in roles:
-            book_code, _, role = spec.partition(":")
-            users.grant_role(session, system, user, access.get_book(session, book_code), role)
+    with cli_work() as uow:
+        uow.run(users.create_with_roles, username, display_name or username, password, admin,
+                [spec.partition(":")[::2] for spec in roles])
     click.echo(f"created user {username}")
 
 
@@ -160,9 +156,9 @@ def users_create(username, display_name, password, admin, roles):
 @refusals
 def users_grant(username, spec):
     """Give a user a role in a book."""
-    with cli_session() as session:
-        book_code, _, role = spec.partition(":")
-        users.grant_role(session, users.system_user(session), users.get_user(session, username), access.get_book(session, book_code), role)
+    book_code, _, role = spec.partition(":")
+    with cli_work() as uow:
+        uow.run(users.grant_role, users.get_user(uow.session, username), access.get_book(uow.session, book_code), role)
     click.echo(f"granted {spec} to {username}")
 
 
@@ -202,9 +198,9 @@ def books_create(code, name_zh, name_en, kind, threshold, first_month):
     from .domain.money import to_fen
 
     first = parse_period(first_month, "first_month") if first_month else None
-    with cli_session() as session:
-        book = book_service.create_book(session, users.system_user(session), code, name_zh, name_en or name_zh, kind,
-                                        to_fen(threshold, "threshold"), first_month=first)
+    with cli_work() as uow:
+        book = uow.run(book_service.create_book, code, name_zh, name_en or name_zh, kind, to_fen(threshold, "threshold"),
+                       first_month=first)
     click.echo(f"created book {code}, first month {book.start_date:%Y-%m}, public key {book.public_key}")
 
 
@@ -249,9 +245,9 @@ def import_entries(path, book_code, username, opening):
     by_book: dict[str, list] = defaultdict(list)
     for code, entry in importer.read_entries(path, book_code):
         by_book[code].append(entry)
-    total_posted = total_skipped = 0
-    with cli_session() as session:
-        actor = acting_user(session, username)
+    results = []
+
+    def post_all(session, actor):  # every book's records in one transaction: all or nothing
         for code, records in by_book.items():
             book = access.get_book(session, code)
             bar = None
@@ -266,12 +262,13 @@ def import_entries(path, book_code, username, opening):
                     bar.update(n - done[0])
                 done[0] = n
 
-            result = entries.post_imported(session, actor, book, records, progress=progress, opening=opening)
+            results.append(entries.post_imported(session, actor, book, records, progress=progress, opening=opening))
             if bar is not None:
                 bar.close()
-            total_posted += result.posted
-            total_skipped += result.skipped
-    click.echo(f"posted {total_posted}, already present {total_skipped}")
+
+    with cli_work(username) as uow:
+        uow.run(post_all)
+    click.echo(f"posted {sum(r.posted for r in results)}, already present {sum(r.skipped for r in results)}")
 
 
 @main.command()
@@ -283,11 +280,11 @@ def export(book_code, fmt, out_path):
     """Write a book's posted history as beancount, JSON or CSV."""
     from .services import export as exporter
 
-    with cli_session() as session:
-        book = access.get_book(session, book_code)
+    with cli_work() as uow:
+        book = access.get_book(uow.session, book_code)
         with out_path.open("w", encoding="utf-8", newline="") as out:
-            count = exporter.EXPORTERS[fmt](session, book, out)
-        access.audit(session, users.system_user(session), book, "export", fmt, path=str(out_path), entries=count)
+            count = exporter.EXPORTERS[fmt](uow.session, book, out)
+        uow.run(access.record_export, book, fmt, fmt, count, path=str(out_path))
     click.echo(f"wrote {count} entries to {out_path}")
 
 
@@ -333,10 +330,10 @@ def keys_init():
     """Create a signing key for every book that has none, and record its public key. Never replaces a key."""
     from .services.signing import keys_for
 
-    with cli_session() as session:
-        _ensure_keys(session)
-        store = keys_for(session)
-        for book in book_service.books_for(session, users.system_user(session)):
+    with cli_work() as uow:
+        uow.run(lambda session, _actor: _ensure_keys(session))
+        store = keys_for(uow.session)
+        for book in book_service.books_for(uow.session, uow.actor):
             click.echo(f"{book.code}: {store.path(book.code)}, public key {book.public_key}")
 
 
@@ -364,10 +361,10 @@ def keys_witness(book_code, accept, yes):
     from .services import witness
     from .services.signing import keys_for
 
-    with cli_session() as session:
-        book = access.get_book(session, book_code)
-        found = list(witness.differences(session, book))
-        click.echo(f"{book.code}: {witness.path(keys_for(session), book.code)}")
+    with cli_work() as uow:
+        book = access.get_book(uow.session, book_code)
+        found = list(witness.differences(uow.session, book))
+        click.echo(f"{book.code}: {witness.path(keys_for(uow.session), book.code)}")
         for zh, en in found:
             click.echo(f"  {zh}\n  {en}")
         if not found:
@@ -377,7 +374,7 @@ def keys_witness(book_code, accept, yes):
             sys.exit(1)
         if not yes and not click.confirm("以数据库为准重写见证记录？Rewrite the witness from the database?", default=False):
             sys.exit(1)
-        witness.accept(session, users.system_user(session), book)
+        uow.run(witness.accept, book)
         click.echo("  见证记录已按数据库重写，并记入操作日志 / the witness now follows the database; "
                    "the audit log keeps what differed")
 
@@ -395,9 +392,8 @@ def periods_group():
 def periods_close(book_code, period, username):
     """Close a month."""
     year, month = parse_period(period)
-    with cli_session() as session:
-        book = access.get_book(session, book_code)
-        periods.close_period(session, acting_user(session, username), book, year, month)
+    with cli_work(username) as uow:
+        uow.run(periods.close_period, access.get_book(uow.session, book_code), year, month)
     click.echo(f"closed {book_code} {period}")
 
 
@@ -438,9 +434,9 @@ def accounts_list(book_code, fmt):
 @refusals
 def accounts_add(book_code, code, name_zh, name_en, type_, parent, cash, username):
     """Add an account."""
-    with cli_session() as session:
-        book = access.get_book(session, book_code)
-        book_service.add_account(session, acting_user(session, username), book, code, name_zh, name_en or name_zh, type_, parent, cash)
+    with cli_work(username) as uow:
+        uow.run(book_service.add_account, access.get_book(uow.session, book_code), code, name_zh, name_en or name_zh,
+                type_, parent, cash)
     click.echo(f"added {code}")
 
 
@@ -453,9 +449,8 @@ def accounts_add(book_code, code, name_zh, name_en, type_, parent, cash, usernam
 @refusals
 def accounts_rename(book_code, code, name_zh, name_en, username):
     """Rename an account (its code, and so the hash chain, stay as they are)."""
-    with cli_session() as session:
-        book = access.get_book(session, book_code)
-        book_service.rename_account(session, acting_user(session, username), book, code, name_zh, name_en or name_zh)
+    with cli_work(username) as uow:
+        uow.run(book_service.rename_account, access.get_book(uow.session, book_code), code, name_zh, name_en or name_zh)
     click.echo(f"renamed {code}")
 
 
@@ -466,9 +461,8 @@ def accounts_rename(book_code, code, name_zh, name_en, username):
 @refusals
 def accounts_deactivate(book_code, code, username):
     """Stop new entries from using an account; a used account is never deleted."""
-    with cli_session() as session:
-        book = access.get_book(session, book_code)
-        book_service.set_account_active(session, acting_user(session, username), book, code, False)
+    with cli_work(username) as uow:
+        uow.run(book_service.set_account_active, access.get_book(uow.session, book_code), code, False)
     click.echo(f"deactivated {code}")
 
 
@@ -487,9 +481,9 @@ def funds_group():
 @refusals
 def funds_add(book_code, code, name_zh, name_en, restricted, username):
     """Add a fund."""
-    with cli_session() as session:
-        book = access.get_book(session, book_code)
-        book_service.add_fund(session, acting_user(session, username), book, code, name_zh, name_en or name_zh, restricted)
+    with cli_work(username) as uow:
+        uow.run(book_service.add_fund, access.get_book(uow.session, book_code), code, name_zh, name_en or name_zh,
+                restricted)
     click.echo(f"added fund {code}")
 
 

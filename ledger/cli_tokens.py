@@ -10,7 +10,7 @@ import json
 
 import click
 
-from .cli_common import acting_user, cli_session, refusals
+from .cli_common import acting_user, cli_session, cli_work, refusals
 from .services import tokens as token_service, users
 
 
@@ -28,8 +28,8 @@ tokens = click.Group("tokens", help="API tokens (Authorization: Bearer ...).")
 @refusals
 def tokens_create(username, name, as_user):
     """Make a token for USERNAME and print it, once."""
-    with cli_session() as session:
-        token, plaintext = token_service.create_token(session, acting_user(session, as_user), users.get_user(session, username), name)
+    with cli_work(as_user) as uow:
+        token, plaintext = uow.run(token_service.create_token, users.get_user(uow.session, username), name)
         token_id = token.id
     click.echo(f"token {token_id} for {username} ({name}); shown this once, keep it secret:")
     click.echo(plaintext)
@@ -41,9 +41,8 @@ def tokens_create(username, name, as_user):
 @refusals
 def tokens_revoke(token_id, as_user):
     """Revoke a token by its id (see `ledger tokens list`)."""
-    with cli_session() as session:
-        token = token_service.revoke_token(session, acting_user(session, as_user), token_id)
-        name = token.name
+    with cli_work(as_user) as uow:
+        name = uow.run(token_service.revoke_token, token_id).name
     click.echo(f"revoked token {token_id} ({name})")
 
 

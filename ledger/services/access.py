@@ -67,9 +67,9 @@ def audit(session: Session, user: User | None, book: Book | None, action: str, t
     )
 
 
-def record_export(session: Session, user: User, book: Book, what: str, fmt: str, rows: int) -> None:
+def record_export(session: Session, user: User, book: Book, what: str, fmt: str, rows: int, **detail) -> None:
     """A table taken out of the app is on record (who, what, how many rows) before a byte is sent."""
-    audit(session, user, book, "export", what, format=fmt, rows=rows)
+    audit(session, user, book, "export", what, format=fmt, rows=rows, **detail)
 
 
 def audit_events(session: Session, user: User, book: Book, action: str = "", username: str = "",

@@ -183,6 +183,14 @@ def _close_month(session: Session, book: Book, treasurer: User, closer: User, y:
     periods.close_period(session, closer, book, y, m)
 
 
+def load(uow) -> tuple[bool, list[tuple[str, str, str]]]:
+    """`load_demo` as one unit of work, with the unit's voucher store."""
+    with uow:
+        result = load_demo(uow.session, store=uow.store)
+        uow.commit()
+        return result
+
+
 def load_demo(session: Session, today: dt.date | None = None, store=None) -> tuple[bool, list[tuple[str, str, str]]]:
     """Build the demo once; return (created?, logins to print).
 

@@ -65,6 +65,18 @@ def system_user(session: Session) -> User:
     return user
 
 
+def create_with_roles(session: Session, actor: User, username: str, display_name: str, password: str | None,
+                      is_admin: bool, roles: list[tuple[str, str]]) -> User:
+    """A new user with roles in books, given as (book code, role): all of it, or nothing."""
+    from .access import get_book
+
+    require_admin(actor, Action.GRANT_ROLE)
+    user = create_user(session, username, display_name, password, is_admin=is_admin)
+    for book_code, role in roles:
+        grant_role(session, actor, user, get_book(session, book_code), role)
+    return user
+
+
 def grant_role(session: Session, actor: User, user: User, book: Book, role: str) -> Membership:
     require_admin(actor, Action.GRANT_ROLE)
     try:
