@@ -4,6 +4,8 @@ per run (a file copy on SQLite, CREATE DATABASE ... TEMPLATE on PostgreSQL) and
 dropped afterwards, so tests never share state."""
 from __future__ import annotations
 
+import contextlib
+
 import atexit
 import datetime as dt
 import os
@@ -236,14 +238,25 @@ D = dt.date
 
 # -- The web app, as flaskr's tests have it: one `app`, a `client`, `sign_in(user)`, `api(user)` -------------
 
+@contextlib.contextmanager
+def back_office(db_url: str, tmp_path, **config):
+    """The back office app over a database, its vouchers in tmp_path/v; its engine disposed afterwards. For a
+    fixture whose database is not `ledger`'s (the demo, a hostile book) or that adds a route."""
+    from ledger.app import create_app
+
+    app = create_app({"DATABASE_URL": db_url, "SECRET_KEY": "test", "TESTING": True, "VOUCHER_DIR": str(tmp_path / "v"),
+                      **config})
+    try:
+        yield app
+    finally:
+        app.extensions["ledger_engine"].dispose()
+
+
 @pytest.fixture
 def app(db_url, ledger, tmp_path):
     """The back office over this test's database holding book T1 and its people (see `ledger`)."""
-    from ledger.app import create_app
-
-    app = create_app({"DATABASE_URL": db_url, "SECRET_KEY": "test", "TESTING": True, "VOUCHER_DIR": str(tmp_path / "v")})
-    yield app
-    app.extensions["ledger_engine"].dispose()
+    with back_office(db_url, tmp_path) as app:
+        yield app
 
 
 @pytest.fixture

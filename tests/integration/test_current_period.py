@@ -9,30 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import pytest
 from sqlalchemy import func, select
 
-from ledger.app import create_app
 from ledger.db.schema import Period
 from ledger.services import entries, flags, periods
 
 from ..conftest import D
 
 TODAY = f"{dt.date.today():%Y-%m}"
-
-
-@pytest.fixture
-def app(db_url, ledger, tmp_path):
-    app = create_app({"DATABASE_URL": db_url, "SECRET_KEY": "test", "TESTING": True, "WTF_CSRF_ENABLED": False,
-                      "VOUCHER_DIR": str(tmp_path / "v")})
-    yield app
-    app.extensions["ledger_engine"].dispose()
-
-
-def signed_in(app, username):
-    client = app.test_client()
-    assert client.post("/login", data={"username": username, "password": "password-123"}).status_code == 302
-    return client
 
 
 def header_period(client, url="/books/T1") -> str:
@@ -49,9 +33,9 @@ def month_rows(ledger) -> list[str]:
         return [p.label for p in periods.periods_of(s, ledger.book(s))]
 
 
-def test_a_deleted_draft_and_a_looked_at_month_do_not_become_the_current_period(app, ledger):
+def test_a_deleted_draft_and_a_looked_at_month_do_not_become_the_current_period(sign_in, ledger):
     ledger.post(D(2026, 4, 2), "收4月停车费", ("1002", "GEN", "10.00"), ("4202", "GEN", "-10.00"))
-    treasurer, resident = signed_in(app, "maker"), signed_in(app, "reader")
+    treasurer, resident = sign_in("maker"), sign_in("reader")
     assert header_period(resident) == "2026-04"
     # The treasurer types a wrong year (and, another time, a far-away month), saves drafts, then deletes them:
     # their month rows stay behind, empty.
@@ -61,7 +45,7 @@ def test_a_deleted_draft_and_a_looked_at_month_do_not_become_the_current_period(
             "account-0": "1002", "fund-0": "GEN", "debit-0": "5.00", "account-1": "4202", "fund-1": "GEN", "credit-1": "5.00"})
         assert saved.status_code == 302, saved.text
         entry_id = int(saved.headers["Location"].rsplit("/", 1)[1])
-        assert treasurer.post(f"/books/T1/entries/{entry_id}/delete").status_code == 302
+        assert treasurer.post(f"/books/T1/entries/{entry_id}/delete", {}, page=f"/books/T1/entries/{entry_id}").status_code == 302
     assert {"2025-02", "2031-05"} <= set(month_rows(ledger))  # the rows exist ...
     # ... and a resident opens the pages of months nobody has used.
     for month in ("2031-06", "2025-03"):
@@ -74,8 +58,8 @@ def test_a_deleted_draft_and_a_looked_at_month_do_not_become_the_current_period(
         assert periods.current_period(s, ledger.book(s)) == "2026-04"
 
 
-def test_a_book_with_no_entries_names_todays_month(app, ledger):
-    resident = signed_in(app, "reader")
+def test_a_book_with_no_entries_names_todays_month(sign_in, ledger):
+    resident = sign_in("reader")
     assert resident.get("/books/T1/periods/2025-01").status_code == 200  # looking opens nothing
     assert header_period(resident) == TODAY
     assert month_rows(ledger) == []
@@ -83,21 +67,21 @@ def test_a_book_with_no_entries_names_todays_month(app, ledger):
         assert periods.current_period(s, ledger.book(s), today=D(2030, 7, 9)) == "2030-07"
 
 
-def test_once_every_month_with_entries_is_closed_the_current_period_is_todays(app, ledger):
+def test_once_every_month_with_entries_is_closed_the_current_period_is_todays(sign_in, ledger):
     ledger.post(D(2026, 3, 2), "收3月停车费", ("1002", "GEN", "10.00"), ("4202", "GEN", "-10.00"))
-    supervisor = signed_in(app, "watcher")
+    supervisor = sign_in("watcher")
     assert header_period(supervisor) == "2026-03"
     ledger.close(2026, 3)
     assert header_period(supervisor) == TODAY
 
 
-def test_the_page_of_a_month_nobody_used_shows_no_flags_and_opens_nothing(app, ledger):
+def test_the_page_of_a_month_nobody_used_shows_no_flags_and_opens_nothing(sign_in, ledger):
     ledger.post(D(2026, 3, 2), "支付保洁费", ("5101", "GEN", "10.00"), ("1002", "GEN", "-10.00"))
     with ledger.tx() as s:
         book = ledger.book(s)
         entry = entries.get_entry_by_number(s, book, "记-2026-03-0001")
         flags.raise_flag(s, ledger.user(s, "watcher"), book, entry, "保洁费没有发票？")
-    resident = signed_in(app, "reader")
+    resident = sign_in("reader")
     march = resident.get("/books/T1/periods/2026-03").text
     assert "未处理的标记: 1" in march and "记-2026-03-0001" in march
     empty = resident.get("/books/T1/periods/2031-05").text

@@ -20,7 +20,6 @@ import openpyxl
 import pytest
 from sqlalchemy import select, text
 
-from ledger.app import create_app
 from ledger.db.engine import make_engine
 from ledger.db.schema import Account, Book, Fund
 from ledger.domain.cells import safe_cell
@@ -28,7 +27,7 @@ from ledger.domain.errors import InvalidInput
 from ledger.domain.text import single_line
 from ledger.services import books as book_service, tokens, users
 
-from ..conftest import D
+from ..conftest import D, back_office
 from .test_cli import BIN, _bean_balances, _runner
 from .test_office import Browser
 
@@ -155,9 +154,8 @@ def demo(demo_db_url, tmp_path, monkeypatch):
 
 @pytest.fixture
 def app(db_url, hostile, tmp_path):
-    app = create_app({"DATABASE_URL": db_url, "SECRET_KEY": "test", "TESTING": True, "VOUCHER_DIR": str(tmp_path / "v")})
-    yield app
-    app.extensions["ledger_engine"].dispose()
+    with back_office(db_url, tmp_path) as app:
+        yield app
 
 
 def _beancount(path):
@@ -406,8 +404,7 @@ def test_cli_and_api_refuse_a_name_with_a_newline(ledger, cli, db_url, tmp_path)
 
     with ledger.tx() as s:
         _, token = tokens.create_token(s, users.system_user(s), users.get_user(s, "approver1"), "test")
-    app = create_app({"DATABASE_URL": db_url, "SECRET_KEY": "test", "TESTING": True, "VOUCHER_DIR": str(tmp_path / "v")})
-    try:
+    with back_office(db_url, tmp_path) as app:
         client = app.test_client()
         headers = {"Authorization": f"Bearer {token}"}
         response = client.post("/api/v1/books/T1/accounts", headers=headers, json={
@@ -418,8 +415,6 @@ def test_cli_and_api_refuse_a_name_with_a_newline(ledger, cli, db_url, tmp_path)
         assert "控制字符" in body["message"]["zh_CN"] and "single line" in body["message"]["en"]
         codes = [a["code"] for a in client.get("/api/v1/books/T1/accounts", headers=headers).get_json()]
         assert "1099" not in codes and "1002" in codes
-    finally:
-        app.extensions["ledger_engine"].dispose()
 
 
 def test_an_account_code_with_an_underscore_still_checks(ledger, cli, tmp_path):

@@ -17,7 +17,6 @@ from flask import render_template_string
 from PIL import ExifTags, Image
 from sqlalchemy import func, select
 
-from ledger.app import create_app
 from ledger.db.schema import Attachment, AuditEvent, Entry, VoucherPublic
 from ledger.domain.errors import InvalidState, PermissionDenied
 from ledger.services import entries, vouchers
@@ -181,7 +180,7 @@ def test_a_box_drawn_past_the_edge_is_kept_on_the_page():
 
 @pytest.fixture
 def store(tmp_path):
-    return vouchers.VoucherStore(tmp_path / "vouchers")
+    return vouchers.VoucherStore(tmp_path / "v")  # the app fixture's voucher folder
 
 
 def files_under(root: Path) -> list[str]:
@@ -358,9 +357,8 @@ def test_redaction_burns_black_boxes_into_a_new_public_copy_even_after_posting(l
 
 
 @pytest.fixture
-def app(db_url, ledger, tmp_path):
-    app = create_app({"DATABASE_URL": db_url, "SECRET_KEY": "test", "TESTING": True,
-                      "VOUCHER_DIR": str(tmp_path / "vouchers")})
+def app(app):
+    """The shared back office, with a page that shows the vouchers partial as the entry page does."""
 
     # Stands in for the entry page, which includes the partial the same way.
     @app.get("/test/<code>/<int:entry_id>")
@@ -374,8 +372,7 @@ def app(db_url, ledger, tmp_path):
             '{% extends "base.html" %}{% block content %}{% include "office/_vouchers.html" %}{% endblock %}',
             book=book, entry=session.get(Entry, entry_id))
 
-    yield app
-    app.extensions["ledger_engine"].dispose()
+    return app
 
 
 @pytest.fixture

@@ -5,16 +5,15 @@ import re
 
 import pytest
 
-from ledger.app import create_app
 from ledger.services.demo import demo_password
+
+from ..conftest import back_office
 
 
 @pytest.fixture
 def client(demo_db_url, tmp_path):
-    app = create_app({"DATABASE_URL": demo_db_url, "SECRET_KEY": "test", "TESTING": True})
-    with app.test_client() as client:
+    with back_office(demo_db_url, tmp_path) as app, app.test_client() as client:
         yield client
-    app.extensions["ledger_engine"].dispose()
 
 
 def _token(html: str) -> str:
