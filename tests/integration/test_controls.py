@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from ledger.db.schema import Flag
 from ledger.domain.permissions import Action
 from ledger.db.schema import Attachment
-from ledger.services import access, entries, users, vouchers
+from ledger.services import access, entries, periods, users, vouchers
 
 from ..conftest import D
 from .test_vouchers import png
@@ -34,13 +34,19 @@ CONTROLS = {
 
 
 @pytest.fixture
-def world(ledger, tmp_path):
-    """Book T1 with an entry in each state, made by the treasurer; a fund manager, an administrator and an
-    outsider beside the usual people."""
+def people(ledger):
+    """A fund manager and an administrator beside the usual people (and the outsider) of book T1."""
     with ledger.tx() as s:
         system, book = users.system_user(s), ledger.book(s)
         users.grant_role(s, system, users.create_user(s, "fm", "fm", "password-123"), book, "fund_manager")
         users.create_user(s, "root", "root", "password-123", is_admin=True)
+
+
+@pytest.fixture
+def world(ledger, people, tmp_path):
+    """Book T1 with an entry in each state, made by the treasurer, each with a voucher."""
+    with ledger.tx() as s:
+        book = ledger.book(s)
         maker = ledger.user(s, "maker")
 
         def make(day, submit=False):
@@ -123,3 +129,33 @@ def _voucher_controls(who, ledger, role, state, entry_id, page):
             pressed = who.post(url, {}, page="/books")
             assert pressed.status_code in (302, 303, 403, 404), (role, state, name, pressed.status_code)
         assert _status(ledger, entry_id) == before, f"{role} pressed a hidden {name} on a {state} entry"
+
+
+@pytest.mark.parametrize("role", list(PEOPLE))
+def test_the_month_end_controls_are_shown_exactly_to_those_who_may_use_them(app, sign_in, ledger, people, role):
+    """March 2026 has ended, has one posted entry and its bank balance agrees: its page offers the close form and
+    the bank balance form exactly to those the permissions table lets close and record balances; the others
+    pressing them by hand are refused and the month stays open."""
+    ledger.post(D(2026, 3, 4), "3月物业费", *FEE)
+    with ledger.tx() as s:
+        periods.record_bank_balance(s, ledger.user(s, "maker"), ledger.book(s), 2026, 3, "1002", 12000)
+    who = sign_in(PEOPLE[role])
+    page = who.get("/books/T1/periods/2026-03")
+    assert page.status_code == (200 if role != "outsider" else 403)
+    with ledger.tx() as s:
+        user, book = users.get_user(s, PEOPLE[role]), ledger.book(s)
+        ready = periods.checklist(s, book, 2026, 3).ready  # the form comes only once the checklist passes
+        allowed = {"close": access.can(s, user, Action.CLOSE_PERIOD, book) and ready,
+                   "bank": access.can(s, user, Action.RECORD_BANK_BALANCE, book)}
+    forms = {"close": ("/books/T1/periods/2026-03/close", {"reason": "试一试", "confirm": "yes"}),
+             "bank": ("/books/T1/periods/2026-03/bank", {"account": "1002", "balance": "1.00"})}
+    for name, (url, data) in forms.items():
+        shown = f'action="{url}"' in page.text
+        assert shown == allowed[name], f"{role}: {name} shown={shown}, allowed={allowed[name]}"
+        if shown:
+            continue
+        pressed = who.post(url, data, page="/books")
+        assert pressed.status_code in (302, 303, 403, 404), (role, name, pressed.status_code)
+    if not allowed["close"]:
+        with ledger.tx() as s:
+            assert periods.find_period(s, ledger.book(s), 2026, 3).status == "open"
