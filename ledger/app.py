@@ -124,6 +124,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from .api import init_api
     from .web import auth, office, vouchers
+    from .web.errors import register_error_pages
     from .web.helpers import register_helpers
 
     app.before_request(refuse_control_characters)
@@ -132,5 +133,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(vouchers.bp)
     init_api(app)
     register_helpers(app)
+    register_error_pages(app)
 
     return app

@@ -16,10 +16,23 @@
   }
 
   function amountProblem(text) {
-    // What is wrong with a typed amount, in the words the form carries: "" when nothing is.
+    // What is wrong with a typed amount, in the words the form carries: "" when nothing is. The server's
+    // rules: digits, two decimals at most, never negative (the column says the side), never zero.
     var s = normalise(text);
-    if (s === "" || AMOUNT.test(s)) { return ""; }
-    return /^-?\d*\.\d{3,}$/.test(s) ? form.dataset.msgDecimals : form.dataset.msgNumber;
+    if (s === "") { return ""; }
+    if (!AMOUNT.test(s)) { return /^-?\d*\.\d{3,}$/.test(s) ? form.dataset.msgDecimals : form.dataset.msgNumber; }
+    var fen = toFen(s);
+    return fen < 0 ? form.dataset.msgNegative : (fen === 0 ? form.dataset.msgZero : "");
+  }
+
+  function fundOf(text) {
+    // The fund's code as the server would pick it (a code, "code name", or an exact name); "" if unknown.
+    var t = (text || "").trim().replace(/\s+/g, " "), first = t.split(" ")[0], lower = t.toLowerCase();
+    for (var i = 0; i < charts.fund.length; i++) {
+      var f = charts.fund[i];
+      if (f.code === t || f.code === first || f.names.indexOf(lower) !== -1) { return f.code; }
+    }
+    return t;
   }
 
   function toFen(text) {
@@ -77,14 +90,17 @@
   }
 
   function recount() {
-    var debit = 0, credit = 0, bad = false;
+    var debit = 0, credit = 0, bad = false, funds = {};
     body.querySelectorAll("tr.line").forEach(function (row) {
       var d = row.querySelector("input.debit"), c = row.querySelector("input.credit");
+      var fund = fundOf(row.querySelector("input.pick-fund").value);
       [d, c].forEach(function (input) {
         var problem = amountProblem(input.value);
         say(input, problem);
         if (problem) { bad = true; return; }
-        if (input === d) { debit += toFen(input.value); } else { credit += toFen(input.value); }
+        var fen = toFen(input.value);
+        if (input === d) { debit += fen; } else { credit += fen; }
+        funds[fund] = (funds[fund] || 0) + (input === d ? fen : -fen);
       });
       if (!d.dataset.problem && !c.dataset.problem && normalise(d.value) !== "" && normalise(c.value) !== "") {
         say(c, form.dataset.msgBoth);
@@ -94,9 +110,14 @@
     document.getElementById("total-credit").textContent = show(credit);
     var cell = document.getElementById("difference");
     var diff = debit - credit;
-    // Never "balanced" while an amount is not understood: the totals would leave it out.
-    cell.textContent = bad ? cell.dataset.bad : (diff === 0 ? cell.dataset.balanced : cell.dataset.label + " " + show(diff));
-    cell.classList.toggle("unbalanced", diff !== 0 || bad);
+    // Never "balanced" while an amount is not understood (the totals would leave it out), nor while one
+    // fund is out of balance although the totals agree (the server refuses that too).
+    var off = Object.keys(funds).filter(function (f) { return funds[f] !== 0; });
+    var fundOff = !bad && diff === 0 && off.length > 0;
+    cell.textContent = bad ? cell.dataset.bad
+      : (diff !== 0 ? cell.dataset.label + " " + show(diff)
+        : (fundOff ? cell.dataset.fund.replace("{fund}", off[0]).replace("{diff}", show(funds[off[0]])) : cell.dataset.balanced));
+    cell.classList.toggle("unbalanced", diff !== 0 || bad || fundOff);
   }
 
   function renumber() {
@@ -154,7 +175,7 @@
 
   body.addEventListener("input", function (event) {
     event.target.dataset.touched = "1";
-    if (event.target.classList.contains("amount")) { recount(); }
+    if (event.target.matches("input.amount, input.pick-fund")) { recount(); }  // a fund moves the per-fund sums
   });
   // Account and fund are judged once the field is left (a datalist pick fires "change" too).
   body.addEventListener("change", function (event) {

@@ -23,6 +23,29 @@ ZH = {
     "Close flag": "关闭标记", "Not yet closed": "只看未关闭", "Follow-up sent: the committee is asked to answer again.":
         "已发送追问，请业委会再次回复。", "Flag closed.": "标记已关闭。", "Followed up a flag": "追问监察标记",
     "Closed a flag": "关闭监察标记",
+    "The request could not be read": "请求无法识别", "Something in it was malformed. Go back and try again.": "请求中有内容格式不对。请返回后重试。",
+    "You may not see this page": "您没有查看此页面的权限",
+    "Your role in this book does not allow it. If you think it should, ask the owners' committee.":
+        "您在这本账簿中的角色不允许查看。如认为应有权限，请联系业主委员会。",
+    "There is no such page": "找不到这个页面",
+    "No book, entry, account or month at this address: it may have been removed, or the address is mistyped.":
+        "这个地址上没有账簿、凭证、科目或月份：可能已被删除，或地址输错了。",
+    "This page cannot be used that way": "不能这样使用这个页面", "Go back and use the buttons on the page.": "请返回，使用页面上的按钮。",
+    "What you sent is too large": "提交的内容太大", "Send fewer or smaller files at once.": "请一次少传几个文件，或先缩小文件。",
+    "Too many tries": "尝试次数过多", "Wait a minute, then try again.": "请等一分钟后再试。",
+    "Something went wrong on our side": "系统出错了",
+    "Nothing was saved. Try again; if it happens again, tell the administrator.": "没有保存任何内容。请重试；如再次出现，请告知管理员。",
+    "Error code": "错误代码", "Back to my books": "返回我的账簿",
+    "Total debits": "借方合计", "Total credits": "贷方合计",
+    "Fund %(fund)s does not balance (difference %(diff)s): within each fund debits must equal credits; put every line of one payment in the same fund.":
+        "基金 %(fund)s 内借方与贷方不等（差额 %(diff)s）：每个基金内借方须等于贷方，同一笔收付的各行请选同一基金。",
+    "No minus sign: put the amount in the debit or the credit column.": "不要填负号：金额填在借方栏或贷方栏。",
+    "The amount cannot be zero.": "金额不能为零。",
+    "Export what is listed": "导出所列凭证", "difference": "差额", "Your drafts and entries sent back to you": "我的草稿和被退回的凭证",
+    "Drafts or returned entries left in this month": "本月尚有草稿或已退回的凭证",
+    "The month is closed by: %(who)s.": "结账由以下角色操作：%(who)s。", "Remove this voucher": "删除此附件",
+    "Bank statement balance recorded; it differs from the book by %(diff)s: find the difference before closing.":
+        "已记录银行对账单余额；与账面相差 %(diff)s，结账前请查明差额。",
     "Operations": "接口", "Method": "方法", "Path": "路径", "What it does": "说明", "Parameters": "参数",
     "Request body": "请求体", "Responses": "响应", "required": "必填", "Schemas": "数据结构", "Field": "字段",
     "Type": "类型", "Required": "必填", "Notes": "说明", "yes": "是",

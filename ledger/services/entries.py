@@ -545,6 +545,14 @@ def _copy_posted(conn, pending: list[tuple[dict, list[dict]]], maker: User) -> i
     return len(ids)
 
 
+def left_to_finish(session: Session, book: Book, maker: User, limit: int = 20) -> list[Entry]:
+    """The maker's own drafts and entries sent back to them, oldest first: what they still have to finish."""
+    return list(session.scalars(
+        select(Entry).where(Entry.book_id == book.id, Entry.maker_id == maker.id,
+                            Entry.status.in_([EntryStatus.DRAFT.value, EntryStatus.REJECTED.value]))
+        .order_by(Entry.date, Entry.id).limit(limit)))
+
+
 def pending_approvals(session: Session, book: Book) -> list[Entry]:
     return list(session.scalars(
         select(Entry).where(Entry.book_id == book.id, Entry.status == EntryStatus.SUBMITTED.value).order_by(Entry.date, Entry.id)

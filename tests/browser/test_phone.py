@@ -98,3 +98,42 @@ def test_treasurer_on_a_phone_enters_an_entry_with_a_photo_and_reads_the_journal
     inside_the_screen(treasurer, "[data-testid=account-ledger] td.num")
     assert treasurer.evaluate("document.documentElement.scrollWidth") <= WIDTH
     treasurer.screenshot(path=str(OUTPUT / "phone-account-ledger.png"), full_page=True)
+
+
+def test_on_a_phone_the_form_names_each_field_checks_each_fund_and_errors_speak_chinese(site, new_page):
+    """What a new treasurer met on a 360-px phone (a review of this session): boxes that lost their names once
+    filled, a minus sign and a one-fund-per-side entry called balanced, export links folded away, and refusal
+    pages in English too wide for the screen."""
+    treasurer = new_page(WIDTH, HEIGHT)
+    sign_in(treasurer, site, "caiwu")
+    treasurer.goto(f"{site}/books/T1/entries/new")
+    treasurer.fill("input[name=debit-0]", "3200")
+    label = treasurer.evaluate(
+        "() => getComputedStyle(document.querySelector('input[name=debit-0]').closest('td'), '::before').content")
+    assert label == '"借方"', label  # the column headings are hidden on a phone: each box keeps its name
+    treasurer.fill("input[name=credit-1]", "-3200")
+    assert treasurer.inner_text("[data-testid=error-credit-1]") == "不要填负号：金额填在借方栏或贷方栏。"
+    treasurer.fill("input[name=account-0]", "5107")
+    treasurer.fill("input[name=fund-0]", "REPAIR")
+    treasurer.fill("input[name=account-1]", "1002")
+    treasurer.fill("input[name=credit-1]", "3200")
+    said = treasurer.inner_text("[data-testid=difference]")
+    assert said.startswith("基金 ") and "借方与贷方不等" in said and "借贷平衡" not in said, said
+    treasurer.fill("input[name=fund-1]", "REPAIR")
+    assert treasurer.inner_text("[data-testid=difference]") == "借贷平衡"
+    small = treasurer.evaluate("""() => [...document.querySelectorAll('.booknav a, .top a, button, input:not([type=hidden])')]
+        .filter(e => e.offsetParent !== null).map(e => [e.textContent.trim() || e.name, e.getBoundingClientRect().height])
+        .filter(([_, h]) => h < 40)""")
+    assert small == [], f"tap targets under 40 px: {small}"
+
+    treasurer.goto(f"{site}/books/T1/journal")
+    assert treasurer.locator("a[href*='journal.xlsx']").is_visible()  # not folded away with the filters
+
+    resident = new_page(WIDTH, HEIGHT)
+    sign_in(resident, site, "jianchaa")  # the supervisor reads the audit log; a resident is refused it
+    for url, status, words in ((f"{site}/books/T1/nope", 404, "找不到这个页面"), (f"{site}/books/ZZ", 404, "找不到这个页面")):
+        response = resident.goto(url)
+        assert response.status == status and words in resident.inner_text("main")
+        assert "Not Found" not in resident.content()
+        assert resident.evaluate("document.documentElement.scrollWidth") <= WIDTH
+        assert resident.locator("a:has-text('返回我的账簿')").is_visible()

@@ -414,3 +414,41 @@ def test_files_too_large_for_one_request_are_refused_kindly_on_the_form(app):
     assert response.status_code == 303 and response.headers["Location"].endswith("/books/T1/entries/new")
     page = treasurer.get(response.headers["Location"]).text
     assert _field(page, "flash-error") == "未保存任何内容：所选文件合计超过 59 KB。请分几次上传。"
+
+
+def test_a_new_treasurer_is_told_what_holds_up_the_month_and_a_resident_is_refused_in_chinese(app, ledger, sign_in):
+    """From a review on a phone: the checklist counted drafts without naming them; a bank balance that did not
+    agree was recorded with a green message; nothing said who closes the month; refusal pages were Werkzeug's
+    English ones; a treasurer's own drafts and returned entries were listed nowhere."""
+    ledger.post(D(2026, 3, 2), "收3月物业费", ("1002", "GEN", "500.00"), ("4101", "GEN", "-500.00"))
+    with ledger.tx() as s:
+        book = ledger.book(s)
+        draft = entries.create_entry(s, ledger.user(s, "maker"), book, ledger.entry_input(
+            D(2026, 3, 9), "3月保洁费（待补发票）", ("5101", "GEN", "80.00"), ("1002", "GEN", "-80.00")))
+        returned = entries.create_entry(s, ledger.user(s, "maker"), book, ledger.entry_input(
+            D(2026, 3, 10), "3月绿化费", ("5103", "GEN", "60.00"), ("1002", "GEN", "-60.00")), submit=True)
+        entries.reject_entry(s, ledger.user(s, "approver1"), book, returned, "金额与合同不符")
+        draft_id, returned_id = draft.id, returned.id
+    treasurer = sign_in("maker")
+    month = treasurer.get("/books/T1/periods/2026-03").text
+    drafts = re.search(r'data-testid="drafts">(.*?)</li>', month, re.S).group(1)
+    assert "本月尚有草稿或已退回的凭证" in drafts
+    assert f"/books/T1/entries/{draft_id}" in drafts and f"/books/T1/entries/{returned_id}" in drafts
+    assert "结账由以下角色操作：业委会委员、基金管理人。" in month  # the treasurer has no close button, and is told why
+    said = treasurer.post("/books/T1/periods/2026-03/bank", {"account": "1002", "balance": "400.00"},
+                          page="/books/T1/periods/2026-03")
+    shown = treasurer.get(said.headers["Location"]).text
+    assert 'data-testid="flash-warning"' in shown and "与账面相差 -100.00" in shown, shown[shown.find("<main>"):][:600]  # 400 against 500
+    assert re.search(r'data-testid="bank-difference-1002">差额 (-?[\d,.]+)<', shown).group(1) == "-100.00"
+    home = treasurer.get("/books/T1").text
+    mine = re.search(r'data-testid="mine">(.*?)</section>', home, re.S).group(1)
+    assert "我的草稿和被退回的凭证" in mine and "3月保洁费（待补发票）" in mine and "金额与合同不符" in mine
+
+    resident = sign_in("reader")
+    refused = resident.get("/books/T1/audit")
+    assert refused.status_code == 403 and "您没有查看此页面的权限" in refused.text and "Forbidden" not in refused.text
+    assert 'href="/books"' in refused.text  # a way back
+    missing = resident.get("/books/T1/entries/99999")
+    assert missing.status_code == 404 and "找不到这个页面" in missing.text
+    api = resident.get("/api/v1/books/T1/nothing-here")
+    assert api.status_code == 404 and api.get_json()["code"] == "not_found", api.get_json()  # the API still answers in JSON

@@ -8,6 +8,7 @@ from flask_login import login_required
 from ...domain.errors import LedgerError
 from ...domain.money import to_fen
 from ...services import books as book_service, flags, periods
+from ..helpers import money
 from . import bp
 from .common import flash_error, parse_period, seat
 
@@ -35,9 +36,15 @@ def bank_balance(code: str, period: str):
     here = seat(code)
     year, month = _period(period)
     try:
-        here.uow.run(periods.record_bank_balance, here.book, year, month, request.form.get("account", ""),
+        account = request.form.get("account", "")
+        here.uow.run(periods.record_bank_balance, here.book, year, month, account,
                      to_fen(request.form.get("balance", ""), "balance"))
-        flash(_("Bank statement balance recorded."))
+        bank = next((b for b in periods.checklist(here.session, here.book, year, month).banks if b.account.code == account), None)
+        if bank is None or bank.ok:
+            flash(_("Bank statement balance recorded."), "success")
+        else:  # recorded, but it does not agree: amber, with the difference
+            flash(_("Bank statement balance recorded; it differs from the book by %(diff)s: find the difference before closing.",
+                    diff=money(bank.statement_fen - bank.book_fen)), "warning")
     except LedgerError as e:
         flash_error(e)
     return redirect(url_for("office.period", code=code, period=period))

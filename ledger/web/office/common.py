@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from ...db.session import get_session as db
 from ...domain.errors import LedgerError
 from ...domain import model
-from ...domain.permissions import Action
+from ...domain.permissions import ROLE_NAMES, ROLES, Action
 from ...services import access, periods
 from ...services.unit_of_work import UnitOfWork
 from ...work import unit_of_work
@@ -39,6 +39,12 @@ class Seat:
     def can(self, action: Action | str, entry=None) -> bool:
         """Whether the service would let this user take the action (on the entry): the page offers exactly that."""
         return access.can(self.session, self.user, Action(action), self.book, entry)
+
+    def who_may(self, action: Action | str) -> str:
+        """The roles that may take the action, named in the page's language (from the permissions table)."""
+        zh = not str(get_locale() or "zh_CN").startswith("en")
+        names = [ROLE_NAMES[r][0 if zh else 1] for r in model.Role if r in ROLES[Action(action)]]
+        return ("、" if zh else ", ").join(names)
 
     # Names the templates use for the book-wide questions.
     @property

@@ -45,6 +45,7 @@ def book(code: str):
     return render_template(
         "office/book.html", book=here.book, seat=here, as_of=as_of,
         summary=overview.overview(here.session, here.book),
+        mine=entries.left_to_finish(here.session, here.book, here.user) if here.can_make else [],
         tb=reports.trial_balance(here.session, here.book, as_of),
         funds=reports.fund_balances(here.session, here.book, as_of),
         periods=periods.periods_of(here.session, here.book),
