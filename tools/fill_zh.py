@@ -36,6 +36,7 @@ ZH = {
     "Something went wrong on our side": "系统出错了",
     "Nothing was saved. Try again; if it happens again, tell the administrator.": "没有保存任何内容。请重试；如再次出现，请告知管理员。",
     "Error code": "错误代码", "Back to my books": "返回我的账簿",
+    "entry": "凭证", "voucher": "附件", "flag": "标记", "API token": "API 令牌",
     "Total debits": "借方合计", "Total credits": "贷方合计",
     "Fund %(fund)s does not balance (difference %(diff)s): within each fund debits must equal credits; put every line of one payment in the same fund.":
         "基金 %(fund)s 内借方与贷方不等（差额 %(diff)s）：每个基金内借方须等于贷方，同一笔收付的各行请选同一基金。",

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+from markupsafe import Markup
+
 from flask_babel import lazy_gettext as _
 
 ACTIONS = {
@@ -56,3 +58,18 @@ def detail_text(detail: str | None) -> str:
             value = " → ".join(str(v) for v in value) if key in ("old", "new") else ", ".join(str(v) for v in value)
         parts.append(f"{KEYS.get(key, key)}: {value}")
     return "; ".join(parts)
+
+
+def target_text(target: str | None, book=None) -> Markup:
+    """`entry:171` as a link to that entry, `attachment:24` as words; anything else as it is (escaped)."""
+    from flask import url_for
+
+    if not target:
+        return Markup("")
+    kind, _sep, ident = target.partition(":")
+    if kind == "entry" and ident.isdigit() and book is not None:
+        return Markup('<a href="{}">{} #{}</a>').format(url_for("office.entry", code=book.code, entry_id=int(ident)),
+                                                       _("entry"), ident)
+    if kind in ("attachment", "flag", "token") and ident.isdigit():
+        return Markup("{} #{}").format({"attachment": _("voucher"), "flag": _("flag"), "token": _("API token")}[kind], ident)
+    return Markup("{}").format(target)

@@ -31,7 +31,7 @@ MEDIA = {
 # Each column key, its header in Chinese and in English.
 HEADERS = {
     "number": ("凭证号", "Number"), "date": ("日期", "Date"), "status": ("状态", "Status"), "summary": ("摘要", "Summary"),
-    "account": ("科目代码", "Account"), "account_name": ("科目名称", "Account name"), "fund": ("基金", "Fund"),
+    "account": ("科目代码", "Account"), "account_name": ("科目名称", "Account name"), "fund": ("基金", "Fund"), "fund_name": ("基金名称", "Fund name"),
     "debit": ("借方", "Debit"), "credit": ("贷方", "Credit"), "note": ("备注", "Note"), "balance": ("余额", "Balance"),
     "code": ("代码", "Code"), "name_zh": ("名称", "Name (Chinese)"), "name_en": ("英文名称", "Name (English)"),
     "restricted": ("限定性", "Restricted"), "cash": ("货币资金", "Cash"), "income": ("收入", "Income"),

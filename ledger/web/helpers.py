@@ -21,10 +21,11 @@ def money(fen: int | None) -> str:
 def register_helpers(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["lname"] = localized_name
-    from .audit_words import describe, detail_text
+    from .audit_words import describe, detail_text, target_text
 
     app.jinja_env.filters["audit_action"] = describe
     app.jinja_env.filters["audit_detail"] = detail_text
+    app.jinja_env.filters["audit_target"] = target_text
     app.jinja_env.filters["date"] = lambda d: format_date(d, "medium") if d else ""
     app.jinja_env.filters["datetime"] = lambda d: format_datetime(d, "short") if d else ""
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "zh_CN")

@@ -444,6 +444,12 @@ def test_a_new_treasurer_is_told_what_holds_up_the_month_and_a_resident_is_refus
     mine = re.search(r'data-testid="mine">(.*?)</section>', home, re.S).group(1)
     assert "我的草稿和被退回的凭证" in mine and "3月保洁费（待补发票）" in mine and "金额与合同不符" in mine
 
+    audit = sign_in("approver1").get("/books/T1/audit").text
+    assert f'<a href="/books/T1/entries/{returned_id}">凭证 #{returned_id}</a>' in audit and f">entry:{returned_id}<" not in audit
+    sheet = openpyxl.load_workbook(io.BytesIO(treasurer.get("/books/T1/journal.xlsx").data)).active
+    headers = next(r for r in sheet.iter_rows(values_only=True) if r and "凭证号" in r)
+    assert "基金名称" in headers
+
     resident = sign_in("reader")
     refused = resident.get("/books/T1/audit")
     assert refused.status_code == 403 and "您没有查看此页面的权限" in refused.text and "Forbidden" not in refused.text

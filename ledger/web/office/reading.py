@@ -166,12 +166,13 @@ def journal_export(code: str, fmt: str):
     found, _ = reports.find_entries(here.session, here.book, f, limit=200_000)
     rows = [
         {"number": e.number or "", "date": e.date.isoformat(), "status": e.status, "summary": e.summary,
-         "account": l.account.code, "account_name": l.account.name_zh, "fund": l.fund.code,
+         "account": l.account.code, "account_name": l.account.name_zh, "fund": l.fund.code, "fund_name": l.fund.name_zh,
          "debit": fen_to_str(l.amount_fen) if l.amount_fen > 0 else "", "credit": fen_to_str(-l.amount_fen) if l.amount_fen < 0 else "",
          "note": l.note}
         for e in found for l in e.lines
     ]
-    columns = ["number", "date", "status", "summary", "account", "account_name", "fund", "debit", "credit", "note"]
+    columns = ["number", "date", "status", "summary", "account", "account_name", "fund", "fund_name", "debit", "credit",
+               "note"]
     return send_table(rows, columns, f"{here.book.code}-journal", fmt, here.book, here.user, "journal")
 
 
