@@ -14,7 +14,6 @@ from flask_login import current_user
 from ..db.session import get_session as db
 from ..db.schema import Book, User
 from ..domain.errors import AuthenticationFailed
-from ..domain.permissions import Action
 from .. import work
 from ..services import access, tokens
 from ..services.unit_of_work import UnitOfWork
@@ -71,8 +70,6 @@ def readable_book(code: str) -> Book:
     checked = g.get("api_book")
     if checked is not None and checked.code == code:
         return checked
-    session = db()
-    book = access.get_book(session, code)
-    access.require(session, actor(), Action.READ_BOOK, book)
+    book = access.book_for(db(), actor(), code)
     g.api_book = book
     return book

@@ -55,6 +55,14 @@ def get_book(session: Session, code: str) -> Book:
     return book
 
 
+def book_for(session: Session, user: User, code: str, action: Action = Action.READ_BOOK) -> Book:
+    """The book by code, for a user who may take `action` in it (reading, by default): the gate every page and
+    API call goes through before a read service is handed the book. NotFound, or the table's refusal."""
+    book = get_book(session, code)
+    require(session, user, action, book)
+    return book
+
+
 def audit(session: Session, user: User | None, book: Book | None, action: str, target: str | None = None, **detail) -> None:
     session.add(
         AuditEvent(

@@ -14,7 +14,6 @@ from werkzeug.routing import BuildError
 from ..db.session import get_session as db
 from ..domain.errors import LedgerError, NotFound, PermissionDenied
 from ..domain.model import EntryStatus
-from ..domain.permissions import Action
 from ..services import access, entries, vouchers
 from ..work import unit_of_work, upload_limits, uploads, voucher_store
 from .auth import actor
@@ -39,8 +38,7 @@ def _load(code: str, entry_id: int | None = None):
     """The session, book and entry, refusing with 404/403 when the user may not read the book."""
     session = db()
     try:
-        book = access.get_book(session, code)
-        access.require(session, actor(), Action.READ_BOOK, book)
+        book = access.book_for(session, actor(), code)
         entry = entries.get_entry(session, book, entry_id) if entry_id is not None else None
     except LedgerError as e:
         abort(e.status)

@@ -73,16 +73,13 @@ class Seat:
 
 
 def seat(code: str, action: Action = Action.READ_BOOK) -> Seat:
-    """The book by code, refusing (404/403) a user who may not take `action` in it."""
+    """The book by code, refusing (404/403) a user who may not take `action` in it (access.book_for)."""
     session = db()
     try:
-        book = access.get_book(session, code)
-    except LedgerError:
-        abort(404)
-    here = Seat(session, book)
-    if not here.can(action):
-        abort(403)
-    return here
+        book = access.book_for(session, actor(), code, action)
+    except LedgerError as e:
+        abort(e.status)
+    return Seat(session, book)
 
 
 def say(error: LedgerError) -> str:
