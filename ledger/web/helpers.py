@@ -26,6 +26,11 @@ def register_helpers(app: Flask) -> None:
     app.jinja_env.filters["audit_action"] = describe
     app.jinja_env.filters["audit_detail"] = detail_text
     app.jinja_env.filters["audit_target"] = target_text
+    from ..domain.vouchers import KINDS, human_size
+
+    kinds = {k.media_type: k.label for k in KINDS}
+    app.jinja_env.filters["voucher_kind"] = lambda media_type: kinds.get(media_type, media_type)
+    app.jinja_env.filters["file_size"] = human_size
     app.jinja_env.filters["date"] = lambda d: format_date(d, "medium") if d else ""
     app.jinja_env.filters["datetime"] = lambda d: format_datetime(d, "short") if d else ""
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "zh_CN")

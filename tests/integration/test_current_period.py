@@ -24,7 +24,7 @@ def header_period(client, url="/books/T1") -> str:
     response = client.get(url)
     assert response.status_code == 200, response.status_code
     where = re.search(r'data-testid="where">(.*?)</span>', response.text, re.S).group(1)
-    assert "本期" in where, where
+    assert "待结账月份" in where, where
     return re.search(r"/periods/(\d{4}-\d{2})\"", where).group(1)
 
 

@@ -168,7 +168,7 @@ def test_every_page_says_which_book_and_period_and_sign_ins_are_in_the_audit_log
     supervisor = Browser(app, "watcher")
     for url in ("/books/T1", "/books/T1/journal", "/books/T1/approvals", "/books/T1/flags", "/books/T1/audit"):
         where = re.search(r'data-testid="where">(.*?)</span>', supervisor.get(url).text, re.S).group(1)
-        assert "锦城" not in where and "T1" in where and "本期" in where and "2026-04" in where
+        assert "锦城" not in where and "T1" in where and "待结账月份" in where and "2026-04" in where
     audit = supervisor.get("/books/T1/audit?action=auth").text
     assert "auth.login" in audit and "watcher" in audit
 
