@@ -147,8 +147,12 @@
   body.addEventListener("click", function (event) {
     if (!event.target.classList.contains("remove-line")) { return; }
     var rows = body.querySelectorAll("tr.line");
-    if (rows.length <= 2) { return; }
     var row = event.target.closest("tr");
+    if (rows.length <= 2) {  // an entry keeps two lines: empty this one instead of doing nothing
+      row.querySelectorAll("input").forEach(function (input) { input.value = ""; say(input, ""); });
+      recount();
+      return;
+    }
     var next = row.nextElementSibling;
     if (next && next.classList.contains("line-error")) { next.remove(); }
     row.remove();

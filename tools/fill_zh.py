@@ -37,6 +37,10 @@ ZH = {
     "Nothing was saved. Try again; if it happens again, tell the administrator.": "没有保存任何内容。请重试；如再次出现，请告知管理员。",
     "Error code": "错误代码", "Back to my books": "返回我的账簿",
     "entry": "凭证", "voucher": "附件", "flag": "标记", "API token": "API 令牌",
+    "A submitted or posted entry takes no more vouchers (they are part of what was approved). If the receipt is lost or was never issued, say why: the month can then close.":
+        "已提交或已过账的凭证不能再补附件（附件是审批内容的一部分）。如果票据遗失或对方不开票，请说明原因，本月即可结账。",
+    "e.g. cash paid at the market; the seller gives no receipt": "例如：菜市场现金购买，卖家不开票",
+    "Open each entry and record why it has no voucher.": "请打开每张凭证，记录没有原始凭证的原因。",
     "Total debits": "借方合计", "Total credits": "贷方合计",
     "Fund %(fund)s does not balance (difference %(diff)s): within each fund debits must equal credits; put every line of one payment in the same fund.":
         "基金 %(fund)s 内借方与贷方不等（差额 %(diff)s）：每个基金内借方须等于贷方，同一笔收付的各行请选同一基金。",

@@ -444,6 +444,13 @@ def test_a_new_treasurer_is_told_what_holds_up_the_month_and_a_resident_is_refus
     mine = re.search(r'data-testid="mine">(.*?)</section>', home, re.S).group(1)
     assert "我的草稿和被退回的凭证" in mine and "3月保洁费（待补发票）" in mine and "金额与合同不符" in mine
 
+    ledger.post(D(2026, 3, 12), "菜市场买拖把", ("5101", "GEN", "35.00"), ("1002", "GEN", "-35.00"))
+    month = treasurer.get("/books/T1/periods/2026-03").text
+    assert "请打开每张凭证，记录没有原始凭证的原因。" in month
+    with ledger.tx() as s:
+        mop = entries.get_entry_by_number(s, ledger.book(s), "记-2026-03-0002").id
+    page = treasurer.get(f"/books/T1/entries/{mop}").text
+    assert "已提交或已过账的凭证不能再补附件" in page and 'name="reason" required' in page
     audit = sign_in("approver1").get("/books/T1/audit").text
     assert f'<a href="/books/T1/entries/{returned_id}">凭证 #{returned_id}</a>' in audit and f">entry:{returned_id}<" not in audit
     sheet = openpyxl.load_workbook(io.BytesIO(treasurer.get("/books/T1/journal.xlsx").data)).active
