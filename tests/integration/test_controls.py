@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from ledger.db.schema import Flag
 from ledger.domain.permissions import Action
 from ledger.db.schema import Attachment
-from ledger.services import access, entries, periods, users, vouchers
+from ledger.services import access, entries, flags, periods, users, vouchers
 
 from ..conftest import D
 from .test_vouchers import png
@@ -159,3 +159,34 @@ def test_the_month_end_controls_are_shown_exactly_to_those_who_may_use_them(app,
     if not allowed["close"]:
         with ledger.tx() as s:
             assert periods.find_period(s, ledger.book(s), 2026, 3).status == "open"
+
+
+@pytest.mark.parametrize("role", list(PEOPLE))
+def test_the_menu_and_a_flags_controls_are_shown_exactly_when_allowed(app, sign_in, ledger, people, role):
+    """The menu offers 录入凭证 and 操作日志, and the flags list answers, follow-ups and closing, exactly to those
+    the permissions table allows (a flag raised by the supervisor: only they, or another supervisor, close it)."""
+    ledger.post(D(2026, 3, 4), "3月保洁费", ("5101", "GEN", "120.00"), ("1002", "GEN", "-120.00"))
+    with ledger.tx() as s:
+        book = ledger.book(s)
+        posted = entries.get_entry_by_number(s, book, "记-2026-03-0001")
+        flag_id = flags.raise_flag(s, ledger.user(s, "watcher"), book, posted, "发票在哪里？").id
+    who = sign_in(PEOPLE[role])
+    page = who.get("/books/T1/flags")
+    if role == "outsider":
+        assert page.status_code == 403
+        return
+    with ledger.tx() as s:
+        user, book = users.get_user(s, PEOPLE[role]), ledger.book(s)
+        flag = s.get(Flag, flag_id)
+        allowed = {f'href="/books/T1/entries/new"': access.can(s, user, Action.MAKE_ENTRY, book),
+                   f'href="/books/T1/audit"': access.can(s, user, Action.READ_AUDIT, book),
+                   f'action="/books/T1/flags/{flag_id}/answer"': access.can(s, user, Action.ANSWER_FLAG, book, flag),
+                   f'action="/books/T1/flags/{flag_id}/follow-up"': access.can(s, user, Action.FOLLOW_UP_FLAG, book, flag),
+                   f'action="/books/T1/flags/{flag_id}/close"': access.can(s, user, Action.CLOSE_FLAG, book, flag)}
+    for marker, may in allowed.items():
+        assert (marker in page.text) == may, f"{role}: {marker} shown={marker in page.text}, allowed={may}"
+    if not allowed[f'action="/books/T1/flags/{flag_id}/close"']:
+        pressed = who.post(f"/books/T1/flags/{flag_id}/close", {"confirm": "yes"}, page="/books/T1/flags")
+        assert pressed.status_code in (302, 303, 403)
+        with ledger.tx() as s:
+            assert s.get(Flag, flag_id).closed_at is None, f"{role} closed the supervisor's flag"
