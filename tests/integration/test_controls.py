@@ -178,8 +178,8 @@ def test_the_menu_and_a_flags_controls_are_shown_exactly_when_allowed(app, sign_
     with ledger.tx() as s:
         user, book = users.get_user(s, PEOPLE[role]), ledger.book(s)
         flag = s.get(Flag, flag_id)
-        allowed = {f'href="/books/T1/entries/new"': access.can(s, user, Action.MAKE_ENTRY, book),
-                   f'href="/books/T1/audit"': access.can(s, user, Action.READ_AUDIT, book),
+        allowed = {'href="/books/T1/entries/new"': access.can(s, user, Action.MAKE_ENTRY, book),
+                   'href="/books/T1/audit"': access.can(s, user, Action.READ_AUDIT, book),
                    f'action="/books/T1/flags/{flag_id}/answer"': access.can(s, user, Action.ANSWER_FLAG, book, flag),
                    f'action="/books/T1/flags/{flag_id}/follow-up"': access.can(s, user, Action.FOLLOW_UP_FLAG, book, flag),
                    f'action="/books/T1/flags/{flag_id}/close"': access.can(s, user, Action.CLOSE_FLAG, book, flag)}
