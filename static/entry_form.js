@@ -86,7 +86,17 @@
   }
 
   function checkPick(input) {
-    say(input, pickProblem(input.classList.contains("pick-fund") ? "fund" : "account", input.value));
+    var kind = input.classList.contains("pick-fund") ? "fund" : "account";
+    var problem = pickProblem(kind, input.value);
+    say(input, problem);
+    // A code typed alone: say which account or fund it is, so a slip of one digit shows.
+    var picked = input.parentNode.querySelector(".picked"), t = input.value.trim(), shown = "";
+    if (!problem && t && t.indexOf(" ") === -1) {
+      for (var i = 0; i < charts[kind].length; i++) {
+        if (charts[kind][i].code === t) { shown = charts[kind][i].value.slice(t.length + 1); }
+      }
+    }
+    if (picked) { picked.textContent = shown; }
   }
 
   function recount() {
@@ -180,6 +190,10 @@
   body.addEventListener("input", function (event) {
     event.target.dataset.touched = "1";
     if (event.target.matches("input.amount, input.pick-fund")) { recount(); }  // a fund moves the per-fund sums
+    if (event.target.matches("input.pick-account, input.pick-fund")) {
+      var picked = event.target.parentNode.querySelector(".picked");
+      if (picked) { picked.textContent = ""; }  // said again once the field is left
+    }
   });
   // Account and fund are judged once the field is left (a datalist pick fires "change" too).
   body.addEventListener("change", function (event) {

@@ -114,6 +114,8 @@ def test_on_a_phone_the_form_names_each_field_checks_each_fund_and_errors_speak_
     treasurer.fill("input[name=credit-1]", "-3200")
     assert treasurer.inner_text("[data-testid=error-credit-1]") == "不要填负号：金额填在借方栏或贷方栏。"
     treasurer.fill("input[name=account-0]", "5107")
+    treasurer.locator("input[name=account-0]").blur()
+    assert treasurer.inner_text("[data-testid=picked-account-0]") == "维修费"  # the code's name, so a slip shows
     treasurer.fill("input[name=fund-0]", "REPAIR")
     treasurer.fill("input[name=account-1]", "1002")
     treasurer.fill("input[name=credit-1]", "3200")
