@@ -41,6 +41,13 @@ ZH = {
         "已提交或已过账的凭证不能再补附件（附件是审批内容的一部分）。如果票据遗失或对方不开票，请说明原因，本月即可结账。",
     "e.g. cash paid at the market; the seller gives no receipt": "例如：菜市场现金购买，卖家不开票",
     "Open each entry and record why it has no voucher.": "请打开每张凭证，记录没有原始凭证的原因。",
+    "Export": "导出", "Statements": "报表", "Month": "月份", "Quarter": "季度", "Year to the end of": "本年累计至", "Show": "显示",
+    "Statement of activities": "业务活动表", "Statement of financial position": "资产负债表",
+    "Funds: income and expenditure": "基金收支表", "Item": "项目", "Unrestricted": "非限定性", "Restricted": "限定性",
+    "Year to date": "本年累计", "Total income": "收入合计", "Total expenses": "费用合计", "Expenses": "费用",
+    "Change in net assets": "净资产变动额", "At the year's start": "年初数", "At the end": "期末数",
+    "Total assets": "资产合计", "Total liabilities": "负债合计", "Total net assets": "净资产合计",
+    "Opening": "期初净资产", "Other movements": "其他变动", "Closing": "期末净资产",
     "Total debits": "借方合计", "Total credits": "贷方合计",
     "Fund %(fund)s does not balance (difference %(diff)s): within each fund debits must equal credits; put every line of one payment in the same fund.":
         "基金 %(fund)s 内借方与贷方不等（差额 %(diff)s）：每个基金内借方须等于贷方，同一笔收付的各行请选同一基金。",

@@ -163,7 +163,7 @@ class JournalFilter:
     status: str | None = EntryStatus.POSTED.value
     year: int | None = None
     month: int | None = None
-    account: str | None = None  # code
+    account: str | None = None  # code, or codes joined by commas (a statement line's accounts)
     fund: str | None = None  # code
     text: str | None = None  # in the summary or the number
     min_fen: int | None = None  # on the entry's total debit
@@ -192,7 +192,7 @@ def find_entries(session: Session, book: Book, f: JournalFilter, limit: int = 50
     if f.account:
         query = query.where(
             select(EntryLine.id).join(Account, Account.id == EntryLine.account_id)
-            .where(EntryLine.entry_id == Entry.id, Account.code == f.account).exists()
+            .where(EntryLine.entry_id == Entry.id, Account.code.in_(f.account.split(","))).exists()
         )
     if f.fund:
         query = query.where(

@@ -36,15 +36,23 @@ HEADERS = {
     "code": ("代码", "Code"), "name_zh": ("名称", "Name (Chinese)"), "name_en": ("英文名称", "Name (English)"),
     "restricted": ("限定性", "Restricted"), "cash": ("货币资金", "Cash"), "income": ("收入", "Income"),
     "expense": ("支出", "Expense"), "net_assets": ("净资产", "Net assets"),
+    "line": ("项目", "Item"), "unrestricted": ("非限定性", "Unrestricted"), "restricted_fen": ("限定性", "Restricted"),
+    "total": ("合计", "Total"), "unrestricted_ytd": ("本年累计·非限定性", "Year to date: unrestricted"),
+    "restricted_ytd": ("本年累计·限定性", "Year to date: restricted"), "total_ytd": ("本年累计·合计", "Year to date: total"),
+    "start": ("年初数", "At the year's start"), "end": ("期末数", "At the end"), "opening": ("期初净资产", "Opening"),
+    "other": ("其他变动", "Other movements"), "closing": ("期末净资产", "Closing"),
 }
 TITLES = {
     "trial_balance": ("试算平衡表", "Trial balance"), "fund_balances": ("基金余额表", "Fund balances"),
     "journal": ("序时账", "Journal"), "account_ledger": ("科目明细账", "Account ledger"),
+    "activities": ("业务活动表", "Statement of activities"), "position": ("资产负债表", "Statement of financial position"),
+    "funds": ("基金收支表", "Funds: income and expenditure"),
 }
 # Values said in words: an entry's status as the pages say it.
 WORDS = {"status": {"draft": ("草稿", "draft"), "submitted": ("待审批", "awaiting approval"),
                     "posted": ("已过账", "posted"), "rejected": ("已退回", "rejected")}}
-MONEY = {"debit", "credit", "balance", "cash", "income", "expense", "net_assets"}
+MONEY = {"debit", "credit", "balance", "cash", "income", "expense", "net_assets", "unrestricted", "restricted_fen",
+         "total", "unrestricted_ytd", "restricted_ytd", "total_ytd", "start", "end", "opening", "other", "closing"}
 TOTALLED = ("debit", "credit")
 CHINA = dt.timezone(dt.timedelta(hours=8))
 

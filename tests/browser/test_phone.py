@@ -134,6 +134,10 @@ def test_on_a_phone_the_form_names_each_field_checks_each_fund_and_errors_speak_
     inside_the_screen(treasurer, "table.funds td.num")  # each fund a card, its figures named and on the screen
     assert treasurer.evaluate("document.documentElement.scrollWidth") <= WIDTH
     assert "待结账月份" in treasurer.inner_text("[data-testid=where]")
+    treasurer.goto(f"{site}/books/T1/statements?period=2026-03")
+    assert "业务活动表" in treasurer.inner_text("main")
+    inside_the_screen(treasurer, "table.statement td.num")
+    assert treasurer.evaluate("document.documentElement.scrollWidth") <= WIDTH
 
     resident = new_page(WIDTH, HEIGHT)
     sign_in(resident, site, "jianchaa")  # the supervisor reads the audit log; a resident is refused it

@@ -54,6 +54,8 @@ GATES = {
     "office.book": {"GET": EVERYONE_IN_BOOK},
     "office.account_ledger": {"GET": EVERYONE_IN_BOOK},
     "office.account_ledger_export": {"GET": EVERYONE_IN_BOOK},
+    "office.statements_page": {"GET": EVERYONE_IN_BOOK},
+    "office.statements_export": {"GET": EVERYONE_IN_BOOK},
     "office.approvals": {"GET": EVERYONE_IN_BOOK},
     "office.audit_log": {"GET": OVERSIGHT},
     "office.entry": {"GET": EVERYONE_IN_BOOK},
@@ -163,7 +165,7 @@ def world(db_url, ledger, tmp_path):
 def _url(rule, ids) -> str:
     values = {"code": "T1", "book": "T1", "entry_id": ids["entry"], "attachment_id": ids["attachment"], "page": 1,
               "account_code": "1002", "account": "1002", "period": "2026-03", "fmt": "csv", "flag_id": MISSING,
-              "filename": "office.css"}
+              "filename": "office.css", "kind": "activities"}
     return re.sub(r"<(?:[^<>]*:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
 
 

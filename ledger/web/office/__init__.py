@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("office", __name__)
 
-from . import closing, entries, reading  # noqa: E402,F401  (modules that add routes to bp)
+from . import closing, entries, reading, statements  # noqa: E402,F401  (modules that add routes to bp)
