@@ -9,6 +9,7 @@ line of its type: the mapping lives here, beside the charts, never in the code t
 - 业务活动表 (statement of activities): income and expense lines with 非限定性 / 限定性 / 合计 columns,
   for the period and 本年累计 (the year to its end).
 - 基金收支表 (funds): each fund's net assets at the start, its income, its expense, and at the end.
+- 现金流量表 (cash flows, direct method): receipts and payments by the account on the other side of the cash.
 """
 from __future__ import annotations
 
@@ -69,3 +70,37 @@ def line_of(code: str, type_: str, parent_code: str | None = None) -> StatementL
             if candidate and candidate in line.codes and line.type.value == type_:
                 return line
     return next((line for line in ALL_LINES if line.other and line.type.value == type_), None)
+
+
+# 现金流量表 (direct method): each cash movement is put on the line of the account on the other side of its
+# entry; cash moving between cash accounts is no flow.
+CASH_RECEIPTS = (
+    StatementLine("cf_fees", "提供物业服务收到的现金", "Cash received for property services", T.INCOME,
+                  ("4101", "1122", "2202")),
+    StatementLine("cf_public", "公共收益收到的现金", "Cash received from public revenue", T.INCOME, ("4201", "4202", "4203")),
+    StatementLine("cf_donations", "接受捐赠及政府补助收到的现金", "Cash received from donations and grants", T.INCOME,
+                  ("4401", "4402", "4501")),
+    StatementLine("cf_other_in", "收到的其他与业务活动有关的现金", "Other cash received", T.INCOME, other=True),
+)
+CASH_PAYMENTS = (
+    StatementLine("cf_services", "为业务活动支付的现金", "Cash paid for programme activities", T.EXPENSE,
+                  ("5101", "5102", "5103", "5104", "5105", "5107", "5109", "5201", "5202", "5401", "2206")),
+    StatementLine("cf_remuneration", "支付给受托人的酬金", "Cash paid to the trustee", T.EXPENSE, ("5106", "2203")),
+    StatementLine("cf_fixed", "购建固定资产支付的现金", "Cash paid for fixed assets", T.EXPENSE, ("1601",)),
+    StatementLine("cf_other_out", "支付的其他与业务活动有关的现金", "Other cash paid", T.EXPENSE, other=True),
+)
+# Opening balances and moves of net assets between funds are shown apart, never as receipts or payments.
+CASH_NET_ASSETS = StatementLine("cf_net_assets", "期初余额及净资产调整", "Opening balances and net-asset adjustments",
+                                T.NET_ASSETS, ("3101", "3102"))
+
+
+def cash_flow_line(code: str, parent_code: str | None, inflow: bool) -> StatementLine:
+    """Where cash moved against this account goes: its own line, its parent's, else the other receipts or
+    payments (by the direction the cash moved)."""
+    for candidate in (code, parent_code):
+        if candidate and candidate in CASH_NET_ASSETS.codes:
+            return CASH_NET_ASSETS
+        for line in CASH_RECEIPTS + CASH_PAYMENTS:
+            if candidate and candidate in line.codes:
+                return line
+    return CASH_RECEIPTS[-1] if inflow else CASH_PAYMENTS[-1]

@@ -10,12 +10,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ..db.schema import Account, Book, Entry, EntryLine, Fund
 from ..domain.errors import InvalidInput
 from ..domain.model import EntryStatus, check_date
-from ..domain.statements import ACTIVITY_EXPENSE, ACTIVITY_INCOME, POSITION_ASSETS, POSITION_LIABILITIES, StatementLine, line_of
+from ..domain.statements import (
+    ACTIVITY_EXPENSE, ACTIVITY_INCOME, CASH_NET_ASSETS, CASH_PAYMENTS, CASH_RECEIPTS, POSITION_ASSETS, POSITION_LIABILITIES,
+    StatementLine, cash_flow_line, line_of,
+)
 
 
 @dataclass(frozen=True)
@@ -201,3 +204,61 @@ def fund_movements(session: Session, book: Book, rng: Range) -> list[FundRow]:
         rows.append(FundRow(fund.code, fund.name_zh, fund.name_en, bool(fund.restricted), f["opening"], f["income"],
                             f["expense"], closing - f["opening"] - f["income"] + f["expense"], closing))
     return rows
+
+
+@dataclass
+class CashFlow:
+    """现金流量表 by the direct method, for the range and the year to its end (keys "range", "ytd")."""
+
+    range: Range
+    receipts: list[Row]
+    payments: list[Row]
+    net_assets: Row  # opening balances and net-asset adjustments: cash that is neither received nor paid
+    opening: dict[str, int]  # cash at the start of the range / of the year
+    closing: int
+    totals: dict[str, dict[str, int]]  # "receipts" | "payments" | "net" -> {"range", "ytd"}
+
+
+def cash_flow(session: Session, book: Book, rng: Range) -> CashFlow:
+    """Each posted entry that moves cash puts each of its other lines' amounts on that account's cash flow line
+    (ledger.domain.statements.cash_flow_line); an entry balances per fund, so they add up to the cash it moved.
+    Cash moved between cash accounts is no flow."""
+    accounts, _funds, _lines = _chart(session, book)
+    codes = {a.id: a.code for a in accounts.values()}
+    cash_ids = {a.id for a in accounts.values() if a.cash}
+    cash_line = aliased(EntryLine)
+    moves_cash = (select(cash_line.id).where(cash_line.entry_id == Entry.id, cash_line.account_id.in_(cash_ids))
+                  .exists()) if cash_ids else None
+    rows_by_key: dict[str, Row] = {}
+    for line in CASH_RECEIPTS + CASH_PAYMENTS + (CASH_NET_ASSETS,):
+        rows_by_key[line.key] = Row(line, [], {"range": 0, "ytd": 0})
+    if moves_cash is not None:
+        lines = session.execute(
+            select(Entry.date, EntryLine.account_id, EntryLine.amount_fen)
+            .join(Entry, Entry.id == EntryLine.entry_id)
+            .where(Entry.book_id == book.id, Entry.status == EntryStatus.POSTED.value, EntryLine.book_id == book.id,
+                   Entry.date >= rng.year_start, Entry.date <= rng.end, moves_cash,
+                   EntryLine.account_id.not_in(cash_ids))
+        )
+        for date, account_id, fen in lines:
+            inflow = -fen  # a credit against cash is cash coming in
+            account = accounts[account_id]
+            line = cash_flow_line(account.code, codes.get(account.parent_id), inflow > 0)
+            row = rows_by_key[line.key]
+            if account.code not in row.codes:
+                row.codes.append(account.code)
+            signed = inflow if line in CASH_RECEIPTS or line is CASH_NET_ASSETS else -inflow
+            row.values["ytd"] += signed
+            if date >= rng.start:
+                row.values["range"] += signed
+    cash = _sums(session, book, {"before": (None, rng.start - dt.timedelta(days=1)),
+                                 "year": (None, rng.year_start - dt.timedelta(days=1)), "end": (None, rng.end)})
+    held = {name: sum(v[name] for (account_id, _f), v in cash.items() if account_id in cash_ids)
+            for name in ("before", "year", "end")}
+    receipts = [rows_by_key[l.key] for l in CASH_RECEIPTS if rows_by_key[l.key].codes or not l.other]
+    payments = [rows_by_key[l.key] for l in CASH_PAYMENTS if rows_by_key[l.key].codes or not l.other]
+    totals = {name: {k: sum(r.values[k] for r in rows) for k in ("range", "ytd")}
+              for name, rows in (("receipts", receipts), ("payments", payments))}
+    net = rows_by_key[CASH_NET_ASSETS.key]
+    totals["net"] = {k: totals["receipts"][k] - totals["payments"][k] + net.values[k] for k in ("range", "ytd")}
+    return CashFlow(rng, receipts, payments, net, {"range": held["before"], "ytd": held["year"]}, held["end"], totals)

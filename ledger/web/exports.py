@@ -41,18 +41,19 @@ HEADERS = {
     "restricted_ytd": ("本年累计·限定性", "Year to date: restricted"), "total_ytd": ("本年累计·合计", "Year to date: total"),
     "start": ("年初数", "At the year's start"), "end": ("期末数", "At the end"), "opening": ("期初净资产", "Opening"),
     "other": ("其他变动", "Other movements"), "closing": ("期末净资产", "Closing"),
+    "range": ("本期金额", "This range"), "ytd": ("本年累计", "Year to date"),
 }
 TITLES = {
     "trial_balance": ("试算平衡表", "Trial balance"), "fund_balances": ("基金余额表", "Fund balances"),
     "journal": ("序时账", "Journal"), "account_ledger": ("科目明细账", "Account ledger"),
     "activities": ("业务活动表", "Statement of activities"), "position": ("资产负债表", "Statement of financial position"),
-    "funds": ("基金收支表", "Funds: income and expenditure"),
+    "funds": ("基金收支表", "Funds: income and expenditure"), "cash_flow": ("现金流量表", "Statement of cash flows"),
 }
 # Values said in words: an entry's status as the pages say it.
 WORDS = {"status": {"draft": ("草稿", "draft"), "submitted": ("待审批", "awaiting approval"),
                     "posted": ("已过账", "posted"), "rejected": ("已退回", "rejected")}}
 MONEY = {"debit", "credit", "balance", "cash", "income", "expense", "net_assets", "unrestricted", "restricted_fen",
-         "total", "unrestricted_ytd", "restricted_ytd", "total_ytd", "start", "end", "opening", "other", "closing"}
+         "total", "unrestricted_ytd", "restricted_ytd", "total_ytd", "start", "end", "opening", "other", "closing", "range", "ytd"}
 TOTALLED = ("debit", "credit")
 CHINA = dt.timezone(dt.timedelta(hours=8))
 

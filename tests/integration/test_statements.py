@@ -102,8 +102,27 @@ def test_a_resident_reads_the_statements_taps_a_figure_to_its_entries_and_downlo
     assert rows[1][:4] == ("项目", "非限定性", "限定性", "合计")
     change = next(r for r in rows if r[0] == "三、净资产变动额")
     assert [float(v) for v in change[1:7]] == [-1200.0, 500.0, -700.0, 1800.0, 500.0, 2300.0]  # numbers, not text
+    assert "现金流量表" in page.text
+    closing = re.search(r'data-testid="cash-closing">(.*?)</tr>', page.text, re.S).group(1)
+    assert closing.count("13,400.00") == 2
+    flows = resident.get("/books/T1/statements/cash_flow.csv?period=2026-03").data.decode("utf-8-sig").replace("\r", "")
+    assert "现金净增加额,2400.00,12400.00" in flows and "期末现金,13400.00,13400.00" in flows
     position = resident.get("/books/T1/statements/position.csv?period=2026-03").data.decode("utf-8-sig")
     assert "资产合计,1000.00,13900.00" in position.replace("\r", "")
     assert resident.get("/books/T1/statements?quarter=2026-Q5").status_code == 404
     bad = resident.get("/books/T1/statements?from=2025-12-01&to=2026-01-31")
     assert bad.status_code == 422 and "同一年" in bad.text
+
+
+def test_the_cash_flow_statement_explains_the_cash_from_the_start_of_the_range_to_its_end(book):
+    with book.tx() as s:
+        cf = statements.cash_flow(s, book.book(s), statements.month_range(2026, 3))
+    receipts, payments = _by_key(cf.receipts), _by_key(cf.payments)
+    assert receipts["cf_fees"].values == {"range": 310000, "ytd": 310000}  # fees collected and received in advance
+    assert sorted(receipts["cf_fees"].codes) == ["1122", "2202"]
+    assert receipts["cf_public"].values == {"range": 80000, "ytd": 80000}
+    assert payments["cf_services"].values == {"range": 150000, "ytd": 150000}
+    assert cf.net_assets.values == {"range": 0, "ytd": 1000000}  # the opening balance: neither received nor paid
+    assert cf.opening == {"range": 1100000, "ytd": 100000} and cf.closing == 1340000
+    for k in ("range", "ytd"):
+        assert cf.opening[k] + cf.totals["net"][k] == cf.closing

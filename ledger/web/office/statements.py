@@ -15,7 +15,7 @@ from ..exports import send_table
 from . import bp
 from .common import parse_date_arg, parse_period, say, seat
 
-KINDS = ("activities", "position", "funds")
+KINDS = ("activities", "position", "cash_flow", "funds")
 
 
 def _range(here) -> tuple[statements.Range | None, str | None, dict]:
@@ -81,6 +81,7 @@ def statements_page(code: str):
         activities=statements.activities(here.session, here.book, rng),
         position=statements.position(here.session, here.book, rng),
         funds=statements.fund_movements(here.session, here.book, rng),
+        cash_flow=statements.cash_flow(here.session, here.book, rng),
         journal=lambda codes, since="range": _journal(here, _since(here, rng, since), codes),
     )
 
@@ -127,6 +128,21 @@ def statements_export(code: str, kind: str, fmt: str):
                 + [row(name("负债合计", "Total liabilities"), p.totals["liabilities"])]
                 + [row("  " + name(zh, en), v) for zh, en, v in p.net_assets]
                 + [row(name("净资产合计", "Total net assets"), p.totals["net_assets"])])
+    elif kind == "cash_flow":
+        c = statements.cash_flow(here.session, here.book, rng)
+        columns = ["line", "range", "ytd"]
+
+        def row(label, values):
+            return {"line": label, "range": _money(values["range"]), "ytd": _money(values["ytd"])}
+
+        rows = ([row(name("一、收到的现金", "Cash received"), c.totals["receipts"])]
+                + [row("  " + name(r.line.name_zh, r.line.name_en), r.values) for r in c.receipts]
+                + [row(name("二、支付的现金", "Cash paid"), c.totals["payments"])]
+                + [row("  " + name(r.line.name_zh, r.line.name_en), r.values) for r in c.payments]
+                + [row(name(c.net_assets.line.name_zh, c.net_assets.line.name_en), c.net_assets.values),
+                   row(name("期初现金", "Cash at the start"), c.opening),
+                   row(name("现金净增加额", "Net change in cash"), c.totals["net"]),
+                   row(name("期末现金", "Cash at the end"), {"range": c.closing, "ytd": c.closing})])
     else:
         columns = ["code", "line", "opening", "income", "expense", "other", "closing"]
         rows = [{"code": f.code, "line": name(f.name_zh, f.name_en), "opening": _money(f.opening), "income": _money(f.income),
