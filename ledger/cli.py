@@ -487,6 +487,57 @@ def funds_add(book_code, code, name_zh, name_en, restricted, username):
     click.echo(f"added fund {code}")
 
 
+@main.command("publish")
+@click.option("--book", "book_code", required=True)
+@click.option("--period", required=True, metavar="YYYY-MM")
+@click.option("--as", "username", default=None, help="Committee member publishing (default: system).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@refusals
+def publish(book_code, period, username, fmt):
+    """Publish a closed month (公示): freeze its statements, entries and voucher pages in a signed manifest."""
+    from .services import publications
+
+    year, month = parse_period(period)
+    with cli_work(username, vouchers=True) as uow:
+        book = access.get_book(uow.session, book_code)
+        pub = uow.run(publications.publish, book, year, month, uow.store, config.publications_dir())
+        out = {"book": book.code, "period": pub.period, "version": pub.version, "id": pub.id,
+               "chain_seq": pub.chain_seq, "chain_head": pub.chain_head, "manifest_sha256": pub.manifest_sha256,
+               "folder": str(config.publications_dir() / pub.folder)}
+    if fmt == "json":
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"published {out['book']} {out['period']} v{out['version']}: manifest {out['manifest_sha256']}, "
+                   f"chain head {out['chain_head']} ({out['chain_seq']} entries), {out['folder']}")
+
+
+@main.group("publications")
+def publications_group():
+    """Published months."""
+
+
+@publications_group.command("list")
+@click.option("--book", "book_code", required=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@refusals
+def publications_list(book_code, fmt):
+    """A book's publications, newest first; a superseded one says so."""
+    from .services import publications
+
+    with cli_session() as session:
+        book = access.get_book(session, book_code)
+        superseded = publications.superseded_ids(session, book)
+        rows = [{"period": p.period, "version": p.version, "superseded": p.id in superseded,
+                 "published_at": p.published_at.isoformat(timespec="seconds"), "chain_head": p.chain_head,
+                 "manifest_sha256": p.manifest_sha256} for p in publications.publications_of(session, book)]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for r in rows:
+            click.echo(f"{r['period']} v{r['version']}{' (superseded)' if r['superseded'] else ''}  {r['published_at']}  "
+                       f"{r['manifest_sha256']}")
+
+
 from .cli_tokens import tokens as tokens_group  # noqa: E402  (a group of its own module)
 
 main.add_command(tokens_group)

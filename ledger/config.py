@@ -43,3 +43,8 @@ def secret_key() -> str:
 def key_dir() -> Path:
     """Where the books' signing keys live: outside the database, never in a table."""
     return Path(os.environ.get("LEDGER_KEY_DIR") or (instance_dir() / "keys"))
+
+
+def publications_dir() -> Path:
+    """Where published months' files are frozen (each publication's folder, written once)."""
+    return Path(os.environ.get("LEDGER_PUBLICATIONS_DIR") or (instance_dir() / "publications"))

@@ -41,6 +41,8 @@ ZH = {
         "已提交或已过账的凭证不能再补附件（附件是审批内容的一部分）。如果票据遗失或对方不开票，请说明原因，本月即可结账。",
     "e.g. cash paid at the market; the seller gives no receipt": "例如：菜市场现金购买，卖家不开票",
     "Open each entry and record why it has no voucher.": "请打开每张凭证，记录没有原始凭证的原因。",
+    "Published a month": "公示了一个月份", "manifest SHA-256": "清单 SHA-256", "files": "文件数",
+    "supersedes version": "取代的版本",
     "Export": "导出", "Statements": "报表", "Statement of cash flows": "现金流量表", "This range": "本期金额",
     "Cash received": "收到的现金", "Cash paid": "支付的现金", "Total received": "现金流入小计", "Total paid": "现金流出小计",
     "Cash at the start": "期初现金", "Net change in cash": "现金净增加额", "Cash at the end": "期末现金", "Month": "月份", "Quarter": "季度", "Year to the end of": "本年累计至", "Show": "显示",

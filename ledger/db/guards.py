@@ -4,8 +4,8 @@ or deleted, an entry cannot be posted unless every fund in it balances, nothing 
 posted on or before the book's lock date (the end of its latest closed month) or
 before its first month, a closed month is never reopened, an account's or fund's
 identity cannot change once lines use it, the signed chain head only moves
-forward, and approvals, close records, the audit log and the replies to flags are append-only, as are
-the public copies of a posted entry's vouchers.
+forward, and approvals, close records, the audit log, the replies to flags and publications are
+append-only, as are the public copies of a posted entry's vouchers.
 
 What SQL with the guards switched off can still do, `ledger verify` names: every
 posted entry and every close record is signed by a key that is not in the database.
@@ -126,7 +126,8 @@ _SQLITE += [
 _SQLITE_ROUND = f"""CREATE TRIGGER guard_entries_round BEFORE UPDATE OF submission_round ON entries
     WHEN NEW.submission_round < OLD.submission_round
     BEGIN SELECT RAISE(ABORT, '{ROUND_BACK}'); END"""
-for _table in ("approvals", "audit_log", "period_closes", "flag_replies"):
+APPEND_ONLY_TABLES = ("approvals", "audit_log", "period_closes", "flag_replies", "publications", "publication_files")
+for _table in APPEND_ONLY_TABLES:
     _SQLITE += [
         f"""CREATE TRIGGER guard_{_table}_update BEFORE UPDATE ON {_table}
         BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END""",
@@ -281,7 +282,7 @@ for _table in ("entry_lines", "attachments", "entry_makers"):
     _PG_TRIGGERS.append((f"guard_{_table}", _table, f"""CREATE TRIGGER guard_{_table}
         BEFORE INSERT OR UPDATE OR DELETE ON {_table}
         FOR EACH ROW EXECUTE FUNCTION ledger_guard_entry_children()"""))
-for _table in ("approvals", "audit_log", "period_closes", "flag_replies"):
+for _table in APPEND_ONLY_TABLES:
     _PG_TRIGGERS.append((f"guard_{_table}", _table, f"""CREATE TRIGGER guard_{_table}
         BEFORE UPDATE OR DELETE ON {_table}
         FOR EACH ROW EXECUTE FUNCTION ledger_guard_append_only()"""))
@@ -291,7 +292,8 @@ _PG_TRIGGERS.append(("guard_voucher_publics", "voucher_publics", """CREATE TRIGG
     BEFORE UPDATE OR DELETE ON voucher_publics FOR EACH ROW EXECUTE FUNCTION ledger_guard_voucher_publics()"""))
 # Row triggers do not fire on TRUNCATE.
 for _table in ("entries", "entry_lines", "attachments", "approvals", "audit_log", "entry_makers", "period_closes",
-               "book_heads", "periods", "accounts", "funds", "books", "flag_replies", "voucher_publics"):
+               "book_heads", "periods", "accounts", "funds", "books", "flag_replies", "voucher_publics", "publications",
+               "publication_files"):
     _PG_TRIGGERS.append((f"guard_{_table}_truncate", _table, f"""CREATE TRIGGER guard_{_table}_truncate
         BEFORE TRUNCATE ON {_table}
         FOR EACH STATEMENT EXECUTE FUNCTION ledger_guard_append_only()"""))

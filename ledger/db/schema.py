@@ -438,3 +438,42 @@ class ApiToken(Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class Publication(Base):
+    """A closed month made public (公示): a signed manifest of files frozen on disk. Append-only: a correction is a
+    new version that names the one it supersedes; the old one stays, marked superseded by the newer's row."""
+
+    __tablename__ = "publications"
+    __table_args__ = (UniqueConstraint("book_id", "year", "month", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("publications.id"))
+    chain_seq: Mapped[int] = mapped_column(Integer)
+    chain_head: Mapped[str] = mapped_column(String(64))
+    manifest_sha256: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))
+    folder: Mapped[str] = mapped_column(String(255))  # under the publications root: BOOK/YYYY-MM/vN
+    published_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    published_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    @property
+    def period(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+class PublicationFile(Base):
+    """One file of a publication, as its manifest lists it."""
+
+    __tablename__ = "publication_files"
+    __table_args__ = (UniqueConstraint("publication_id", "path"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    publication_id: Mapped[int] = mapped_column(ForeignKey("publications.id"))
+    path: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)

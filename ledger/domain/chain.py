@@ -130,3 +130,8 @@ def signature_ok(public_key_hex: str, message: bytes, signature_hex: str | None)
         return True
     except (InvalidSignature, ValueError):
         return False
+
+
+def publication_message(book: str, period: str, version: int, manifest_sha256: str) -> bytes:
+    """A month's publication, version VERSION: MANIFEST_SHA256 is the SHA-256 of its manifest.json bytes."""
+    return f"publication:{book}:{period}:{version}:{manifest_sha256}".encode("utf-8")

@@ -108,6 +108,11 @@ def _newest_signed(session: Session, attachment_ids: list[int]) -> dict[int, Vou
             found[public.attachment_id] = public
     return found
 
+def newest_public_copies(session: Session, attachment_ids: list[int]) -> dict[int, VoucherPublic]:
+    """Each attachment's newest signed public copy: what residents are shown."""
+    return _newest_signed(session, attachment_ids)
+
+
 def current_public(session: Session, attachment: Attachment) -> VoucherPublic | None:
     return _newest_signed(session, [attachment.id]).get(attachment.id)
 

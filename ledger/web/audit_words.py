@@ -26,6 +26,7 @@ ACTIONS = {
     "user.create": _("Created a user"), "token.create": _("Made an API token"), "token.revoke": _("Revoked an API token"),
     "chain.adopt": _("Signed history posted before signatures existed"),
     "witness.accept": _("Accepted the database as the witness"),
+    "publication.publish": _("Published a month"),
 }
 KEYS = {
     "reason": _("reason"), "amount": _("amount"), "answer": _("answer"), "comment": _("comment"), "role": _("role"),
@@ -34,7 +35,8 @@ KEYS = {
     "entries": _("entries"), "closes": _("closed months"), "restricted": _("restricted"), "path": _("file"),
     "reverses": _("reverses"), "purpose": _("purpose"), "boxes": _("boxes drawn"), "filename": _("file name"),
     "entry": _("entry id"), "owner": _("owner"), "name": _("name"), "differences": _("differences"),
-    "earlier_witness": _("earlier witness (kept)"),
+    "earlier_witness": _("earlier witness (kept)"), "manifest_sha256": _("manifest SHA-256"), "files": _("files"),
+    "supersedes": _("supersedes version"),
 }
 
 

@@ -1,0 +1,205 @@
+"""Publication (公示) of a closed month: its statements, its entries and their public voucher pages, frozen
+as files beside a manifest that lists the SHA-256 of each, with the chain head, signed by the book's key.
+
+A correction is a new version that supersedes the old one; nothing is ever changed or deleted (the rows are
+append-only in the database, the files are written once). The message signed is
+``publication:BOOK:YYYY-MM:VERSION:MANIFEST_SHA256``, where MANIFEST_SHA256 is the SHA-256 of the
+manifest file's bytes (canonical JSON), so anyone holding the book's public key can check a copy.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from ..db.schema import Attachment, Book, BookHead, Entry, PeriodClose, Publication, PublicationFile, User
+from ..domain.chain import GENESIS, canonical_json, publication_message, sha256_hex
+from ..domain.errors import InvalidState, NotFound, PeriodNotReady
+from ..domain.model import EntryStatus
+from ..domain.permissions import Action
+from . import history, statements, witness
+from .access import audit, require
+from .posting import lock_book
+from .signing import keys_for
+from .vouchers import VoucherStore, newest_public_copies
+
+
+def unreviewed_vouchers(session: Session, book: Book, year: int, month: int) -> list[tuple[str, str]]:
+    """(entry number, file name) of each voucher of the month's posted entries that nobody has reviewed for
+    redaction: its public copy is still the first one, made at upload. Drawing boxes, or confirming there is
+    nothing to hide (a copy with no boxes), makes a newer one."""
+    rng = statements.month_range(year, month)
+    rows = session.execute(
+        select(Attachment.id, Attachment.filename, Entry.number)
+        .join(Entry, Entry.id == Attachment.entry_id)
+        .where(Entry.book_id == book.id, Entry.status == EntryStatus.POSTED.value,
+               Entry.date >= rng.start, Entry.date <= rng.end)
+        .order_by(Entry.number, Attachment.id)
+    ).all()
+    newest = newest_public_copies(session, [r.id for r in rows])
+    return [(r.number, r.filename) for r in rows if newest.get(r.id) is None or (newest[r.id].seq or 0) < 2]
+
+
+def _statements_doc(session: Session, book: Book, rng: statements.Range) -> dict:
+    def rows(items):
+        return [{"line": r.line.key, "name_zh": r.line.name_zh, "name_en": r.line.name_en, "accounts": r.codes,
+                 "fen": r.values} for r in items]
+
+    act = statements.activities(session, book, rng)
+    pos = statements.position(session, book, rng)
+    flow = statements.cash_flow(session, book, rng)
+    return {
+        "book": book.code, "period": rng.label, "start": rng.start.isoformat(), "end": rng.end.isoformat(),
+        "activities": {"income": rows(act.income), "expense": rows(act.expense), "totals_fen": act.totals},
+        "position": {"assets": rows(pos.assets), "liabilities": rows(pos.liabilities),
+                     "net_assets": [{"name_zh": zh, "name_en": en, "fen": v} for zh, en, v in pos.net_assets],
+                     "totals_fen": pos.totals},
+        "cash_flow": {"receipts": rows(flow.receipts), "payments": rows(flow.payments),
+                      "net_assets": rows([flow.net_assets]), "opening_fen": flow.opening, "closing_fen": flow.closing,
+                      "totals_fen": flow.totals},
+        "funds": [asdict(f) for f in statements.fund_movements(session, book, rng)],
+    }
+
+
+def _entries_doc(session: Session, book: Book, rng: statements.Range, pages: dict[str, list[str]]) -> list[dict]:
+    out = []
+    for e in history.iter_posted(session, book):
+        if not rng.start <= e.date <= rng.end:
+            continue
+        doc = history_doc(e, book.code)
+        doc["voucher_pages"] = [p for sha in sorted(e.attachments) for p in pages.get(sha, [])]
+        out.append(doc)
+    return out
+
+
+def history_doc(e, book_code: str) -> dict:
+    """An entry as the chain commits to it, with its hash, the previous hash and its signature."""
+    from ..domain.chain import canonical_doc
+
+    return dict(canonical_doc(e.posted(book_code)), chain_seq=e.chain_seq, hash=e.hash, prev_hash=e.prev_hash,
+                signature=e.signature)
+
+
+def publish(session: Session, actor: User, book: Book, year: int, month: int, store: VoucherStore, root: Path) -> Publication:
+    """Freeze a closed month as the next version of its publication (the previous one, if any, is superseded)."""
+    require(session, actor, Action.PUBLISH, book)
+    lock_book(session, book)
+    witness.check(session, book)  # never publish a book the database no longer holds as committed
+    label = f"{year:04d}-{month:02d}"
+    closed = session.scalar(select(PeriodClose).where(PeriodClose.book_id == book.id, PeriodClose.year == year,
+                                                       PeriodClose.month == month))
+    if closed is None:
+        raise PeriodNotReady(f"{label} 尚未结账，只能公示已结账的月份", f"{label} is not closed; only a closed month is published",
+                             "period")
+    waiting = unreviewed_vouchers(session, book, year, month)
+    if waiting:
+        listed = "、".join(f"{n}（{name}）" for n, name in waiting[:20])
+        raise InvalidState(
+            f"还有 {len(waiting)} 张原始凭证未审查遮盖（画框遮盖，或确认无需遮盖）：{listed}",
+            f"{len(waiting)} vouchers have not been reviewed for redaction (draw boxes, or confirm there is nothing to "
+            f"hide): " + ", ".join(f"{n} ({name})" for n, name in waiting[:20]), "period")
+    rng = statements.month_range(year, month)
+    previous = session.scalar(select(Publication).where(Publication.book_id == book.id, Publication.year == year,
+                                                        Publication.month == month).order_by(Publication.version.desc()).limit(1))
+    version = (previous.version + 1) if previous else 1
+
+    # The public pages of the month's vouchers, by the SHA-256 of each page's JPEG.
+    attachments = session.execute(
+        select(Attachment.id, Attachment.sha256).join(Entry, Entry.id == Attachment.entry_id)
+        .where(Entry.book_id == book.id, Entry.status == EntryStatus.POSTED.value, Entry.date >= rng.start,
+               Entry.date <= rng.end)).all()
+    newest = newest_public_copies(session, [a.id for a in attachments])
+    pages: dict[str, list[str]] = {}
+    files: dict[str, bytes] = {}
+    for att_id, original_sha in attachments:
+        shas = [p["sha256"] for p in json.loads(newest[att_id].pages)] if att_id in newest else []
+        pages.setdefault(original_sha, []).extend(f"vouchers/{s}.jpg" for s in shas)
+        for s in shas:
+            files[f"vouchers/{s}.jpg"] = store.public(s).read_bytes()
+    files["statements.json"] = canonical_json(_statements_doc(session, book, rng))
+    files["entries.json"] = canonical_json(_entries_doc(session, book, rng, pages))
+
+    head = session.get(BookHead, book.id)
+    key = keys_for(session)
+    manifest = {
+        "book": book.code, "name_zh": book.name_zh, "name_en": book.name_en, "period": label, "version": version,
+        "supersedes": previous.version if previous else None,
+        "chain_seq": head.chain_seq if head else 0, "chain_head": head.hash if head else GENESIS,
+        "public_key": key.public_key(book.code),
+        "files": [{"path": p, "sha256": sha256_hex(b), "size": len(b)} for p, b in sorted(files.items())],
+    }
+    manifest_bytes = canonical_json(manifest)
+    digest = sha256_hex(manifest_bytes)
+    signature = key.signer(book.code).sign(publication_message(book.code, label, version, digest))
+    folder = f"{book.code}/{label}/v{version}"
+    _write_folder(root / folder, files, manifest_bytes, signature, session)
+
+    publication = Publication(book_id=book.id, year=year, month=month, version=version,
+                              supersedes_id=previous.id if previous else None, chain_seq=manifest["chain_seq"],
+                              chain_head=manifest["chain_head"], manifest_sha256=digest, signature=signature,
+                              folder=folder, published_by_id=actor.id)
+    session.add(publication)
+    session.flush()
+    for f in manifest["files"]:
+        session.add(PublicationFile(publication_id=publication.id, path=f["path"], sha256=f["sha256"], size=f["size"]))
+    audit(session, actor, book, "publication.publish", f"{label} v{version}", manifest_sha256=digest,
+          files=len(files), supersedes=previous.version if previous else None)
+    return publication
+
+
+def _write_folder(target: Path, files: dict[str, bytes], manifest: bytes, signature: str, session: Session) -> None:
+    """Write the folder whole or not at all (a temporary folder renamed into place); gone again if the rows roll back."""
+    if target.exists():
+        raise InvalidState(f"公示文件夹 {target} 已存在", f"the publication folder {target} already exists", "period")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".publishing-"))
+    try:
+        for path, data in files.items():
+            (tmp / path).parent.mkdir(parents=True, exist_ok=True)
+            (tmp / path).write_bytes(data)
+        (tmp / "manifest.json").write_bytes(manifest)
+        (tmp / "manifest.sig").write_text(signature + "\n", "ascii")
+        os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+    state = {"done": False}
+
+    def committed(_s):
+        state["done"] = True
+
+    def rolled_back(_s):
+        if not state["done"]:
+            state["done"] = True
+            shutil.rmtree(target, ignore_errors=True)
+
+    event.listen(session, "after_commit", committed)
+    event.listen(session, "after_rollback", rolled_back)
+
+
+def publications_of(session: Session, book: Book) -> list[Publication]:
+    """Every publication of the book, newest month first, each month's versions newest first."""
+    return list(session.scalars(select(Publication).where(Publication.book_id == book.id)
+                                .order_by(Publication.year.desc(), Publication.month.desc(), Publication.version.desc())))
+
+
+def superseded_ids(session: Session, book: Book) -> set[int]:
+    return set(session.scalars(select(Publication.supersedes_id).where(Publication.book_id == book.id,
+                                                                        Publication.supersedes_id.is_not(None))))
+
+
+def get_publication(session: Session, book: Book, year: int, month: int, version: int | None = None) -> Publication:
+    query = select(Publication).where(Publication.book_id == book.id, Publication.year == year, Publication.month == month)
+    if version is not None:
+        query = query.where(Publication.version == version)
+    found = session.scalar(query.order_by(Publication.version.desc()).limit(1))
+    if found is None:
+        raise NotFound(f"{year:04d}-{month:02d} 没有公示", f"{year:04d}-{month:02d} has no publication", "period")
+    return found

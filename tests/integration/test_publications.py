@@ -1,0 +1,119 @@
+"""Publishing a closed month (公示): what it refuses, what it freezes, and that anyone with the book's public
+key can check the frozen files; a correction is a new version, the old one stays."""
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import text
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from ledger.cli import main
+from ledger.db.schema import Attachment
+from ledger.domain.chain import publication_message
+from ledger.domain.errors import InvalidState, PeriodNotReady, PermissionDenied
+from ledger.services import entries, publications, statements, vouchers
+
+from ..conftest import D
+from .test_attack_findings import _raw
+from .test_vouchers import png
+
+
+@pytest.fixture
+def march(ledger, tmp_path):
+    """March 2026 of book T1: fees received, a cleaning bill paid with its invoice attached; closed."""
+    store = vouchers.VoucherStore(tmp_path / "v")
+    ledger.post(D(2026, 3, 2), "收3月物业费", ("1002", "GEN", "5000.00"), ("4101", "GEN", "-5000.00"))
+    with ledger.tx() as s:
+        book = ledger.book(s)
+        entry = entries.create_entry(s, ledger.user(s, "maker"), book, ledger.entry_input(
+            D(2026, 3, 10), "3月保洁费", ("5101", "GEN", "1200.00"), ("1002", "GEN", "-1200.00")))
+        att_id = vouchers.upload_voucher(s, ledger.user(s, "maker"), book, entry, png(size=(600, 300)), "保洁发票.png",
+                                         store, 20 << 20).id
+        entries.submit_entry(s, ledger.user(s, "maker"), book, entry)
+        entries.approve_entry(s, ledger.user(s, "approver1"), book, entry)
+    ledger.close(2026, 3)
+    return store, att_id
+
+
+def _publish(ledger, store, root, who="approver1", year=2026, month=3):
+    with ledger.tx() as s:
+        return publications.publish(s, ledger.user(s, who), ledger.book(s), year, month, store, root)
+
+
+def test_only_a_closed_month_whose_vouchers_were_reviewed_is_published(ledger, march, tmp_path):
+    store, att_id = march
+    root = tmp_path / "pub"
+    ledger.post(D(2026, 4, 2), "收4月物业费", ("1002", "GEN", "5000.00"), ("4101", "GEN", "-5000.00"))
+    with pytest.raises(PeriodNotReady, match="not closed"):
+        _publish(ledger, store, root, month=4)
+    with pytest.raises(InvalidState) as waiting:  # the invoice's public copy is still the one made at upload
+        _publish(ledger, store, root)
+    assert "记-2026-03-0002" in waiting.value.message_zh and "保洁发票.png" in waiting.value.message_zh
+    with pytest.raises(PermissionDenied):
+        _publish(ledger, store, root, who="maker")
+    assert not root.exists() or not any(root.rglob("manifest.json"))  # nothing was written
+    with ledger.tx() as s:  # the committee looks and finds nothing to hide: a copy with no boxes
+        vouchers.redact_voucher(s, ledger.user(s, "approver1"), ledger.book(s), s.get(Attachment, att_id), [], store)
+    assert _publish(ledger, store, root).version == 1
+
+
+def test_a_publication_is_a_signed_manifest_of_files_anyone_can_check_with_the_public_key(ledger, march, tmp_path):
+    store, att_id = march
+    root = tmp_path / "pub"
+    with ledger.tx() as s:
+        vouchers.redact_voucher(s, ledger.user(s, "approver1"), ledger.book(s), s.get(Attachment, att_id),
+                                [{"page": 1, "x": 0.1, "y": 0.1, "w": 0.3, "h": 0.2}], store)
+    pub = _publish(ledger, store, root)
+    folder = root / pub.folder
+    manifest_bytes = (folder / "manifest.json").read_bytes()
+    manifest = json.loads(manifest_bytes)
+    assert hashlib.sha256(manifest_bytes).hexdigest() == pub.manifest_sha256
+    for f in manifest["files"]:  # every file is what the manifest says
+        data = (folder / f["path"]).read_bytes()
+        assert (hashlib.sha256(data).hexdigest(), len(data)) == (f["sha256"], f["size"])
+    key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(manifest["public_key"]))
+    key.verify(bytes.fromhex((folder / "manifest.sig").read_text().strip()),
+               publication_message("T1", "2026-03", 1, pub.manifest_sha256))  # raises if it does not verify
+    with ledger.tx() as s:
+        head = s.execute(text("SELECT chain_seq, hash FROM book_heads")).one()
+        figures = statements.activities(s, ledger.book(s), statements.month_range(2026, 3))
+    assert (manifest["chain_seq"], manifest["chain_head"]) == (head[0], head[1]) == (2, pub.chain_head)
+    posted = json.loads((folder / "entries.json").read_text("utf-8"))
+    assert [e["number"] for e in posted] == ["记-2026-03-0001", "记-2026-03-0002"]
+    pages = posted[1]["voucher_pages"]
+    assert len(pages) == 1 and (folder / pages[0]).is_file()  # the redacted page, never the original
+    assert not any(p.name == "保洁发票.png" for p in folder.rglob("*"))
+    doc = json.loads((folder / "statements.json").read_text("utf-8"))
+    assert doc["activities"]["totals_fen"] == figures.totals and doc["activities"]["totals_fen"]["change"]["total"] == 380000
+
+
+def test_a_correction_is_a_new_version_and_the_old_one_stays_marked_superseded(ledger, march, tmp_path, db_url, monkeypatch):
+    store, att_id = march
+    with ledger.tx() as s:
+        vouchers.redact_voucher(s, ledger.user(s, "approver1"), ledger.book(s), s.get(Attachment, att_id), [], store)
+    monkeypatch.setenv("LEDGER_DATABASE_URL", db_url)
+    monkeypatch.setenv("LEDGER_PUBLICATIONS_DIR", str(tmp_path / "pub"))
+    monkeypatch.setenv("LEDGER_VOUCHER_DIR", str(tmp_path / "v"))
+    first = CliRunner().invoke(main, ["publish", "--book", "T1", "--period", "2026-03", "--as", "approver1", "--format", "json"])
+    assert first.exit_code == 0, first.output
+    second = CliRunner().invoke(main, ["publish", "--book", "T1", "--period", "2026-03", "--as", "approver2", "--format", "json"])
+    assert second.exit_code == 0, second.output
+    assert json.loads(second.output)["version"] == 2 and json.loads(first.output)["version"] == 1
+    listed = json.loads(CliRunner().invoke(main, ["publications", "list", "--book", "T1", "--format", "json"]).output)
+    assert [(p["version"], p["superseded"]) for p in listed] == [(2, False), (1, True)]
+    refused = CliRunner().invoke(main, ["publish", "--book", "T1", "--period", "2026-03", "--as", "maker"])
+    assert refused.exit_code == 1 and "公示" in refused.output
+
+
+@pytest.mark.parametrize("sql", ["UPDATE publications SET manifest_sha256 = 'x'", "DELETE FROM publication_files",
+                                 "DELETE FROM publications"])
+def test_publications_cannot_be_changed_or_removed_by_sql(ledger, march, tmp_path, engine, sql):
+    store, att_id = march
+    with ledger.tx() as s:
+        vouchers.redact_voucher(s, ledger.user(s, "approver1"), ledger.book(s), s.get(Attachment, att_id), [], store)
+    _publish(ledger, store, tmp_path / "pub")
+    with pytest.raises(Exception, match="append-only"):
+        _raw(engine, sql, guards_off=False)
