@@ -538,6 +538,24 @@ def publications_list(book_code, fmt):
                        f"{r['manifest_sha256']}")
 
 
+@publications_group.command("export")
+@click.option("--book", "book_code", required=True)
+@click.option("--period", required=True, metavar="YYYY-MM")
+@click.option("--version", type=int, default=None, help="Default: the newest.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
+@refusals
+def publications_export(book_code, period, version, out_dir):
+    """Write a publication, its manifest and signature, and verify.py (run `python3 verify.py` in it)."""
+    from .services import publications
+
+    year, month = parse_period(period)
+    with cli_session() as session:
+        pub = publications.get_publication(session, access.get_book(session, book_code), year, month, version)
+        publications.export(pub, config.publications_dir(), out_dir)
+        said = f"{pub.period} v{pub.version}"
+    click.echo(f"wrote {said} to {out_dir}; check it with: python3 {out_dir / 'verify.py'}")
+
+
 from .cli_tokens import tokens as tokens_group  # noqa: E402  (a group of its own module)
 
 main.add_command(tokens_group)

@@ -203,3 +203,16 @@ def get_publication(session: Session, book: Book, year: int, month: int, version
     if found is None:
         raise NotFound(f"{year:04d}-{month:02d} 没有公示", f"{year:04d}-{month:02d} has no publication", "period")
     return found
+
+
+def export(publication: Publication, root: Path, out: Path) -> Path:
+    """Copy a publication's files, manifest and signature to `out`, with the standalone verify.py beside them."""
+    source = root / publication.folder
+    if not (source / "manifest.json").is_file():
+        raise NotFound(f"公示文件夹 {source} 不见了", f"the publication folder {source} is missing", "period")
+    out.mkdir(parents=True, exist_ok=True)
+    if any(out.iterdir()):
+        raise InvalidState(f"目标文件夹 {out} 不是空的", f"the folder {out} is not empty", "out")
+    shutil.copytree(source, out, dirs_exist_ok=True)
+    shutil.copyfile(Path(__file__).resolve().parent.parent / "export_kit" / "verify.py", out / "verify.py")
+    return out

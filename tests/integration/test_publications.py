@@ -117,3 +117,41 @@ def test_publications_cannot_be_changed_or_removed_by_sql(ledger, march, tmp_pat
     _publish(ledger, store, tmp_path / "pub")
     with pytest.raises(Exception, match="append-only"):
         _raw(engine, sql, guards_off=False)
+
+
+@pytest.mark.parametrize("how", ["cryptography", "openssl"])
+def test_the_export_checks_itself_with_verify_py_and_names_one_changed_byte(ledger, march, tmp_path, db_url,
+                                                                             monkeypatch, how):
+    """`ledger publications export` writes the files and verify.py; `python3 verify.py` says OK (checking the
+    signatures with the cryptography package, or with openssl when told to), and names the file after one byte of
+    it is changed, or the signature after the manifest is."""
+    import shutil
+    import subprocess
+    import sys
+
+    store, att_id = march
+    with ledger.tx() as s:
+        vouchers.redact_voucher(s, ledger.user(s, "approver1"), ledger.book(s), s.get(Attachment, att_id), [], store)
+    _publish(ledger, store, tmp_path / "pub")
+    monkeypatch.setenv("LEDGER_DATABASE_URL", db_url)
+    monkeypatch.setenv("LEDGER_PUBLICATIONS_DIR", str(tmp_path / "pub"))
+    out = tmp_path / "export"
+    done = CliRunner().invoke(main, ["publications", "export", "--book", "T1", "--period", "2026-03", "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    env = dict(VERIFY_WITH=how, PATH="/usr/bin:/bin")
+
+    def run(folder):
+        return subprocess.run([sys.executable, "-I", str(folder / "verify.py")], capture_output=True, text=True, env=env)
+
+    ok = run(out)
+    assert ok.returncode == 0 and ok.stdout.strip().endswith("change in net assets 3800.00"), ok.stdout + ok.stderr
+    assert f"signatures checked with {'the cryptography package' if how == 'cryptography' else 'openssl pkeyutl'}" in ok.stdout
+    for victim, words in (("entries.json", "entries.json is not the file the manifest lists"),
+                          ("manifest.json", "manifest.sig is not the book key's signature")):
+        copy = tmp_path / f"copy-{victim}"
+        shutil.copytree(out, copy)
+        data = bytearray((copy / victim).read_bytes())
+        data[len(data) // 2] ^= 0x01
+        (copy / victim).write_bytes(bytes(data))
+        bad = run(copy)
+        assert bad.returncode == 1 and words in bad.stdout, bad.stdout + bad.stderr

@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""Check a published month (公示) of the Community Trust Ledger, with nothing but this folder.
+
+    python3 verify.py [EXPORT_DIR]        (default: the folder this script is in)
+
+It checks, and prints OK and exits 0, or prints the first mismatch and exits 1:
+  1. manifest.sig is the book key's Ed25519 signature of
+     "publication:BOOK:YYYY-MM:VERSION:" + SHA-256 of manifest.json (the key is in the manifest; its
+     fingerprint, printed below, is also on every notice: a replaced key shows);
+  2. every file the manifest lists has that SHA-256 and size, and no file is missing;
+  3. each entry in entries.json hashes to its "hash" (SHA-256 of the previous hash and the entry's canonical
+     JSON) and carries the key's signature of "entry:" + that hash;
+  4. the month's figures: the change in net assets and the net change in cash in statements.json equal what
+     the entries add up to.
+Hashes, the chain and the figures use the standard library only. For the signatures it uses the
+`cryptography` package when it is installed, else `openssl pkeyutl`; it says which.
+"""
+import base64
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+CANONICAL = ("approvers", "attachments", "book", "date", "lines", "makers", "number", "reverses", "source", "summary")
+
+
+class Mismatch(Exception):
+    pass
+
+
+def canonical(doc) -> bytes:
+    return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _with_cryptography(public_hex: str):
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_hex))
+
+    def check(signature_hex: str, message: bytes) -> bool:
+        try:
+            key.verify(bytes.fromhex(signature_hex), message)
+            return True
+        except (InvalidSignature, ValueError):
+            return False
+
+    return check
+
+
+def _with_openssl(public_hex: str):
+    # SubjectPublicKeyInfo of an Ed25519 key: a fixed 12-byte prefix and the 32 raw bytes.
+    der = bytes.fromhex("302a300506032b6570032100") + bytes.fromhex(public_hex)
+    pem = "-----BEGIN PUBLIC KEY-----\n" + base64.b64encode(der).decode("ascii") + "\n-----END PUBLIC KEY-----\n"
+    folder = tempfile.mkdtemp(prefix="verify-")
+    key_path = os.path.join(folder, "key.pem")
+    with open(key_path, "w", encoding="ascii") as f:
+        f.write(pem)
+
+    def check(signature_hex: str, message: bytes) -> bool:
+        msg_path, sig_path = os.path.join(folder, "msg"), os.path.join(folder, "sig")
+        with open(msg_path, "wb") as f:
+            f.write(message)
+        try:
+            with open(sig_path, "wb") as f:
+                f.write(bytes.fromhex(signature_hex))
+        except ValueError:
+            return False
+        done = subprocess.run(["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", key_path, "-rawin",
+                               "-in", msg_path, "-sigfile", sig_path], capture_output=True)
+        return done.returncode == 0
+
+    return check
+
+
+def signature_checker(public_hex: str):
+    if os.environ.get("VERIFY_WITH") != "openssl":
+        try:
+            return _with_cryptography(public_hex), "the cryptography package"
+        except ImportError:
+            pass
+    return _with_openssl(public_hex), "openssl pkeyutl"
+
+
+def verify(folder: str) -> str:
+    def read(name: str) -> bytes:
+        try:
+            with open(os.path.join(folder, name), "rb") as f:
+                return f.read()
+        except FileNotFoundError:
+            raise Mismatch(f"{name} is missing") from None
+
+    manifest_bytes = read("manifest.json")
+    manifest = json.loads(manifest_bytes)
+    public = manifest["public_key"]
+    check, how = signature_checker(public)
+    print(f"book {manifest['book']} {manifest['period']} version {manifest['version']}; key fingerprint "
+          f"{sha256(bytes.fromhex(public))[:16]}; signatures checked with {how}")
+    message = f"publication:{manifest['book']}:{manifest['period']}:{manifest['version']}:{sha256(manifest_bytes)}"
+    if not check(read("manifest.sig").decode("ascii").strip(), message.encode("utf-8")):
+        raise Mismatch("manifest.sig is not the book key's signature of manifest.json")
+    for f in manifest["files"]:
+        data = read(f["path"])
+        if sha256(data) != f["sha256"] or len(data) != f["size"]:
+            raise Mismatch(f"{f['path']} is not the file the manifest lists (SHA-256 or size differs)")
+    entries = json.loads(read("entries.json"))
+    change = cash = 0
+    for e in entries:
+        doc = {k: e[k] for k in CANONICAL}
+        if sha256(e["prev_hash"].encode("ascii") + canonical(doc)) != e["hash"]:
+            raise Mismatch(f"entry {e['number']} does not hash to its recorded hash")
+        if not check(e["signature"], b"entry:" + e["hash"].encode("ascii")):
+            raise Mismatch(f"entry {e['number']} carries no valid signature of the book's key")
+        for line in e["lines"]:
+            if line["account_type"] in ("income", "expense"):
+                change -= line["fen"]
+            if line["cash"]:
+                cash += line["fen"]
+    figures = json.loads(read("statements.json"))
+    if figures["activities"]["totals_fen"]["change"]["total"] != change:
+        raise Mismatch("statements.json: the change in net assets is not what the entries add up to")
+    if figures["cash_flow"]["totals_fen"]["net"]["range"] != cash:
+        raise Mismatch("statements.json: the net change in cash is not what the entries add up to")
+    return f"{len(manifest['files'])} files, {len(entries)} entries, change in net assets {change / 100:.2f}"
+
+
+def main(argv) -> int:
+    folder = argv[1] if len(argv) > 1 else os.path.dirname(os.path.abspath(__file__))
+    try:
+        said = verify(folder)
+    except Mismatch as e:
+        print(f"MISMATCH: {e}")
+        return 1
+    except (ValueError, KeyError) as e:
+        print(f"MISMATCH: a file cannot be read as the format says ({e})")
+        return 1
+    print(f"OK: {said}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
