@@ -155,3 +155,25 @@ def test_the_export_checks_itself_with_verify_py_and_names_one_changed_byte(ledg
         (copy / victim).write_bytes(bytes(data))
         bad = run(copy)
         assert bad.returncode == 1 and words in bad.stdout, bad.stdout + bad.stderr
+
+
+def test_the_committee_reviews_the_voucher_and_publishes_the_month_from_its_page(ledger, march, app, sign_in, tmp_path):
+    """On the closed month's page: the voucher waiting for review is named; 无需遮盖 on its redaction page; then
+    the publish button (for the committee only), and the published version listed."""
+    _store, att_id = march
+    app.config["PUBLICATIONS_DIR"] = str(tmp_path / "pub")
+    with ledger.tx() as s:
+        entry_id = s.get(Attachment, att_id).entry_id
+    member, treasurer = sign_in("approver1"), sign_in("maker")
+    month = member.get("/books/T1/periods/2026-03").text
+    assert "以下原始凭证尚未审查遮盖" in month and "保洁发票.png" in month and "/periods/2026-03/publish" not in month
+    redact = f"/books/T1/entries/{entry_id}/vouchers/{att_id}/redact"
+    assert "无需遮盖：按原样公示" in member.get(redact).text
+    assert member.post(redact, {"redactions": "[]"}, page=redact).status_code in (302, 303)
+    month = member.get("/books/T1/periods/2026-03").text
+    assert "尚未审查遮盖" not in month and 'action="/books/T1/periods/2026-03/publish"' in month
+    assert "/periods/2026-03/publish" not in treasurer.get("/books/T1/periods/2026-03").text  # no button the service refuses
+    done = member.post("/books/T1/periods/2026-03/publish", {}, page="/books/T1/periods/2026-03")
+    shown = member.get(done.headers["Location"]).text
+    assert "已公示 2026-03（第 1 版）。" in shown and 'data-testid="published-v1"' in shown
+    assert (tmp_path / "pub" / "T1" / "2026-03" / "v1" / "manifest.json").is_file()

@@ -80,6 +80,7 @@ GATES = {
     "office.period": {"GET": EVERYONE_IN_BOOK},
     "office.bank_balance": {"POST": EVERYONE_IN_BOOK},
     "office.close": {"POST": EVERYONE_IN_BOOK},
+    "office.publish": {"POST": EVERYONE_IN_BOOK},
     "vouchers.upload": {"POST": EVERYONE_IN_BOOK},
     "vouchers.remove": {"POST": EVERYONE_IN_BOOK},
     "vouchers.original": {"GET": ORIGINALS},

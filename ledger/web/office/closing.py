@@ -1,13 +1,15 @@
 """Month-end: the close checklist, the bank statement balance, closing; the flags list."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from pathlib import Path
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from ...domain.errors import LedgerError
 from ...domain.money import to_fen
-from ...services import books as book_service, flags, periods
+from ...services import books as book_service, flags, periods, publications
 from ..helpers import money
 from . import bp
 from .common import flash_error, parse_period, seat
@@ -25,9 +27,28 @@ def period(code: str, period: str):
     here = seat(code)
     year, month = _period(period)
     check = periods.checklist(here.session, here.book, year, month)  # reads only: a month never used stays unsaved
+    closed = check.period.status == "closed"
+    published = [p for p in publications.publications_of(here.session, here.book) if (p.year, p.month) == (year, month)]
     # A month with no row has no entries, so no flags; flags_of(period_id=None) would mean "every flag".
     month_flags = [] if check.period.id is None else flags.flags_of(here.session, here.book, period_id=check.period.id)
-    return render_template("office/period.html", book=here.book, seat=here, check=check, label=period, flags=month_flags)
+    return render_template("office/period.html", book=here.book, seat=here, check=check, label=period, flags=month_flags,
+                           published=published, superseded=publications.superseded_ids(here.session, here.book),
+                           unreviewed=publications.unreviewed_vouchers(here.session, here.book, year, month) if closed else [])
+
+
+@bp.route("/books/<code>/periods/<period>/publish", methods=["POST"])
+@login_required
+def publish(code: str, period: str):
+    here = seat(code)
+    year, month = _period(period)
+    uow = here.uow
+    try:
+        pub = uow.run(publications.publish, here.book, year, month, uow.store,
+                      Path(current_app.config["PUBLICATIONS_DIR"]))
+        flash(_("Published %(period)s, version %(n)s.", period=period, n=pub.version), "success")
+    except LedgerError as e:
+        flash_error(e)
+    return redirect(url_for("office.period", code=code, period=period))
 
 
 @bp.route("/books/<code>/periods/<period>/bank", methods=["POST"])
