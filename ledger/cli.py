@@ -119,11 +119,11 @@ def _sign_legacy_public_copies(session, book) -> int:
 @main.command()
 @refusals
 def demo():
-    """Load the demo books and users (running it twice changes nothing)."""
+    """Load the demo books and users, and publish the closed months (running it twice changes nothing)."""
     from .services import demo as demo_service
 
     with cli_work(vouchers=True) as uow:
-        created, logins = demo_service.load(uow)
+        created, logins = demo_service.load(uow, config.publications_dir())
     click.echo("演示数据已载入 demo loaded." if created else "演示数据已存在 demo already loaded; nothing changed.")
     click.echo("演示账号 Demo logins (user / password / role):")
     for username, password, role in logins:

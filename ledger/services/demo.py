@@ -183,20 +183,22 @@ def _close_month(session: Session, book: Book, treasurer: User, closer: User, y:
     periods.close_period(session, closer, book, y, m)
 
 
-def load(uow) -> tuple[bool, list[tuple[str, str, str]]]:
+def load(uow, publications_root=None) -> tuple[bool, list[tuple[str, str, str]]]:
     """`load_demo` as one unit of work, with the unit's voucher store."""
     with uow:
-        result = load_demo(uow.session, store=uow.store)
+        result = load_demo(uow.session, store=uow.store, publications_root=publications_root)
         uow.commit()
         return result
 
 
-def load_demo(session: Session, today: dt.date | None = None, store=None) -> tuple[bool, list[tuple[str, str, str]]]:
+def load_demo(session: Session, today: dt.date | None = None, store=None,
+              publications_root=None) -> tuple[bool, list[tuple[str, str, str]]]:
     """Build the demo once; return (created?, logins to print).
 
     With a VoucherStore, the monthly cleaning and security payments and the roof
     repair carry a photographed invoice (its phone number redacted); the rest are
-    explained as paper kept in the committee's office."""
+    explained as paper kept in the committee's office. With a publications folder, every
+    closed month of the trust is published, and the roof repair's month twice: a correction."""
     logins = [
         (u, demo_password(u), "admin" if admin else ", ".join(f"{b}:{r}" for b, r in roles.items()))
         for u, _, admin, roles in DEMO_USERS
@@ -216,7 +218,29 @@ def load_demo(session: Session, today: dt.date | None = None, store=None) -> tup
             users.grant_role(session, system, people[u], by_code[code], role)
     _trust_year(session, trust, people, today, store)
     _community_fund(session, fund, people, today)
+    if publications_root is not None:
+        _publish_trust(session, trust, people, store, publications_root)
     return True, logins
+
+
+def _publish_trust(session: Session, book: Book, p: dict[str, User], store, root) -> None:
+    """Every closed month published by the committee chair; then a box the committee missed on the roof repair's
+    invoice (the contractor's manager's mobile number) is drawn, and that month is published again: version 2
+    supersedes version 1, which stays on record."""
+    from ..db.schema import Attachment, Entry, PeriodClose
+    from . import publications, vouchers
+
+    for close in list(session.scalars(select(PeriodClose).where(PeriodClose.book_id == book.id)
+                                      .order_by(PeriodClose.year, PeriodClose.month))):
+        publications.publish(session, p["weiyuan1"], book, close.year, close.month, store, root)
+    roof = session.scalar(select(Attachment).join(Entry, Entry.id == Attachment.entry_id)
+                          .where(Entry.book_id == book.id, Entry.summary.startswith("3号楼屋面防水维修")))
+    if roof is None or store is None:
+        return
+    entry = session.get(Entry, roof.entry_id)
+    vouchers.redact_voucher(session, p["weiyuan2"], book, roof,
+                            RECEIPT_PHONE_BOX + [{"page": 1, "x": 0.74, "y": 0.7, "w": 0.22, "h": 0.25}], store)
+    publications.publish(session, p["weiyuan2"], book, entry.date.year, entry.date.month, store, root)
 
 
 class _Month:

@@ -177,3 +177,29 @@ def test_the_committee_reviews_the_voucher_and_publishes_the_month_from_its_page
     shown = member.get(done.headers["Location"]).text
     assert "已公示 2026-03（第 1 版）。" in shown and 'data-testid="published-v1"' in shown
     assert (tmp_path / "pub" / "T1" / "2026-03" / "v1" / "manifest.json").is_file()
+
+
+def test_the_demo_publishes_its_closed_months_with_one_correction_that_checks(db_url, tmp_path, monkeypatch):
+    """`ledger demo` (as `make run` starts it) publishes every closed month of the trust; the roof repair's month
+    twice (a box drawn late): version 2 supersedes version 1. Its export checks with verify.py."""
+    import subprocess
+    import sys
+
+    for name, value in (("LEDGER_DATABASE_URL", db_url), ("LEDGER_PUBLICATIONS_DIR", str(tmp_path / "pub")),
+                        ("LEDGER_VOUCHER_DIR", str(tmp_path / "v"))):
+        monkeypatch.setenv(name, value)
+    made = CliRunner().invoke(main, ["demo"])
+    assert made.exit_code == 0, made.output
+    listed = json.loads(CliRunner().invoke(main, ["publications", "list", "--book", "JCHY", "--format", "json"]).output)
+    versions = {}
+    for p in listed:
+        versions.setdefault(p["period"], []).append((p["version"], p["superseded"]))
+    assert len(versions) >= 9 and all(v[-1] == (1, False) or v == [(2, False), (1, True)] for v in versions.values())
+    corrected = [period for period, v in versions.items() if v == [(2, False), (1, True)]]
+    assert len(corrected) == 1
+    out = tmp_path / "export"
+    done = CliRunner().invoke(main, ["publications", "export", "--book", "JCHY", "--period", corrected[0], "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    checked = subprocess.run([sys.executable, "-I", str(out / "verify.py")], capture_output=True, text=True)
+    assert checked.returncode == 0 and checked.stdout.startswith("book JCHY"), checked.stdout + checked.stderr
+    assert "OK:" in checked.stdout
