@@ -41,6 +41,16 @@ ZH = {
         "已提交或已过账的凭证不能再补附件（附件是审批内容的一部分）。如果票据遗失或对方不开票，请说明原因，本月即可结账。",
     "e.g. cash paid at the market; the seller gives no receipt": "例如：菜市场现金购买，卖家不开票",
     "Open each entry and record why it has no voucher.": "请打开每张凭证，记录没有原始凭证的原因。",
+    "Community accounts, published": "社区账目公示",
+    "Each month a community's committee closes its books and publishes them here: the statements, every entry and the receipts behind it, signed so that anyone can check nothing was changed afterwards.":
+        "每个月，社区的业委会结账后在这里公示：报表、每一张凭证和背后的票据，并附数字签名，任何人都可以核验公示后没有被改动。",
+    "Latest: %(period)s": "最新：%(period)s", "Read it": "查看", "Nothing has been published yet.": "尚无公示。",
+    "version %(n)s": "第 %(n)s 版", "(superseded by a correction)": "（已被更正版取代）",
+    "This is version %(n)s; a correction superseded it.": "这是第 %(n)s 版，已被更正版取代。",
+    "Read the current version": "查看现行版本",
+    "Version %(n)s · chain head %(head)s (%(count)s entries) · manifest SHA-256 %(sha)s":
+        "第 %(n)s 版 · 链头 %(head)s（共 %(count)s 张凭证）· 清单 SHA-256 %(sha)s",
+    "Entries": "凭证", "debit": "借", "credit": "贷", "Voucher of %(number)s, redacted for publication": "%(number)s 的原始凭证（已遮盖隐私）",
     "Published a month": "公示了一个月份", "Publication (公示)": "公示",
     "Version %(n)s, published %(when)s": "第 %(n)s 版，%(when)s 公示", "(superseded)": "（已被更正版取代）",
     "Not published yet.": "尚未公示。",

@@ -216,3 +216,27 @@ def export(publication: Publication, root: Path, out: Path) -> Path:
     shutil.copytree(source, out, dirs_exist_ok=True)
     shutil.copyfile(Path(__file__).resolve().parent.parent / "export_kit" / "verify.py", out / "verify.py")
     return out
+
+
+def published_books(session: Session) -> list[tuple[Book, Publication]]:
+    """Each book that has published, with its newest publication (the latest month's newest version)."""
+    out = []
+    for book in session.scalars(select(Book).where(select(Publication.id).where(Publication.book_id == Book.id).exists())
+                                .order_by(Book.code)):
+        out.append((book, publications_of(session, book)[0]))
+    return out
+
+
+def published_file(session: Session, publication: Publication, path: str, root: Path) -> tuple[PublicationFile, Path]:
+    """A file the publication's manifest lists, and where it is on disk; NotFound for anything else (no path
+    outside the manifest is ever served)."""
+    row = session.scalar(select(PublicationFile).where(PublicationFile.publication_id == publication.id,
+                                                       PublicationFile.path == path))
+    if row is None:
+        raise NotFound(f"公示中没有文件 {path}", f"the publication has no file {path}", "path")
+    return row, root / publication.folder / row.path
+
+
+def published_json(session: Session, publication: Publication, path: str, root: Path):
+    _row, where = published_file(session, publication, path, root)
+    return json.loads(where.read_text("utf-8"))
