@@ -529,7 +529,9 @@ def publications_list(book_code, fmt):
         superseded = publications.superseded_ids(session, book)
         rows = [{"period": p.period, "version": p.version, "superseded": p.id in superseded,
                  "published_at": p.published_at.isoformat(timespec="seconds"), "chain_head": p.chain_head,
-                 "manifest_sha256": p.manifest_sha256} for p in publications.publications_of(session, book)]
+                 "manifest_sha256": p.manifest_sha256,
+                 "opinions": [o.kind for o in publications.opinions_of(session, p)]}
+                for p in publications.publications_of(session, book)]
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     else:

@@ -70,6 +70,7 @@ def month(code: str, period: str, version: int | None = None):
         "public/month.html", book=found, pub=pub, newest=newest,
         figures=publications.published_json(session, pub, "statements.json", root),
         entries=publications.published_json(session, pub, "entries.json", root),
+        opinions=publications.opinions_of(session, pub),
     )
 
 

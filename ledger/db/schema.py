@@ -477,3 +477,20 @@ class PublicationFile(Base):
     path: Mapped[str] = mapped_column(String(255))
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(BigInteger)
+
+
+class PublicationOpinion(Base):
+    """The supervisor's (监察人) word on a publication: a sign-off, or an objection with its reasons. Append-only;
+    signed by the book's key, so a page or a copy cannot put words in the supervisor's mouth."""
+
+    __tablename__ = "publication_opinions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    publication_id: Mapped[int] = mapped_column(ForeignKey("publications.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # "sign_off" | "objection"
+    text: Mapped[str] = mapped_column(Text)
+    given_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    signature: Mapped[str] = mapped_column(String(128))
+
+    user: Mapped[User] = relationship(lazy="joined")

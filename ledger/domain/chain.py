@@ -135,3 +135,8 @@ def signature_ok(public_key_hex: str, message: bytes, signature_hex: str | None)
 def publication_message(book: str, period: str, version: int, manifest_sha256: str) -> bytes:
     """A month's publication, version VERSION: MANIFEST_SHA256 is the SHA-256 of its manifest.json bytes."""
     return f"publication:{book}:{period}:{version}:{manifest_sha256}".encode("utf-8")
+
+
+def opinion_message(book: str, period: str, version: int, kind: str, user: str, text_sha256: str) -> bytes:
+    """The supervisor's sign-off or objection on a publication: TEXT_SHA256 is the SHA-256 of its words."""
+    return f"opinion:{book}:{period}:{version}:{kind}:{user}:{text_sha256}".encode("utf-8")

@@ -39,6 +39,7 @@ class Action(str, Enum):
     SEE_ORIGINALS = "see_originals"
     READ_AUDIT = "read_audit"
     PUBLISH = "publish"  # make a closed month public (公示)
+    GIVE_OPINION = "give_opinion"  # the supervisor signs off a publication, or objects to it
     IMPORT_ENTRIES = "import_entries"  # post approved history directly: administrators only
     CREATE_BOOK = "create_book"
     GRANT_ROLE = "grant_role"
@@ -74,6 +75,7 @@ ROLES: dict[Action, frozenset[Role]] = {
     Action.SEE_ORIGINALS: frozenset({T, C, S, FM}),
     Action.READ_AUDIT: frozenset({T, C, S, FM}),
     Action.PUBLISH: frozenset({C, FM}),
+    Action.GIVE_OPINION: frozenset({S}),
     Action.IMPORT_ENTRIES: frozenset(),
     Action.CREATE_BOOK: frozenset(),
     Action.GRANT_ROLE: frozenset(),
@@ -101,6 +103,7 @@ WHAT = {  # (zh, en) of each action, for refusals
     Action.SEE_ORIGINALS: ("查看原始凭证原件", "see voucher originals"),
     Action.READ_AUDIT: ("查看操作日志", "read the audit log"),
     Action.PUBLISH: ("公示已结账的月份", "publish closed months"),
+    Action.GIVE_OPINION: ("对公示签署意见", "sign off or object to publications"),
     Action.IMPORT_ENTRIES: ("导入并直接过账", "import and post entries directly"),
     Action.CREATE_BOOK: ("新建账簿", "create books"),
     Action.GRANT_ROLE: ("分配角色", "grant roles"),

@@ -230,9 +230,15 @@ def _publish_trust(session: Session, book: Book, p: dict[str, User], store, root
     from ..db.schema import Attachment, Entry, PeriodClose
     from . import publications, vouchers
 
-    for close in list(session.scalars(select(PeriodClose).where(PeriodClose.book_id == book.id)
-                                      .order_by(PeriodClose.year, PeriodClose.month))):
-        publications.publish(session, p["weiyuan1"], book, close.year, close.month, store, root)
+    closes = list(session.scalars(select(PeriodClose).where(PeriodClose.book_id == book.id)
+                                  .order_by(PeriodClose.year, PeriodClose.month)))
+    for i, close in enumerate(closes):
+        pub = publications.publish(session, p["weiyuan1"], book, close.year, close.month, store, root)
+        if i == len(closes) - 1:  # the supervisor's objection, in words the committee must answer
+            publications.give_opinion(session, p["jianchaa"], book, pub, "objection",
+                                      "本月公共区域水电费明显高于上月，供电局电费分摊明细尚未附上；请补充后更正公示。")
+        else:
+            publications.give_opinion(session, p["jianchaa"], book, pub, "sign_off", "已核对银行对账单与原始凭证。")
     roof = session.scalar(select(Attachment).join(Entry, Entry.id == Attachment.entry_id)
                           .where(Entry.book_id == book.id, Entry.summary.startswith("3号楼屋面防水维修")))
     if roof is None or store is None:

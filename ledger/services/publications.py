@@ -18,9 +18,11 @@ from pathlib import Path
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from ..db.schema import Attachment, Book, BookHead, Entry, PeriodClose, Publication, PublicationFile, User
-from ..domain.chain import GENESIS, canonical_json, publication_message, sha256_hex
-from ..domain.errors import InvalidState, NotFound, PeriodNotReady
+from ..db.schema import (
+    Attachment, Book, BookHead, Entry, PeriodClose, Publication, PublicationFile, PublicationOpinion, User,
+)
+from ..domain.chain import GENESIS, canonical_json, opinion_message, publication_message, sha256_hex
+from ..domain.errors import InvalidInput, InvalidState, NotFound, PeriodNotReady
 from ..domain.model import EntryStatus
 from ..domain.permissions import Action
 from . import history, statements, witness
@@ -240,3 +242,34 @@ def published_file(session: Session, publication: Publication, path: str, root: 
 def published_json(session: Session, publication: Publication, path: str, root: Path):
     _row, where = published_file(session, publication, path, root)
     return json.loads(where.read_text("utf-8"))
+
+
+OPINION_KINDS = ("sign_off", "objection")
+OPINION_MAX = 2000
+
+
+def give_opinion(session: Session, actor: User, book: Book, publication: Publication, kind: str, text: str) -> PublicationOpinion:
+    """The supervisor signs off the publication, or objects to it, in words that stay beside it for good.
+    An objection needs its reasons; a sign-off may say more. Each of the supervisor's words is signed."""
+    require(session, actor, Action.GIVE_OPINION, book)
+    text = (text or "").strip()
+    if kind not in OPINION_KINDS:
+        raise InvalidInput("意见只能是签署同意或提出异议", "an opinion is a sign-off or an objection", "kind")
+    if kind == "objection" and not text:
+        raise InvalidInput("提出异议须写明理由", "an objection needs its reasons", "text")
+    if len(text) > OPINION_MAX:
+        raise InvalidInput(f"意见最多 {OPINION_MAX} 个字", f"an opinion may be at most {OPINION_MAX} characters", "text")
+    lock_book(session, book)
+    signature = keys_for(session).signer(book.code).sign(
+        opinion_message(book.code, publication.period, publication.version, kind, actor.username, sha256_hex(text.encode("utf-8"))))
+    opinion = PublicationOpinion(publication_id=publication.id, user_id=actor.id, kind=kind, text=text, signature=signature)
+    session.add(opinion)
+    session.flush()
+    audit(session, actor, book, f"publication.{kind}", f"{publication.period} v{publication.version}",
+          **({"comment": text} if text else {}))
+    return opinion
+
+
+def opinions_of(session: Session, publication: Publication) -> list[PublicationOpinion]:
+    return list(session.scalars(select(PublicationOpinion).where(PublicationOpinion.publication_id == publication.id)
+                                .order_by(PublicationOpinion.id)))

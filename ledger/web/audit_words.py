@@ -26,7 +26,8 @@ ACTIONS = {
     "user.create": _("Created a user"), "token.create": _("Made an API token"), "token.revoke": _("Revoked an API token"),
     "chain.adopt": _("Signed history posted before signatures existed"),
     "witness.accept": _("Accepted the database as the witness"),
-    "publication.publish": _("Published a month"),
+    "publication.publish": _("Published a month"), "publication.sign_off": _("Signed off a publication"),
+    "publication.objection": _("Objected to a publication"),
 }
 KEYS = {
     "reason": _("reason"), "amount": _("amount"), "answer": _("answer"), "comment": _("comment"), "role": _("role"),

@@ -44,6 +44,14 @@ def test_a_resident_finds_the_month_its_figures_its_entries_and_a_receipt(site, 
     assert signature.status_code == 200 and len(signature.data.strip()) == 128
     signature.close()
     assert "保洁发票.png" not in page and "保洁发票.png" not in home  # an original's name never reaches a public page
+    assert "监察人尚未对本次公示签署意见。" in page
+    from ledger.services import publications
+
+    with ledger.tx() as s:
+        pub = publications.get_publication(s, ledger.book(s), 2026, 3)
+        publications.give_opinion(s, ledger.user(s, "watcher"), ledger.book(s), pub, "sign_off", "已核对银行对账单")
+    page = client.get("/T1/2026-03/").text
+    assert 'data-testid="opinion-sign_off"' in page and "监察人签署同意" in page and "已核对银行对账单" in page
 
 
 @pytest.mark.parametrize("url", ["/T1/2026-04/", "/T1/2026-03/v2/", "/T9/", "/T1/2026-13/",

@@ -197,9 +197,46 @@ def test_the_demo_publishes_its_closed_months_with_one_correction_that_checks(db
     assert len(versions) >= 9 and all(v[-1] == (1, False) or v == [(2, False), (1, True)] for v in versions.values())
     corrected = [period for period, v in versions.items() if v == [(2, False), (1, True)]]
     assert len(corrected) == 1
+    assert listed[0]["opinions"] == ["objection"]  # the supervisor objects to the latest month
+    assert all(p["opinions"] == ["sign_off"] for p in listed[1:] if p["version"] == 1 and not p["superseded"])
     out = tmp_path / "export"
     done = CliRunner().invoke(main, ["publications", "export", "--book", "JCHY", "--period", corrected[0], "--out", str(out)])
     assert done.exit_code == 0, done.output
     checked = subprocess.run([sys.executable, "-I", str(out / "verify.py")], capture_output=True, text=True)
     assert checked.returncode == 0 and checked.stdout.startswith("book JCHY"), checked.stdout + checked.stderr
     assert "OK:" in checked.stdout
+
+
+def test_the_supervisor_signs_off_or_objects_and_both_stay_beside_the_publication(ledger, march, app, sign_in, tmp_path,
+                                                                                   engine):
+    from ledger.db.schema import PublicationOpinion
+    from ledger.domain.chain import opinion_message, sha256_hex, signature_ok
+    from ledger.domain.errors import InvalidInput
+    from ledger.services.signing import keys_for
+
+    store, att_id = march
+    with ledger.tx() as s:
+        vouchers.redact_voucher(s, ledger.user(s, "approver1"), ledger.book(s), s.get(Attachment, att_id), [], store)
+    pub = _publish(ledger, store, tmp_path / "pub")
+    with pytest.raises(InvalidInput, match="reasons"):
+        with ledger.tx() as s:
+            publications.give_opinion(s, ledger.user(s, "watcher"), ledger.book(s), pub, "objection", " ")
+    with pytest.raises(PermissionDenied):
+        with ledger.tx() as s:
+            publications.give_opinion(s, ledger.user(s, "approver1"), ledger.book(s), pub, "sign_off", "")
+    app.config["PUBLICATIONS_DIR"] = str(tmp_path / "pub")
+    supervisor, member = sign_in("watcher"), sign_in("approver1")
+    assert 'data-testid="opinion-form-v1"' not in member.get("/books/T1/periods/2026-03").text
+    page = supervisor.get("/books/T1/periods/2026-03").text
+    assert 'data-testid="opinion-form-v1"' in page
+    said = supervisor.post("/books/T1/periods/2026-03/v1/opinion", {"kind": "objection", "text": "水电费分摊明细未附"},
+                           page="/books/T1/periods/2026-03")
+    shown = supervisor.get(said.headers["Location"]).text
+    assert 'data-testid="opinion-objection"' in shown and "水电费分摊明细未附" in shown
+    with ledger.tx() as s:
+        o = s.query(PublicationOpinion).one()
+        key = keys_for(s).public_key("T1")
+        assert signature_ok(key, opinion_message("T1", "2026-03", 1, "objection", "watcher",
+                                                 sha256_hex("水电费分摊明细未附".encode())), o.signature)
+    with pytest.raises(Exception, match="append-only"):
+        _raw(engine, "DELETE FROM publication_opinions", guards_off=False)

@@ -81,6 +81,7 @@ GATES = {
     "office.bank_balance": {"POST": EVERYONE_IN_BOOK},
     "office.close": {"POST": EVERYONE_IN_BOOK},
     "office.publish": {"POST": EVERYONE_IN_BOOK},
+    "office.opinion": {"POST": EVERYONE_IN_BOOK},
     "vouchers.upload": {"POST": EVERYONE_IN_BOOK},
     "vouchers.remove": {"POST": EVERYONE_IN_BOOK},
     "vouchers.original": {"GET": ORIGINALS},
@@ -166,7 +167,7 @@ def world(db_url, ledger, tmp_path):
 def _url(rule, ids) -> str:
     values = {"code": "T1", "book": "T1", "entry_id": ids["entry"], "attachment_id": ids["attachment"], "page": 1,
               "account_code": "1002", "account": "1002", "period": "2026-03", "fmt": "csv", "flag_id": MISSING,
-              "filename": "office.css", "kind": "activities"}
+              "filename": "office.css", "kind": "activities", "version": 1}
     return re.sub(r"<(?:[^<>]*:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
 
 

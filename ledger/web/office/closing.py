@@ -33,7 +33,25 @@ def period(code: str, period: str):
     month_flags = [] if check.period.id is None else flags.flags_of(here.session, here.book, period_id=check.period.id)
     return render_template("office/period.html", book=here.book, seat=here, check=check, label=period, flags=month_flags,
                            published=published, superseded=publications.superseded_ids(here.session, here.book),
+                           opinions={p.id: publications.opinions_of(here.session, p) for p in published},
                            unreviewed=publications.unreviewed_vouchers(here.session, here.book, year, month) if closed else [])
+
+
+@bp.route("/books/<code>/periods/<period>/v<int:version>/opinion", methods=["POST"])
+@login_required
+def opinion(code: str, period: str, version: int):
+    here = seat(code)
+    year, month = _period(period)
+    try:
+        pub = publications.get_publication(here.session, here.book, year, month, version)
+    except LedgerError:
+        abort(404)
+    try:
+        here.uow.run(publications.give_opinion, here.book, pub, request.form.get("kind", ""), request.form.get("text", ""))
+        flash(_("Your word is recorded beside the publication."), "success")
+    except LedgerError as e:
+        flash_error(e)
+    return redirect(url_for("office.period", code=code, period=period))
 
 
 @bp.route("/books/<code>/periods/<period>/publish", methods=["POST"])
