@@ -23,6 +23,7 @@ MAX_BOXES = 200
 
 MIN_BOX = 0.002  # of a page's side: 4 px of a 2000-px page; less would burn nothing visible
 
+
 @dataclass(frozen=True)
 class Kind:
     media_type: str
@@ -48,32 +49,40 @@ KNOWN_EXTENSIONS = frozenset().union(*(k.extensions for k in KINDS))
 
 ACCEPT = "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif,application/pdf"
 
+
 class VoucherRefused(InvalidInput):
     """A file that cannot be a voucher."""
 
     code = "voucher_refused"
 
+
 class VoucherTooLarge(VoucherRefused):
     code = "voucher_too_large"
     status = 413
+
 
 class UnsupportedVoucher(VoucherRefused):
     code = "voucher_unsupported_type"
     status = 415
 
+
 class VoucherTypeMismatch(VoucherRefused):
     code = "voucher_type_mismatch"
     status = 415
 
+
 class VoucherUnreadable(VoucherRefused):
     code = "voucher_unreadable"
+
 
 class DuplicateVoucher(LedgerError):
     code = "voucher_duplicate"
     status = 409
 
+
 class InvalidRedactions(InvalidInput):
     code = "invalid_redactions"
+
 
 def human_size(n: int) -> str:
     """A size as people read it: 980 KB, 20 MB, 1.5 MB."""
@@ -81,6 +90,7 @@ def human_size(n: int) -> str:
         return f"{max(1, round(n / 1024))} KB"
     mb = n / (1024 * 1024)
     return f"{mb:.0f} MB" if mb == int(mb) else f"{mb:.1f} MB"
+
 
 def check_name(kind: Kind, filename: str) -> None:
     """Refuse a name whose extension claims another voucher type than the bytes are."""
@@ -92,12 +102,14 @@ def check_name(kind: Kind, filename: str) -> None:
             "file",
         )
 
+
 def _unsupported() -> VoucherRefused:
     return UnsupportedVoucher(
         "无法识别的文件：凭证只收 JPEG、PNG、WebP、HEIC 照片或 PDF",
         "this file is not a voucher we can read: send a JPEG, PNG, WebP or HEIC photo, or a PDF",
         "file",
     )
+
 
 def _too_many_pixels(width: int | None, height: int | None) -> VoucherRefused:
     size = f"{width}×{height}" if width else ""
@@ -107,21 +119,25 @@ def _too_many_pixels(width: int | None, height: int | None) -> VoucherRefused:
         "file",
     )
 
+
 def _check_pixels(width: int, height: int) -> None:
     if width <= 0 or height <= 0:
         raise _unreadable()
     if width * height > MAX_PIXELS:
         raise _too_many_pixels(width, height)
 
+
 def _unreadable() -> VoucherRefused:
     return VoucherUnreadable(
         "文件已损坏或不完整，无法读取", "the file is damaged or incomplete and cannot be read", "file"
     )
 
+
 def check_request_size(files: int, max_files: int) -> None:
     if files > max_files:
         raise VoucherRefused(f"一次最多上传 {max_files} 个文件（这次有 {files} 个）；请分几次上传",
                              f"at most {max_files} files in one upload (this one has {files}); send them in parts", "file")
+
 
 def check_request_pixels(pixels: int, max_pixels: int) -> None:
     if pixels > max_pixels:
@@ -131,6 +147,7 @@ def check_request_pixels(pixels: int, max_pixels: int) -> None:
             "send them in parts or make the photos smaller",
             "file",
         )
+
 
 def parse_redactions(raw, page_count: int) -> list[dict]:
     """Boxes as fractions of their page: a list of {"page", "x", "y", "w", "h"}; page 1 is the first."""
@@ -169,7 +186,7 @@ def parse_redactions(raw, page_count: int) -> list[dict]:
                     f"redaction box {i + 1}: {key} must be a number from 0 to 1",
                     f"{field}.{key}",
                 )
-            values[key] = float(v)
+            values[key] = float(v)  # a fraction of the page's side (geometry, not money)
         # Keep the box on the page: clamp both corners, then refuse what is left if it would burn nothing.
         x0, y0 = max(values["x"], 0.0), max(values["y"], 0.0)
         x1, y1 = min(values["x"] + values["w"], 1.0), min(values["y"] + values["h"], 1.0)
@@ -182,6 +199,7 @@ def parse_redactions(raw, page_count: int) -> list[dict]:
             )
         boxes.append({"page": page, "x": x, "y": y, "w": w, "h": h})
     return boxes
+
 
 def _clean_name(filename: str) -> str:
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]

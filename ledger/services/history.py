@@ -5,6 +5,8 @@ account (or at none) is still returned, with that account, so `verify` can name 
 """
 from __future__ import annotations
 
+import datetime as dt
+
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -71,7 +73,10 @@ def _stray(session: Session, model, row_id: int):
     return Fund(id=row_id, book_id=None, code=f"?{row_id}", name_zh="?", name_en="?", restricted=False)
 
 
-def iter_posted(session: Session, book: Book, chunk: int = 5000) -> Iterator[HistoryEntry]:
+def iter_posted(session: Session, book: Book, chunk: int = 5000, start: dt.date | None = None,
+                end: dt.date | None = None) -> Iterator[HistoryEntry]:
+    """The book's posted entries in chain order, with everything the chain commits to (dated start..end, when
+    given: a month's publication reads its month, not the book's whole history)."""
     accounts = {a.id: a for a in session.scalars(select(Account).where(Account.book_id == book.id))}
     funds = {f.id: f for f in session.scalars(select(Fund).where(Fund.book_id == book.id))}
     periods = {p.id: p for p in session.scalars(select(Period).where(Period.book_id == book.id))}
@@ -80,7 +85,8 @@ def iter_posted(session: Session, book: Book, chunk: int = 5000) -> Iterator[His
         select(Entry.id, Entry.number, Entry.date, Entry.summary, Entry.seq, Entry.period_id, Entry.chain_seq,
                Entry.prev_hash, Entry.hash, Entry.source, Entry.reverses_id, Entry.signature, Entry.maker_id,
                Entry.submit_digest, Entry.submit_signature, Entry.submission_round)
-        .where(Entry.book_id == book.id, Entry.status == EntryStatus.POSTED.value)
+        .where(Entry.book_id == book.id, Entry.status == EntryStatus.POSTED.value,
+               *([Entry.date >= start] if start else []), *([Entry.date <= end] if end else []))
         .order_by(Entry.chain_seq)
     ).all()
     numbers = {}

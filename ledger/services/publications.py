@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..db.schema import (
@@ -29,6 +29,7 @@ from . import history, statements, witness
 from .access import audit, require
 from .posting import lock_book
 from .signing import keys_for
+from .unit_of_work import when_transaction_ends
 from .vouchers import VoucherStore, newest_public_copies
 
 
@@ -71,9 +72,7 @@ def _statements_doc(session: Session, book: Book, rng: statements.Range) -> dict
 
 def _entries_doc(session: Session, book: Book, rng: statements.Range, pages: dict[str, list[str]]) -> list[dict]:
     out = []
-    for e in history.iter_posted(session, book):
-        if not rng.start <= e.date <= rng.end:
-            continue
+    for e in history.iter_posted(session, book, start=rng.start, end=rng.end):
         doc = history_doc(e, book.code)
         doc["voucher_pages"] = [p for sha in sorted(e.attachments) for p in pages.get(sha, [])]
         out.append(doc)
@@ -172,24 +171,15 @@ def _write_folder(target: Path, files: dict[str, bytes], manifest: bytes, signat
         shutil.rmtree(tmp, ignore_errors=True)
         raise
 
-    state = {"done": False}
+    when_transaction_ends(session, rolled_back=lambda: shutil.rmtree(target, ignore_errors=True))
 
-    def committed(_s):
-        state["done"] = True
 
-    def rolled_back(_s):
-        if not state["done"]:
-            state["done"] = True
-            shutil.rmtree(target, ignore_errors=True)
-
-    event.listen(session, "after_commit", committed)
-    event.listen(session, "after_rollback", rolled_back)
+_NEWEST_FIRST = (Publication.year.desc(), Publication.month.desc(), Publication.version.desc())
 
 
 def publications_of(session: Session, book: Book) -> list[Publication]:
     """Every publication of the book, newest month first, each month's versions newest first."""
-    return list(session.scalars(select(Publication).where(Publication.book_id == book.id)
-                                .order_by(Publication.year.desc(), Publication.month.desc(), Publication.version.desc())))
+    return list(session.scalars(select(Publication).where(Publication.book_id == book.id).order_by(*_NEWEST_FIRST)))
 
 
 def superseded_ids(session: Session, book: Book) -> set[int]:
@@ -225,7 +215,8 @@ def published_books(session: Session) -> list[tuple[Book, Publication]]:
     out = []
     for book in session.scalars(select(Book).where(select(Publication.id).where(Publication.book_id == Book.id).exists())
                                 .order_by(Book.code)):
-        out.append((book, publications_of(session, book)[0]))
+        out.append((book, session.scalar(select(Publication).where(Publication.book_id == book.id)
+                                         .order_by(*_NEWEST_FIRST).limit(1))))
     return out
 
 

@@ -19,9 +19,28 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 T = TypeVar("T")
+
+
+def when_transaction_ends(session: Session, committed: Callable[[], Any] | None = None,
+                          rolled_back: Callable[[], Any] | None = None) -> None:
+    """Run `committed` once the session's transaction commits, or `rolled_back` once it rolls back: files
+    written for rows go again if the rows do not stay; files of rows deleted go only once the deletion does."""
+    state = {"done": False}
+
+    def ended(action):
+        def listener(_session):
+            if not state["done"]:
+                state["done"] = True
+                if action is not None:
+                    action()
+        return listener
+
+    event.listen(session, "after_commit", ended(committed))
+    event.listen(session, "after_rollback", ended(rolled_back))
 
 
 class UnitOfWork:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import os
 import struct
 import tempfile
@@ -22,11 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import math
-
 import pillow_heif
 from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from ..db.schema import Attachment
@@ -36,20 +34,25 @@ from ..domain.vouchers import (
     VoucherTooLarge, VoucherUnreadable, _check_pixels, _clean_name, _too_many_pixels, _unreadable, _unsupported,
     check_name, human_size,
 )
+from .unit_of_work import when_transaction_ends
 
 pillow_heif.register_heif_opener()
+
 
 JPEG_QUALITY = 85
 
 # What Pillow may try to decode: nothing else gets a parser run over it.
 PILLOW_FORMATS = ["JPEG", "PNG", "WEBP", "HEIF"]
 
+
 _BY_PILLOW_FORMAT = {"JPEG": JPEG, "MPO": JPEG, "PNG": PNG, "WEBP": WEBP}
+
 
 _HEIC_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs"}
 
 # PDFium is not thread-safe; a threaded server renders one PDF at a time.
 _PDFIUM_LOCK = threading.Lock()
+
 
 class VoucherStore:
     """Files named by their SHA-256 under one private folder.
@@ -94,47 +97,32 @@ class VoucherStore:
             raise
         return True
 
+
 def _check_hex(sha256: str) -> None:
     if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
         raise ValueError(f"not a sha256: {sha256!r}")
 
+
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
+
+def _remove(paths: list[Path]) -> None:
+    for p in paths:
+        p.unlink(missing_ok=True)
+
+
 def _after_rollback_remove(session: Session, paths: list[Path]) -> None:
     """Remove files this transaction created if it does not commit."""
-    if not paths:
-        return
-    state = {"done": False}
+    if paths:
+        when_transaction_ends(session, rolled_back=lambda: _remove(paths))
 
-    def committed(_session):
-        state["done"] = True
-
-    def rolled_back(_session):
-        if not state["done"]:
-            state["done"] = True
-            for p in paths:
-                p.unlink(missing_ok=True)
-
-    event.listen(session, "after_commit", committed)
-    event.listen(session, "after_rollback", rolled_back)
 
 def _after_commit_remove(session: Session, paths: list[Path]) -> None:
-    if not paths:
-        return
-    state = {"done": False}
+    """Remove the files of rows this transaction deletes, once the deletion commits."""
+    if paths:
+        when_transaction_ends(session, committed=lambda: _remove(paths))
 
-    def committed(_session):
-        if not state["done"]:
-            state["done"] = True
-            for p in paths:
-                p.unlink(missing_ok=True)
-
-    def rolled_back(_session):
-        state["done"] = True
-
-    event.listen(session, "after_commit", committed)
-    event.listen(session, "after_rollback", rolled_back)
 
 def _write_all(store: VoucherStore, files: Sequence[tuple[Path, bytes]]) -> list[Path]:
     """Write the files; the ones this call created, or none at all if it fails part-way."""
@@ -149,10 +137,12 @@ def _write_all(store: VoucherStore, files: Sequence[tuple[Path, bytes]]) -> list
         raise
     return created
 
+
 @dataclass(frozen=True)
 class Sniffed:
     kind: Kind
     pages: int
+
 
 def sniff(data: bytes, max_bytes: int) -> Sniffed:
     """What the bytes are (JPEG, PNG, WebP, HEIC/HEIF or PDF), checked without decoding pixels."""
@@ -182,6 +172,7 @@ def sniff(data: bytes, max_bytes: int) -> Sniffed:
             raise _unsupported()
     return Sniffed(kind, 1)
 
+
 def _open_pdf(data: bytes):
     import pypdfium2 as pdfium
 
@@ -191,6 +182,7 @@ def _open_pdf(data: bytes):
         raise VoucherUnreadable(
             "PDF 文件已损坏或设有密码，无法打开", "the PDF is damaged or password-protected and cannot be opened", "file"
         ) from None
+
 
 def _pdf_page_count(data: bytes) -> int:
     with _PDFIUM_LOCK:
@@ -208,6 +200,7 @@ def _pdf_page_count(data: bytes) -> int:
             "file",
         )
     return count
+
 
 def render_pages(data: bytes, sniffed: Sniffed, each: Callable[[int, Image.Image], Any] | None = None) -> list:
     """The voucher as upright RGB pages, at most MAX_SIDE on the long side, with no metadata.
@@ -232,9 +225,11 @@ def render_pages(data: bytes, sniffed: Sniffed, each: Callable[[int, Image.Image
         raise _unreadable() from None
     return [each(1, _fit(page))]
 
+
 _TRANSPOSE = {2: [Image.Transpose.FLIP_LEFT_RIGHT], 3: [Image.Transpose.ROTATE_180],
               4: [Image.Transpose.FLIP_TOP_BOTTOM], 5: [Image.Transpose.TRANSPOSE], 6: [Image.Transpose.ROTATE_270],
               7: [Image.Transpose.TRANSVERSE], 8: [Image.Transpose.ROTATE_90]}
+
 
 def _upright(im: Image.Image) -> Image.Image:
     """The image turned as the camera's EXIF Orientation says.
@@ -254,6 +249,7 @@ def _upright(im: Image.Image) -> Image.Image:
     for step in _TRANSPOSE.get(orientation, []) if isinstance(orientation, int) else []:
         out = out.transpose(step)
     return out
+
 
 def _to_rgb(im: Image.Image, icc: bytes | None) -> Image.Image:
     """Plain sRGB pixels: transparency on white, 16-bit scaled down, a colour profile applied."""
@@ -278,12 +274,14 @@ def _to_rgb(im: Image.Image, icc: bytes | None) -> Image.Image:
     out.info = {}
     return out
 
+
 def _fit(im: Image.Image) -> Image.Image:
     if max(im.size) > MAX_SIDE:
         im = im.copy()
         im.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
     im.info = {}
     return im
+
 
 def _render_pdf(data: bytes, each: Callable[[int, Image.Image], Any]) -> list:
     out = []
@@ -300,6 +298,7 @@ def _render_pdf(data: bytes, each: Callable[[int, Image.Image], Any]) -> list:
         finally:
             pdf.close()
     return out
+
 
 def _render_pdf_page(pdf, index: int) -> Image.Image:
     try:
@@ -318,6 +317,7 @@ def _render_pdf_page(pdf, index: int) -> Image.Image:
         raise _unreadable() from None
     return _fit(im)
 
+
 def burn_page(page: Image.Image, number: int, redactions: Sequence[dict]) -> Image.Image:
     """A copy of page `number` with each of its boxes filled solid black (boxes grow to whole pixels)."""
     page = page.copy()
@@ -335,12 +335,14 @@ def burn_page(page: Image.Image, number: int, redactions: Sequence[dict]) -> Ima
     page.info = {}
     return page
 
+
 def encode_jpeg(im: Image.Image) -> bytes:
     """JPEG with nothing but pixels: no EXIF, GPS, ICC profile, comment or thumbnail."""
     buf = io.BytesIO()
     clean = Image.frombytes("RGB", im.size, im.convert("RGB").tobytes())
     clean.save(buf, format="JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
     return buf.getvalue()
+
 
 @dataclass(frozen=True)
 class PreparedPage:
@@ -358,6 +360,7 @@ class PreparedPage:
     def meta(self) -> dict:
         return {"sha256": self.sha256, "width": self.width, "height": self.height}
 
+
 @dataclass(frozen=True)
 class PreparedVoucher:
     """A file that passed every check, with its public pages made; nothing is stored yet."""
@@ -368,6 +371,7 @@ class PreparedVoucher:
     kind: Kind
     pages: tuple[PreparedPage, ...]
 
+
 def declared_pixels(data: bytes) -> int:
     """The pixels an image says it has, read from its header without decoding (0 for a PDF or the unreadable:
     those are bounded when they are rendered)."""
@@ -377,6 +381,7 @@ def declared_pixels(data: bytes) -> int:
     except Exception:
         return 0
 
+
 def prepare_voucher(data: bytes, filename: str, max_bytes: int) -> PreparedVoucher:
     """Check a file and make its pages, without the database (decoding can take a while)."""
     name = _clean_name(filename)
@@ -385,17 +390,20 @@ def prepare_voucher(data: bytes, filename: str, max_bytes: int) -> PreparedVouch
     pages = render_pages(data, sniffed, lambda _no, im: PreparedPage.of(im))
     return PreparedVoucher(data, _sha256(data), name, sniffed.kind, tuple(pages))
 
+
 def _kind_of(attachment: Attachment) -> Kind:
     for kind in KINDS:
         if kind.media_type == attachment.media_type:
             return kind
     raise UnsupportedVoucher("未知的凭证类型", "unknown voucher type", "attachment")
 
+
 def read_original_bytes(store: VoucherStore, attachment: Attachment) -> bytes:
     try:
         return store.original(attachment.sha256).read_bytes()
     except FileNotFoundError:
         raise _original_missing() from None
+
 
 def _original_missing() -> NotFound:
     return NotFound("原始凭证文件不见了，请联系管理员", "the voucher's original file is missing; tell the administrator",

@@ -39,11 +39,14 @@ from .voucher_files import (  # noqa: F401  (re-exported)
 def may_upload(session: Session, user: User, book: Book, entry: Entry) -> bool:
     return can(session, user, Action.ATTACH_VOUCHER, book, entry)
 
+
 def may_redact(session: Session, user: User, book: Book) -> bool:
     return can(session, user, Action.REDACT_VOUCHER, book)
 
+
 def may_see_originals(session: Session, user: User, book: Book) -> bool:
     return can(session, user, Action.SEE_ORIGINALS, book)
+
 
 @dataclass
 class VoucherView:
@@ -59,6 +62,7 @@ class VoucherView:
     def redactions(self) -> list[dict]:
         return json.loads(self.public.redactions) if self.public else []
 
+
 def get_attachment(session: Session, book: Book, attachment_id: int, entry_id: int | None = None) -> Attachment:
     """A voucher of this book (and of this entry, when given); NotFound otherwise."""
     att = session.get(Attachment, attachment_id)
@@ -67,8 +71,10 @@ def get_attachment(session: Session, book: Book, attachment_id: int, entry_id: i
         raise NotFound(f"账簿 {book.code} 中没有附件 {attachment_id}", f"book {book.code} has no voucher {attachment_id}", "attachment")
     return att
 
+
 def public_copy_digest(public: VoucherPublic) -> str:
     return sha256_hex(canonical_json({"pages": json.loads(public.pages), "redactions": json.loads(public.redactions)}))
+
 
 def sign_public(session: Session, book: Book, public: VoucherPublic) -> None:
     """Number a new public copy after its attachment's others and sign it: a row written or copied by SQL
@@ -79,6 +85,7 @@ def sign_public(session: Session, book: Book, public: VoucherPublic) -> None:
     public.signature = keys_for(session).signer(book.code).sign(
         public_copy_message(book.code, public.attachment_id, public.seq, public_copy_digest(public)))
 
+
 def public_copy_ok(book: Book, key: str, public: VoucherPublic) -> bool:
     try:
         digest = public_copy_digest(public)
@@ -86,6 +93,7 @@ def public_copy_ok(book: Book, key: str, public: VoucherPublic) -> bool:
         return False
     return public.seq is not None and signature_ok(
         key, public_copy_message(book.code, public.attachment_id, public.seq, digest), public.signature)
+
 
 def _newest_signed(session: Session, attachment_ids: list[int]) -> dict[int, VoucherPublic]:
     """Each attachment's newest public copy that carries its book's signature."""
@@ -108,6 +116,7 @@ def _newest_signed(session: Session, attachment_ids: list[int]) -> dict[int, Vou
             found[public.attachment_id] = public
     return found
 
+
 def newest_public_copies(session: Session, attachment_ids: list[int]) -> dict[int, VoucherPublic]:
     """Each attachment's newest signed public copy: what residents are shown."""
     return _newest_signed(session, attachment_ids)
@@ -115,6 +124,7 @@ def newest_public_copies(session: Session, attachment_ids: list[int]) -> dict[in
 
 def current_public(session: Session, attachment: Attachment) -> VoucherPublic | None:
     return _newest_signed(session, [attachment.id]).get(attachment.id)
+
 
 def list_vouchers(session: Session, user: User, book: Book, entry: Entry) -> list[VoucherView]:
     require(session, user, Action.READ_BOOK, book)
@@ -125,9 +135,11 @@ def list_vouchers(session: Session, user: User, book: Book, entry: Entry) -> lis
     names = dict(session.execute(select(User.id, User.display_name).where(User.id.in_({a.uploaded_by_id for a in atts}))).all())
     return [VoucherView(a, publics.get(a.id), names.get(a.uploaded_by_id, "")) for a in atts]
 
+
 def check_may_attach(session: Session, user: User, book: Book, entry: Entry) -> None:
     """Refuse early, before a file is even decoded, if this user may not attach to this entry now."""
     require(session, user, Action.ATTACH_VOUCHER, book, entry)
+
 
 def attach_voucher(
     session: Session, user: User, book: Book, entry: Entry, prepared: PreparedVoucher, store: VoucherStore,
@@ -162,6 +174,7 @@ def attach_voucher(
           filename=att.filename, media_type=att.media_type, size=att.size, pages=len(prepared.pages))
     return att
 
+
 def upload_voucher(
     session: Session, user: User, book: Book, entry: Entry, data: bytes, filename: str,
     store: VoucherStore, max_bytes: int,
@@ -172,6 +185,7 @@ def upload_voucher(
     """
     check_may_attach(session, user, book, entry)
     return attach_voucher(session, user, book, entry, prepare_voucher(data, filename, max_bytes), store)
+
 
 def redact_voucher(
     session: Session, user: User, book: Book, attachment: Attachment, raw_redactions, store: VoucherStore,
@@ -193,11 +207,13 @@ def redact_voucher(
     audit(session, user, book, "voucher.redact", f"attachment:{attachment.id}", boxes=len(boxes))
     return public
 
+
 @dataclass(frozen=True)
 class OriginalFile:
     path: Path
     media_type: str
     download_name: str
+
 
 def open_original(
     session: Session, user: User, book: Book, attachment: Attachment, store: VoucherStore, purpose: str = "download",
@@ -215,8 +231,10 @@ def open_original(
         name += kind.extension
     return OriginalFile(path, attachment.media_type, name)
 
+
 def _require_originals(session: Session, user: User, book: Book) -> None:
     require(session, user, Action.SEE_ORIGINALS, book)
+
 
 def unredacted_page(
     session: Session, user: User, book: Book, attachment: Attachment, page: int, store: VoucherStore,
@@ -236,6 +254,7 @@ def unredacted_page(
           page=page, sha256=attachment.sha256)
     return path
 
+
 def public_page(session: Session, user: User, book: Book, attachment: Attachment, page: int, store: VoucherStore) -> Path:
     """The published JPEG of one page (redactions burned in), for anyone with a role in the book."""
     require(session, user, Action.READ_BOOK, book)
@@ -247,6 +266,7 @@ def public_page(session: Session, user: User, book: Book, attachment: Attachment
     if not path.is_file():
         raise NotFound("凭证图片文件不见了，请联系管理员", "the voucher image file is missing; tell the administrator", "page")
     return path
+
 
 def delete_voucher(session: Session, user: User, book: Book, attachment: Attachment, store: VoucherStore) -> None:
     """Take a voucher off a draft or rejected entry; its files go once nothing else uses them."""

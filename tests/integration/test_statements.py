@@ -107,6 +107,9 @@ def test_a_resident_reads_the_statements_taps_a_figure_to_its_entries_and_downlo
     assert closing.count("13,400.00") == 2
     flows = resident.get("/books/T1/statements/cash_flow.csv?period=2026-03").data.decode("utf-8-sig").replace("\r", "")
     assert "现金净增加额,2400.00,12400.00" in flows and "期末现金,13400.00,13400.00" in flows
+    funds = resident.get("/books/T1/statements/funds.csv?period=2026-03").data.decode("utf-8-sig").replace("\r", "")
+    assert "GEN,信托财产（非限定）,14000.00,0.00,1200.00,0.00,12800.00" in funds
+    assert "REPAIR,维修储备金,0.00,800.00,300.00,0.00,500.00" in funds
     position = resident.get("/books/T1/statements/position.csv?period=2026-03").data.decode("utf-8-sig")
     assert "资产合计,1000.00,13900.00" in position.replace("\r", "")
     assert resident.get("/books/T1/statements?quarter=2026-Q5").status_code == 404

@@ -86,10 +86,6 @@ def statements_page(code: str):
     )
 
 
-def _money(fen: int) -> str:
-    return fen_to_str(fen)
-
-
 @bp.route("/books/<code>/statements/<kind>.<fmt>")
 @login_required
 def statements_export(code: str, kind: str, fmt: str):
@@ -104,49 +100,43 @@ def statements_export(code: str, kind: str, fmt: str):
     def name(zh: str, en: str) -> str:
         return en if english else zh
 
+    def table(heads: list[tuple[str, str, dict]], fields: dict[str, str]) -> tuple[list[str], list[dict]]:
+        """Rows of (label, values): each values dict read at the keys `fields` maps the table's columns to."""
+        rows = [{"line": label, **{col: fen_to_str(values[key]) for col, key in fields.items()}} for label, values in heads]
+        return ["line", *fields], rows
+
+    def lines(rows) -> list[tuple[str, dict]]:
+        return [("  " + name(r.line.name_zh, r.line.name_en), r.values) for r in rows]
+
     if kind == "activities":
         a = statements.activities(here.session, here.book, rng)
-        keys = ["unrestricted", "restricted", "total", "unrestricted_ytd", "restricted_ytd", "total_ytd"]
-        columns = ["line", "unrestricted", "restricted_fen", "total", "unrestricted_ytd", "restricted_ytd", "total_ytd"]
-
-        def row(label, values):
-            return {"line": label, **{("restricted_fen" if k == "restricted" else k): _money(values[k]) for k in keys}}
-
-        rows = ([row(name("一、收入", "Income"), a.totals["income"])] + [row("  " + name(r.line.name_zh, r.line.name_en), r.values) for r in a.income]
-                + [row(name("二、费用", "Expenses"), a.totals["expense"])] + [row("  " + name(r.line.name_zh, r.line.name_en), r.values) for r in a.expense]
-                + [row(name("三、净资产变动额", "Change in net assets"), a.totals["change"])])
+        columns, rows = table(
+            [(name("一、收入", "Income"), a.totals["income"]), *lines(a.income),
+             (name("二、费用", "Expenses"), a.totals["expense"]), *lines(a.expense),
+             (name("三、净资产变动额", "Change in net assets"), a.totals["change"])],
+            {"unrestricted": "unrestricted", "restricted_fen": "restricted", "total": "total",
+             "unrestricted_ytd": "unrestricted_ytd", "restricted_ytd": "restricted_ytd", "total_ytd": "total_ytd"})
     elif kind == "position":
         p = statements.position(here.session, here.book, rng)
-        columns = ["line", "start", "end"]
-
-        def row(label, values):
-            return {"line": label, "start": _money(values["start"]), "end": _money(values["end"])}
-
-        rows = ([row("  " + name(r.line.name_zh, r.line.name_en), r.values) for r in p.assets]
-                + [row(name("资产合计", "Total assets"), p.totals["assets"])]
-                + [row("  " + name(r.line.name_zh, r.line.name_en), r.values) for r in p.liabilities]
-                + [row(name("负债合计", "Total liabilities"), p.totals["liabilities"])]
-                + [row("  " + name(zh, en), v) for zh, en, v in p.net_assets]
-                + [row(name("净资产合计", "Total net assets"), p.totals["net_assets"])])
+        columns, rows = table(
+            [*lines(p.assets), (name("资产合计", "Total assets"), p.totals["assets"]),
+             *lines(p.liabilities), (name("负债合计", "Total liabilities"), p.totals["liabilities"]),
+             *[("  " + name(zh, en), v) for zh, en, v in p.net_assets],
+             (name("净资产合计", "Total net assets"), p.totals["net_assets"])],
+            {"start": "start", "end": "end"})
     elif kind == "cash_flow":
         c = statements.cash_flow(here.session, here.book, rng)
-        columns = ["line", "range", "ytd"]
-
-        def row(label, values):
-            return {"line": label, "range": _money(values["range"]), "ytd": _money(values["ytd"])}
-
-        rows = ([row(name("一、收到的现金", "Cash received"), c.totals["receipts"])]
-                + [row("  " + name(r.line.name_zh, r.line.name_en), r.values) for r in c.receipts]
-                + [row(name("二、支付的现金", "Cash paid"), c.totals["payments"])]
-                + [row("  " + name(r.line.name_zh, r.line.name_en), r.values) for r in c.payments]
-                + [row(name(c.net_assets.line.name_zh, c.net_assets.line.name_en), c.net_assets.values),
-                   row(name("期初现金", "Cash at the start"), c.opening),
-                   row(name("现金净增加额", "Net change in cash"), c.totals["net"]),
-                   row(name("期末现金", "Cash at the end"), {"range": c.closing, "ytd": c.closing})])
+        columns, rows = table(
+            [(name("一、收到的现金", "Cash received"), c.totals["receipts"]), *lines(c.receipts),
+             (name("二、支付的现金", "Cash paid"), c.totals["payments"]), *lines(c.payments),
+             (name(c.net_assets.line.name_zh, c.net_assets.line.name_en), c.net_assets.values),
+             (name("期初现金", "Cash at the start"), c.opening),
+             (name("现金净增加额", "Net change in cash"), c.totals["net"]),
+             (name("期末现金", "Cash at the end"), {"range": c.closing, "ytd": c.closing})],
+            {"range": "range", "ytd": "ytd"})
     else:
         columns = ["code", "line", "opening", "income", "expense", "other", "closing"]
-        rows = [{"code": f.code, "line": name(f.name_zh, f.name_en), "opening": _money(f.opening), "income": _money(f.income),
-                 "expense": _money(f.expense), "other": _money(f.other), "closing": _money(f.closing)}
+        rows = [{"code": f.code, "line": name(f.name_zh, f.name_en), **{k: fen_to_str(getattr(f, k)) for k in columns[2:]}}
                 for f in statements.fund_movements(here.session, here.book, rng)]
     return send_table(rows, columns, f"{here.book.code}-{kind}-{rng.start:%Y%m%d}-{rng.end:%Y%m%d}", fmt, here.book,
                       here.user, kind, scope=rng.label)
