@@ -25,6 +25,7 @@ translations: $(VENV)/.run-installed
 	$(BIN)/pybabel -q compile -d translations
 
 run: $(VENV)/.run-installed translations
+	./tools/system-packages.sh
 	$(BIN)/ledger db upgrade
 	$(BIN)/ledger demo
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"

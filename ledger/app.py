@@ -10,7 +10,7 @@ from flask_talisman import Talisman
 from flask_wtf import CSRFProtect
 from werkzeug.routing import IntegerConverter
 
-from .config import PROJECT_ROOT, database_url, publications_dir, secret_key, voucher_dir
+from .config import PROJECT_ROOT, database_url, jobs_dir, publications_dir, secret_key, voucher_dir
 from .db import session as session_module
 
 LOCALES = ("zh_CN", "en")
@@ -86,6 +86,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         DATABASE_URL=database_url(),
         VOUCHER_DIR=str(voucher_dir()),
         PUBLICATIONS_DIR=str(publications_dir()),
+        JOBS_DIR=str(jobs_dir()),  # publishing jobs' progress, read by every worker
+        PUBLISH_IN_BACKGROUND=True,  # a month's PDFs take seconds: never inside the request
         MAX_CONTENT_LENGTH=25 * 1024 * 1024,  # the largest request; vouchers have their own limit
         VOUCHER_MAX_BYTES=20 * 1024 * 1024,
         # One upload request decodes at most this much: a phone's few photos, not hundreds of 60 MP files.

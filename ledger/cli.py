@@ -15,6 +15,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import click
+from tqdm import tqdm
 
 from . import config
 from .cli_common import cli_session, cli_work, refusals
@@ -498,9 +499,16 @@ def publish(book_code, period, username, fmt):
     from .services import publications
 
     year, month = parse_period(period)
-    with cli_work(username, vouchers=True) as uow:
+    with cli_work(username, vouchers=True) as uow, \
+            tqdm(total=len(publications.PUBLISH_STEPS), desc=f"公示 publishing {book_code} {period}", unit="step",
+                 disable=None, file=sys.stderr) as bar:  # on a terminal only; stdout stays the result
         book = access.get_book(uow.session, book_code)
-        pub = uow.run(publications.publish, book, year, month, uow.store, config.publications_dir())
+
+        def progress(step: str) -> None:
+            bar.set_postfix_str(step)
+            bar.update(1)
+
+        pub = uow.run(publications.publish, book, year, month, uow.store, config.publications_dir(), progress)
         out = {"book": book.code, "period": pub.period, "version": pub.version, "id": pub.id,
                "chain_seq": pub.chain_seq, "chain_head": pub.chain_head, "manifest_sha256": pub.manifest_sha256,
                "folder": str(config.publications_dir() / pub.folder)}

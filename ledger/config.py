@@ -48,3 +48,13 @@ def key_dir() -> Path:
 def publications_dir() -> Path:
     """Where published months' files are frozen (each publication's folder, written once)."""
     return Path(os.environ.get("LEDGER_PUBLICATIONS_DIR") or (instance_dir() / "publications"))
+
+
+def jobs_dir() -> Path:
+    """Where the back office keeps the progress of publishing jobs (every worker reads it)."""
+    return Path(os.environ.get("LEDGER_JOBS_DIR") or (instance_dir() / "jobs"))
+
+
+def public_url() -> str:
+    """Where residents read the public site (LEDGER_PUBLIC_URL): the QR codes on the notices lead there."""
+    return (os.environ.get("LEDGER_PUBLIC_URL") or "http://127.0.0.1:5001").rstrip("/")

@@ -192,6 +192,21 @@ ZH = {
     "New password (at least 8 characters)": "新密码（至少8位）", "Your password is changed.": "密码已修改。",
     "After the change you stay signed in here; every other browser and phone signed in as you is signed out.":
         "修改后，您在这里保持登录；其他以您身份登录的浏览器和手机都将退出登录。",
+    # publishing off the request path
+    "The month's voucher pages gathered": "已汇集本月凭证图片",
+    "Statements and journal as CSV and XLSX": "报表和序时账已生成 CSV 与 XLSX",
+    "Graphs drawn": "图表已绘制",
+    "Statements PDF laid out": "报表 PDF 已排版",
+    "Notice-board poster laid out": "公示栏海报已排版",
+    "Manifest signed with the book's key": "清单已用账簿密钥签名",
+    "Publishing %(period)s": "正在公示 %(period)s",
+    "Publishing %(period)s, version %(n)s": "公示 %(period)s（第 %(n)s 版）",
+    "Publishing runs on the server; this page follows it and reloads itself. You may leave it: publishing goes on.":
+        "公示在服务器上进行，本页会自动刷新显示进度。您可以离开本页，公示不会中断。",
+    "Manifest SHA-256": "清单 SHA-256",
+    "Residents read it at": "居民可在此阅读：",
+    "Nothing was published.": "没有公示任何内容。",
+    "Back to %(period)s": "返回 %(period)s",
 }
 
 

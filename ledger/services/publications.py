@@ -18,19 +18,25 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import config
 from ..db.schema import (
-    Attachment, Book, BookHead, Entry, PeriodClose, Publication, PublicationFile, PublicationOpinion, User,
+    Account, Attachment, Book, BookHead, Entry, Fund, PeriodClose, Publication, PublicationFile, PublicationOpinion, User,
 )
 from ..domain.chain import GENESIS, canonical_json, opinion_message, publication_message, sha256_hex
 from ..domain.errors import InvalidInput, InvalidState, NotFound, PeriodNotReady
+from ..domain.money import fen_to_str
 from ..domain.model import EntryStatus
 from ..domain.permissions import Action
-from . import history, statements, witness
+from . import history, notices, statements, tables, witness
 from .access import audit, require
 from .posting import lock_book
 from .signing import keys_for
 from .unit_of_work import when_transaction_ends
 from .vouchers import VoucherStore, newest_public_copies
+
+
+# What publishing does, in order: what a progress bar counts.
+PUBLISH_STEPS = ("vouchers", "tables", "charts", "statements.pdf", "poster.pdf", "manifest")
 
 
 def unreviewed_vouchers(session: Session, book: Book, year: int, month: int) -> list[tuple[str, str]]:
@@ -87,11 +93,16 @@ def history_doc(e, book_code: str) -> dict:
                 signature=e.signature)
 
 
-def publish(session: Session, actor: User, book: Book, year: int, month: int, store: VoucherStore, root: Path) -> Publication:
-    """Freeze a closed month as the next version of its publication (the previous one, if any, is superseded)."""
+def next_version(session: Session, book: Book, year: int, month: int) -> int:
+    latest = session.scalar(select(Publication.version).where(Publication.book_id == book.id, Publication.year == year,
+                                                              Publication.month == month).order_by(Publication.version.desc()).limit(1))
+    return (latest or 0) + 1
+
+
+def check_publishable(session: Session, actor: User, book: Book, year: int, month: int) -> None:
+    """Refuse, saying why, unless `actor` may publish the month now: it is closed and every voucher in it has
+    been reviewed for redaction. Publishing checks this again under the book's lock."""
     require(session, actor, Action.PUBLISH, book)
-    lock_book(session, book)
-    witness.check(session, book)  # never publish a book the database no longer holds as committed
     label = f"{year:04d}-{month:02d}"
     closed = session.scalar(select(PeriodClose).where(PeriodClose.book_id == book.id, PeriodClose.year == year,
                                                        PeriodClose.month == month))
@@ -105,10 +116,27 @@ def publish(session: Session, actor: User, book: Book, year: int, month: int, st
             f"还有 {len(waiting)} 张原始凭证未审查遮盖（画框遮盖，或确认无需遮盖）：{listed}",
             f"{len(waiting)} vouchers have not been reviewed for redaction (draw boxes, or confirm there is nothing to "
             f"hide): " + ", ".join(f"{n} ({name})" for n, name in waiting[:20]), "period")
+
+
+def publish(session: Session, actor: User, book: Book, year: int, month: int, store: VoucherStore, root: Path,
+            progress=lambda step: None, expect_version: int | None = None) -> Publication:
+    """Freeze a closed month as the next version of its publication (the previous one, if any, is superseded).
+
+    `progress(step)` hears each of PUBLISH_STEPS as it is done (a progress bar, the page that waits). With
+    `expect_version`, publish only if that is still the next version (a page's button, pressed twice, or
+    by two people at once, publishes once)."""
+    require(session, actor, Action.PUBLISH, book)
+    lock_book(session, book)
+    witness.check(session, book)  # never publish a book the database no longer holds as committed
+    label = f"{year:04d}-{month:02d}"
+    check_publishable(session, actor, book, year, month)
     rng = statements.month_range(year, month)
     previous = session.scalar(select(Publication).where(Publication.book_id == book.id, Publication.year == year,
                                                         Publication.month == month).order_by(Publication.version.desc()).limit(1))
     version = (previous.version + 1) if previous else 1
+    if expect_version is not None and version != expect_version:
+        raise InvalidState(f"{label} 已有人发布了第 {version - 1} 版；请刷新页面再看",
+                           f"{label} version {version - 1} was published meanwhile; reload the page and look again", "period")
 
     # The public pages of the month's vouchers, by the SHA-256 of each page's JPEG.
     attachments = session.execute(
@@ -123,11 +151,23 @@ def publish(session: Session, actor: User, book: Book, year: int, month: int, st
         pages.setdefault(original_sha, []).extend(f"vouchers/{s}.jpg" for s in shas)
         for s in shas:
             files[f"vouchers/{s}.jpg"] = store.public(s).read_bytes()
-    files["statements.json"] = canonical_json(_statements_doc(session, book, rng))
-    files["entries.json"] = canonical_json(_entries_doc(session, book, rng, pages))
+    progress("vouchers")
+    statements_doc = _statements_doc(session, book, rng)
+    entries_doc = _entries_doc(session, book, rng, pages)
+    files["statements.json"] = canonical_json(statements_doc)
+    files["entries.json"] = canonical_json(entries_doc)
 
     head = session.get(BookHead, book.id)
     key = keys_for(session)
+    notice = notices.Notice(book.code, book.name_zh, book.name_en, label, version, previous.version if previous else None,
+                            head.chain_seq if head else 0, head.hash if head else GENESIS, key.public_key(book.code),
+                            f"{config.public_url()}/{book.code}/{label}/v{version}/")
+    account_names = dict(session.execute(select(Account.code, Account.name_zh).where(Account.book_id == book.id)).all())
+    fund_names = dict(session.execute(select(Fund.code, Fund.name_zh).where(Fund.book_id == book.id)).all())
+    files.update(_tables(session, book, rng, notice, entries_doc, account_names, fund_names))
+    progress("tables")
+    files.update(notices.documents(notice, statements_doc, entries_doc, statements.monthly_totals(session, book, year, month),
+                                   account_names, fund_names, progress))
     manifest = {
         "book": book.code, "name_zh": book.name_zh, "name_en": book.name_en, "period": label, "version": version,
         "supersedes": previous.version if previous else None,
@@ -136,6 +176,7 @@ def publish(session: Session, actor: User, book: Book, year: int, month: int, st
         "files": [{"path": p, "sha256": sha256_hex(b), "size": len(b)} for p, b in sorted(files.items())],
     }
     manifest_bytes = canonical_json(manifest)
+    progress("manifest")
     digest = sha256_hex(manifest_bytes)
     signature = key.signer(book.code).sign(publication_message(book.code, label, version, digest))
     folder = f"{book.code}/{label}/v{version}"
@@ -152,6 +193,27 @@ def publish(session: Session, actor: User, book: Book, year: int, month: int, st
     audit(session, actor, book, "publication.publish", f"{label} v{version}", manifest_sha256=digest,
           files=len(files), supersedes=previous.version if previous else None)
     return publication
+
+
+def _tables(session: Session, book: Book, rng: statements.Range, notice: "notices.Notice", entries_doc: list[dict],
+            account_names: dict[str, str], fund_names: dict[str, str]) -> dict[str, bytes]:
+    """The statements and the journal as CSV and XLSX, in Chinese, titled with the publication they belong to."""
+    stamp = (f"公示第 {notice.version} 版", f"publication version {notice.version}")
+    out = {}
+    journal = [
+        {"number": e["number"], "date": e["date"], "summary": e["summary"], "account": line["account"],
+         "account_name": account_names.get(line["account"], ""), "fund": line["fund"],
+         "fund_name": fund_names.get(line["fund"], ""), "debit": fen_to_str(line["fen"]) if line["fen"] > 0 else "",
+         "credit": fen_to_str(-line["fen"]) if line["fen"] < 0 else "", "note": line["note"],
+         "vouchers": " ".join(e["voucher_pages"])}
+        for e in entries_doc for line in e["lines"]]
+    made = {kind: statements.table(session, book, rng, kind, english=False) for kind in statements.TABLES}
+    made["journal"] = (["number", "date", "summary", "account", "account_name", "fund", "fund_name", "debit", "credit",
+                        "note", "vouchers"], journal)
+    for kind, (columns, rows) in made.items():
+        out[f"tables/{kind}.csv"] = tables.csv_bytes(rows, columns, english=False)
+        out[f"tables/{kind}.xlsx"] = tables.xlsx_bytes(rows, columns, book, kind, english=False, scope=rng.label, stamp=stamp)
+    return out
 
 
 def _write_folder(target: Path, files: dict[str, bytes], manifest: bytes, signature: str, session: Session) -> None:

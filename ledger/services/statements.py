@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, aliased
 from ..db.schema import Account, Book, Entry, EntryLine, Fund
 from ..domain.errors import InvalidInput
 from ..domain.model import EntryStatus, check_date
+from ..domain.money import fen_to_str
 from ..domain.statements import (
     ACTIVITY_EXPENSE, ACTIVITY_INCOME, CASH_NET_ASSETS, CASH_PAYMENTS, CASH_RECEIPTS, POSITION_ASSETS, POSITION_LIABILITIES,
     StatementLine, cash_flow_line, line_of,
@@ -262,3 +263,71 @@ def cash_flow(session: Session, book: Book, rng: Range) -> CashFlow:
     net = rows_by_key[CASH_NET_ASSETS.key]
     totals["net"] = {k: totals["receipts"][k] - totals["payments"][k] + net.values[k] for k in ("range", "ytd")}
     return CashFlow(rng, receipts, payments, net, {"range": held["before"], "ytd": held["year"]}, held["end"], totals)
+
+
+TABLES = ("activities", "position", "cash_flow", "funds")
+
+
+def table(session: Session, book: Book, rng: Range, kind: str, english: bool) -> tuple[list[str], list[dict]]:
+    """One statement as (columns, rows of plain values, money as decimal strings) for a CSV or XLSX file:
+    the same table for a back-office download and for a publication."""
+    def name(zh: str, en: str) -> str:
+        return en if english else zh
+
+    def rows_of(heads: list[tuple[str, dict]], fields: dict[str, str]) -> tuple[list[str], list[dict]]:
+        """Rows of (label, values): each values dict read at the keys `fields` maps the table's columns to."""
+        rows = [{"line": label, **{col: fen_to_str(values[key]) for col, key in fields.items()}} for label, values in heads]
+        return ["line", *fields], rows
+
+    def lines(rows) -> list[tuple[str, dict]]:
+        return [("  " + name(r.line.name_zh, r.line.name_en), r.values) for r in rows]
+
+    if kind == "activities":
+        a = activities(session, book, rng)
+        columns, rows = rows_of(
+            [(name("一、收入", "Income"), a.totals["income"]), *lines(a.income),
+             (name("二、费用", "Expenses"), a.totals["expense"]), *lines(a.expense),
+             (name("三、净资产变动额", "Change in net assets"), a.totals["change"])],
+            {"unrestricted": "unrestricted", "restricted_fen": "restricted", "total": "total",
+             "unrestricted_ytd": "unrestricted_ytd", "restricted_ytd": "restricted_ytd", "total_ytd": "total_ytd"})
+    elif kind == "position":
+        p = position(session, book, rng)
+        columns, rows = rows_of(
+            [*lines(p.assets), (name("资产合计", "Total assets"), p.totals["assets"]),
+             *lines(p.liabilities), (name("负债合计", "Total liabilities"), p.totals["liabilities"]),
+             *[("  " + name(zh, en), v) for zh, en, v in p.net_assets],
+             (name("净资产合计", "Total net assets"), p.totals["net_assets"])],
+            {"start": "start", "end": "end"})
+    elif kind == "cash_flow":
+        c = cash_flow(session, book, rng)
+        columns, rows = rows_of(
+            [(name("一、收到的现金", "Cash received"), c.totals["receipts"]), *lines(c.receipts),
+             (name("二、支付的现金", "Cash paid"), c.totals["payments"]), *lines(c.payments),
+             (name(c.net_assets.line.name_zh, c.net_assets.line.name_en), c.net_assets.values),
+             (name("期初现金", "Cash at the start"), c.opening),
+             (name("现金净增加额", "Net change in cash"), c.totals["net"]),
+             (name("期末现金", "Cash at the end"), {"range": c.closing, "ytd": c.closing})],
+            {"range": "range", "ytd": "ytd"})
+    else:
+        columns = ["code", "line", "opening", "income", "expense", "other", "closing"]
+        rows = [{"code": f.code, "line": name(f.name_zh, f.name_en), **{k: fen_to_str(getattr(f, k)) for k in columns[2:]}}
+                for f in fund_movements(session, book, rng)]
+    return columns, rows
+
+
+def monthly_totals(session: Session, book: Book, year: int, month: int, months: int = 12) -> list[tuple[str, int, int]]:
+    """(YYYY-MM, income, expenditure) in fen for each of the `months` months to year-month, oldest first, in one
+    pass over the posted lines (income shown positive, as on the statement of activities)."""
+    ranges = {}
+    for back in range(months - 1, -1, -1):
+        y, m = divmod(year * 12 + month - 1 - back, 12)
+        rng = month_range(y, m + 1)
+        ranges[rng.label] = (rng.start, rng.end)
+    accounts = {a.id: a.type for a in session.scalars(select(Account).where(Account.book_id == book.id))}
+    totals = {label: [0, 0] for label in ranges}
+    for (account_id, _fund_id), values in _sums(session, book, ranges).items():
+        kind = accounts[account_id]
+        if kind in ("income", "expense"):
+            for label, fen in values.items():
+                totals[label][kind == "expense"] += -fen if kind == "income" else fen
+    return [(label, income, expense) for label, (income, expense) in totals.items()]

@@ -99,7 +99,7 @@ def _csv(data: str) -> list[list[str]]:
 
 def _dicts(rows: list[list[str]]) -> list[dict]:
     """Rows keyed by column key, whatever language the headers are in."""
-    from ledger.web.exports import HEADERS
+    from ledger.services.tables import HEADERS
 
     key = {name: k for k, names in HEADERS.items() for name in names}
     return [dict(zip([key.get(h, h) for h in rows[0]], r)) for r in rows[1:]]

@@ -14,7 +14,7 @@ from ledger.cli import main
 from ledger.db.schema import Attachment
 from ledger.domain.chain import publication_message
 from ledger.domain.errors import InvalidState, PeriodNotReady, PermissionDenied
-from ledger.services import entries, publications, statements, vouchers
+from ledger.services import entries, publications, publish_jobs, statements, vouchers
 
 from ..conftest import D
 from .test_attack_findings import _raw
@@ -161,7 +161,7 @@ def test_the_committee_reviews_the_voucher_and_publishes_the_month_from_its_page
     """On the closed month's page: the voucher waiting for review is named; 无需遮盖 on its redaction page; then
     the publish button (for the committee only), and the published version listed."""
     _store, att_id = march
-    app.config["PUBLICATIONS_DIR"] = str(tmp_path / "pub")
+    app.config["PUBLICATIONS_DIR"], app.config["JOBS_DIR"] = str(tmp_path / "pub"), str(tmp_path / "jobs")
     with ledger.tx() as s:
         entry_id = s.get(Attachment, att_id).entry_id
     member, treasurer = sign_in("approver1"), sign_in("maker")
@@ -173,10 +173,36 @@ def test_the_committee_reviews_the_voucher_and_publishes_the_month_from_its_page
     month = member.get("/books/T1/periods/2026-03").text
     assert "尚未审查遮盖" not in month and 'action="/books/T1/periods/2026-03/publish"' in month
     assert "/periods/2026-03/publish" not in treasurer.get("/books/T1/periods/2026-03").text  # no button the service refuses
-    done = member.post("/books/T1/periods/2026-03/publish", {}, page="/books/T1/periods/2026-03")
-    shown = member.get(done.headers["Location"]).text
-    assert "已公示 2026-03（第 1 版）。" in shown and 'data-testid="published-v1"' in shown
+    started = member.post("/books/T1/periods/2026-03/publish", {}, page="/books/T1/periods/2026-03")
+    progress = started.headers["Location"]  # publishing runs off the request: a page follows it
+    job_id = progress.rsplit("/", 1)[1]
+    assert progress == f"/books/T1/publishing/{job_id}"
+    assert publish_jobs.wait(tmp_path / "jobs", job_id, "T1").status == "done"
+    shown = member.get(progress).text
+    assert "已公示 2026-03（第 1 版）。" in shown and 'data-status="done"' in shown and "http-equiv=\"refresh\"" not in shown
+    assert "http://127.0.0.1:5001/T1/2026-03/v1/" in shown
+    assert 'data-testid="published-v1"' in member.get("/books/T1/periods/2026-03").text
     assert (tmp_path / "pub" / "T1" / "2026-03" / "v1" / "manifest.json").is_file()
+    assert member.get("/books/T1/publishing/" + "f" * 32).status_code == 404  # no such job
+    assert member.get("/books/T1/publishing/../../etc").status_code == 404
+
+
+def test_two_jobs_for_the_same_version_publish_once_and_the_second_page_says_why(ledger, march, app, sign_in, tmp_path):
+    store, att_id = march
+    app.config.update(PUBLICATIONS_DIR=str(tmp_path / "pub"), JOBS_DIR=str(tmp_path / "jobs"), PUBLISH_IN_BACKGROUND=False)
+    with ledger.tx() as s:
+        vouchers.redact_voucher(s, ledger.user(s, "approver1"), ledger.book(s), s.get(Attachment, att_id), [], store)
+    member = sign_in("approver1")
+    first = member.post("/books/T1/periods/2026-03/publish", {}, page="/books/T1/periods/2026-03")
+    assert "data-status=\"done\"" in member.get(first.headers["Location"]).text
+    # A second job started before the first one ended expected version 1 too; it runs after the first.
+    job = publish_jobs.Job("a" * 32, "T1", "2026-03", 1, "approver1")
+    publish_jobs._save(tmp_path / "jobs", job)
+    publish_jobs._run(job, app.extensions["ledger_db"].sessions, store, 2026, 3, tmp_path / "pub", tmp_path / "jobs")
+    failed = member.get("/books/T1/publishing/" + "a" * 32).text
+    assert 'data-status="failed"' in failed and "已有人发布了第 1 版" in failed and "没有公示任何内容" in failed
+    with ledger.tx() as s:
+        assert [p.version for p in publications.publications_of(s, ledger.book(s))] == [1]
 
 
 def test_the_demo_publishes_its_closed_months_with_one_correction_that_checks(db_url, tmp_path, monkeypatch):

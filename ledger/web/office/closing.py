@@ -9,7 +9,9 @@ from flask_login import login_required
 
 from ...domain.errors import LedgerError
 from ...domain.money import to_fen
-from ...services import books as book_service, flags, periods, publications
+from ...config import public_url
+from ...db.session import EXTENSION
+from ...services import books as book_service, flags, periods, publications, publish_jobs
 from ..helpers import money
 from . import bp
 from .common import flash_error, parse_period, seat
@@ -57,16 +59,30 @@ def opinion(code: str, period: str, version: int):
 @bp.route("/books/<code>/periods/<period>/publish", methods=["POST"])
 @login_required
 def publish(code: str, period: str):
+    """Start publishing in the background and go to the page that shows how far it has got."""
     here = seat(code)
     year, month = _period(period)
-    uow = here.uow
+    config = current_app.config
     try:
-        pub = uow.run(publications.publish, here.book, year, month, uow.store,
-                      Path(current_app.config["PUBLICATIONS_DIR"]))
-        flash(_("Published %(period)s, version %(n)s.", period=period, n=pub.version), "success")
+        job = publish_jobs.start(here.uow, current_app.extensions[EXTENSION].sessions, here.book.code, year, month,
+                                 Path(config["PUBLICATIONS_DIR"]), Path(config["JOBS_DIR"]), config["PUBLISH_IN_BACKGROUND"])
     except LedgerError as e:
         flash_error(e)
-    return redirect(url_for("office.period", code=code, period=period))
+        return redirect(url_for("office.period", code=code, period=period))
+    return redirect(url_for("office.publishing", code=code, job_id=job.id))
+
+
+@bp.route("/books/<code>/publishing/<job_id>")
+@login_required
+def publishing(code: str, job_id: str):
+    """How far a publishing job has got: the steps done, then the result (the page reloads itself until then)."""
+    here = seat(code)
+    try:
+        job = publish_jobs.read(Path(current_app.config["JOBS_DIR"]), job_id, here.book.code)
+    except LedgerError:
+        abort(404)
+    return render_template("office/publishing.html", book=here.book, seat=here, job=job,
+                           public_url=f"{public_url()}/{job.book}/{job.period}/v{job.version}/")
 
 
 @bp.route("/books/<code>/periods/<period>/bank", methods=["POST"])

@@ -9,13 +9,12 @@ from flask_babel import get_locale
 from flask_login import login_required
 
 from ...domain.errors import LedgerError
-from ...domain.money import fen_to_str
 from ...services import statements
 from ..exports import send_table
 from . import bp
 from .common import parse_date_arg, parse_period, say, seat
 
-KINDS = ("activities", "position", "cash_flow", "funds")
+KINDS = statements.TABLES
 
 
 def _range(here) -> tuple[statements.Range | None, str | None, dict]:
@@ -96,47 +95,6 @@ def statements_export(code: str, kind: str, fmt: str):
     if rng is None:
         abort(404)
     english = str(get_locale() or "zh_CN").startswith("en")
-
-    def name(zh: str, en: str) -> str:
-        return en if english else zh
-
-    def table(heads: list[tuple[str, str, dict]], fields: dict[str, str]) -> tuple[list[str], list[dict]]:
-        """Rows of (label, values): each values dict read at the keys `fields` maps the table's columns to."""
-        rows = [{"line": label, **{col: fen_to_str(values[key]) for col, key in fields.items()}} for label, values in heads]
-        return ["line", *fields], rows
-
-    def lines(rows) -> list[tuple[str, dict]]:
-        return [("  " + name(r.line.name_zh, r.line.name_en), r.values) for r in rows]
-
-    if kind == "activities":
-        a = statements.activities(here.session, here.book, rng)
-        columns, rows = table(
-            [(name("一、收入", "Income"), a.totals["income"]), *lines(a.income),
-             (name("二、费用", "Expenses"), a.totals["expense"]), *lines(a.expense),
-             (name("三、净资产变动额", "Change in net assets"), a.totals["change"])],
-            {"unrestricted": "unrestricted", "restricted_fen": "restricted", "total": "total",
-             "unrestricted_ytd": "unrestricted_ytd", "restricted_ytd": "restricted_ytd", "total_ytd": "total_ytd"})
-    elif kind == "position":
-        p = statements.position(here.session, here.book, rng)
-        columns, rows = table(
-            [*lines(p.assets), (name("资产合计", "Total assets"), p.totals["assets"]),
-             *lines(p.liabilities), (name("负债合计", "Total liabilities"), p.totals["liabilities"]),
-             *[("  " + name(zh, en), v) for zh, en, v in p.net_assets],
-             (name("净资产合计", "Total net assets"), p.totals["net_assets"])],
-            {"start": "start", "end": "end"})
-    elif kind == "cash_flow":
-        c = statements.cash_flow(here.session, here.book, rng)
-        columns, rows = table(
-            [(name("一、收到的现金", "Cash received"), c.totals["receipts"]), *lines(c.receipts),
-             (name("二、支付的现金", "Cash paid"), c.totals["payments"]), *lines(c.payments),
-             (name(c.net_assets.line.name_zh, c.net_assets.line.name_en), c.net_assets.values),
-             (name("期初现金", "Cash at the start"), c.opening),
-             (name("现金净增加额", "Net change in cash"), c.totals["net"]),
-             (name("期末现金", "Cash at the end"), {"range": c.closing, "ytd": c.closing})],
-            {"range": "range", "ytd": "ytd"})
-    else:
-        columns = ["code", "line", "opening", "income", "expense", "other", "closing"]
-        rows = [{"code": f.code, "line": name(f.name_zh, f.name_en), **{k: fen_to_str(getattr(f, k)) for k in columns[2:]}}
-                for f in statements.fund_movements(here.session, here.book, rng)]
+    columns, rows = statements.table(here.session, here.book, rng, kind, english)
     return send_table(rows, columns, f"{here.book.code}-{kind}-{rng.start:%Y%m%d}-{rng.end:%Y%m%d}", fmt, here.book,
                       here.user, kind, scope=rng.label)
