@@ -207,6 +207,9 @@ ZH = {
     "Residents read it at": "居民可在此阅读：",
     "Nothing was published.": "没有公示任何内容。",
     "Back to %(period)s": "返回 %(period)s",
+    "Poster for the notice board (PDF)": "公示栏海报（PDF）",
+    "Statements and journal (PDF)": "报表和序时账（PDF）",
+    "Journal (XLSX)": "序时账（XLSX）",
 }
 
 

@@ -181,7 +181,12 @@ def test_the_committee_reviews_the_voucher_and_publishes_the_month_from_its_page
     shown = member.get(progress).text
     assert "已公示 2026-03（第 1 版）。" in shown and 'data-status="done"' in shown and "http-equiv=\"refresh\"" not in shown
     assert "http://127.0.0.1:5001/T1/2026-03/v1/" in shown
-    assert 'data-testid="published-v1"' in member.get("/books/T1/periods/2026-03").text
+    month = member.get("/books/T1/periods/2026-03").text
+    assert 'data-testid="published-v1"' in month and "公示栏海报（PDF）" in month
+    poster = member.get("/books/T1/periods/2026-03/v1/files/poster.pdf")  # to print for the lobby
+    assert poster.status_code == 200 and poster.data[:4] == b"%PDF" and poster.mimetype == "application/pdf"
+    poster.close()
+    assert treasurer.get("/books/T1/periods/2026-03/v1/files/manifest.json").status_code == 404  # listed files only
     assert (tmp_path / "pub" / "T1" / "2026-03" / "v1" / "manifest.json").is_file()
     assert member.get("/books/T1/publishing/" + "f" * 32).status_code == 404  # no such job
     assert member.get("/books/T1/publishing/../../etc").status_code == 404

@@ -82,6 +82,7 @@ GATES = {
     "office.close": {"POST": EVERYONE_IN_BOOK},
     "office.publish": {"POST": EVERYONE_IN_BOOK},
     "office.publishing": {"GET": EVERYONE_IN_BOOK},
+    "office.publication_file": {"GET": EVERYONE_IN_BOOK},
     "office.opinion": {"POST": EVERYONE_IN_BOOK},
     "vouchers.upload": {"POST": EVERYONE_IN_BOOK},
     "vouchers.remove": {"POST": EVERYONE_IN_BOOK},
@@ -169,7 +170,7 @@ def _url(rule, ids) -> str:
     values = {"code": "T1", "book": "T1", "entry_id": ids["entry"], "attachment_id": ids["attachment"], "page": 1,
               "account_code": "1002", "account": "1002", "period": "2026-03", "fmt": "csv", "flag_id": MISSING,
               "filename": "office.css", "kind": "activities", "version": 1,
-              "job_id": "0" * 32}
+              "job_id": "0" * 32, "path": "poster.pdf"}
     return re.sub(r"<(?:[^<>]*:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
 
 

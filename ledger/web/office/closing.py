@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -70,6 +70,21 @@ def publish(code: str, period: str):
         flash_error(e)
         return redirect(url_for("office.period", code=code, period=period))
     return redirect(url_for("office.publishing", code=code, job_id=job.id))
+
+
+@bp.route("/books/<code>/periods/<period>/v<int:version>/files/<path:path>")
+@login_required
+def publication_file(code: str, period: str, version: int, path: str):
+    """A file of a publication (the poster to print for the lobby, the PDFs, the tables) for the book's members."""
+    here = seat(code)
+    year, month = _period(period)
+    try:
+        pub = publications.get_publication(here.session, here.book, year, month, version)
+        row, where = publications.published_file(here.session, pub, path, Path(current_app.config["PUBLICATIONS_DIR"]))
+    except LedgerError:
+        abort(404)
+    return send_file(where, etag=row.sha256, conditional=True, download_name=Path(path).name,
+                     as_attachment=not path.endswith((".pdf", ".svg", ".jpg")))
 
 
 @bp.route("/books/<code>/publishing/<job_id>")
