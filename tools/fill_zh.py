@@ -192,6 +192,57 @@ ZH = {
     "New password (at least 8 characters)": "新密码（至少8位）", "Your password is changed.": "密码已修改。",
     "After the change you stay signed in here; every other browser and phone signed in as you is signed out.":
         "修改后，您在这里保持登录；其他以您身份登录的浏览器和手机都将退出登录。",
+    # The public site: a month's statements with drill-down, entries, the voucher viewer, downloads (helper: public site)
+    "Statements (PDF, A4)": "财务报表（PDF，A4）", "Notice-board poster (PDF, A4)": "公示栏海报（PDF，A4）",
+    "Cash flow statement": "现金流量表", "Income and expenditure by fund": "基金收支表", "Journal of entries": "序时账（凭证明细）",
+    "Chart: where the money came from and went": "图表：收入来源与支出去向", "Chart: income and expenditure over 12 months": "图表：近12个月收支走势",
+    "Chart: fund balances": "图表：各基金余额", "Statements as data (JSON)": "报表数据（JSON）", "Entries as data (JSON)": "凭证数据（JSON）",
+    "You are here": "当前位置", "All communities": "全部小区", "On these accounts": "计入这些科目",
+    "Lines of %(number)s": "%(number)s 的分录",
+    "Voucher of %(number)s, page %(n)s of %(total)s, redacted for publication": "%(number)s 的凭证，第 %(n)s 页，共 %(total)s 页，已遮盖隐私后公示",
+    "No voucher image with this entry.": "这笔凭证没有附单据图片。", "Skip to the content": "跳到正文", "Reading options": "阅读设置",
+    "Large text": "大字", "Normal text": "标准字号",
+    "Every published file is signed by the book's key. Anyone can check a month with its export and verify.py, without trusting this site.":
+        "每个公示文件都有账簿密钥的签名。任何人都可以下载某月的核验包，用 verify.py 自行核验，无需信任本网站。",
+    "accounts published": "账目公示",
+    "Latest month %(period)s: income %(income)s yuan, expenses %(expense)s yuan, cash at the end %(cash)s yuan.":
+        "最新公示 %(period)s：收入 %(income)s 元，支出 %(expense)s 元，期末现金 %(cash)s 元。",
+    "Latest month: %(period)s": "最新公示：%(period)s", "Read %(period)s: statements, entries, vouchers": "查看 %(period)s：报表、凭证、票据",
+    "All published months": "全部公示月份", "%(period)s entries": "%(period)s 凭证",
+    "%(n)s entries of %(period)s with their vouchers; income %(income)s yuan, expenses %(expense)s yuan.":
+        "%(period)s 共 %(n)s 笔凭证及票据；收入 %(income)s 元，支出 %(expense)s 元。",
+    "%(period)s: all %(n)s entries": "%(period)s：全部 %(n)s 笔凭证",
+    "In the order they were posted; each voucher image opens larger when tapped.": "按记账顺序排列；点票据图片可放大查看。",
+    "No entries this month.": "本月没有凭证。",
+    "%(line)s: %(figure)s yuan in %(period)s, and the entries behind it.": "%(line)s：%(period)s 共 %(figure)s 元，以及构成它的凭证。",
+    "Balance at the end of %(period)s": "%(period)s 月末余额", "%(period)s": "%(period)s", "Accounts: %(codes)s.": "会计科目：%(codes)s。",
+    "This is a balance, which includes earlier months: below are this month's entries on these accounts, which moved it by %(total)s.":
+        "这是余额，包含以前月份的发生额；下面是本月计入这些科目的凭证，本月变动 %(total)s。",
+    "Below are this month's entries on these accounts that moved cash.": "下面是本月计入这些科目并有现金收付的凭证。",
+    "Below are this month's entries on these accounts; what they add up to is the figure.": "下面是本月计入这些科目的凭证，合计即为上面的数字。",
+    "%(n)s entries, together": "共 %(n)s 笔，合计", "the same as the statement": "与报表一致",
+    "No entries on these accounts this month.": "本月没有计入这些科目的凭证。", "Back to the statements": "返回报表",
+    "%(period)s accounts": "%(period)s 账目公示",
+    "Income %(income)s yuan, expenses %(expense)s yuan, cash at the end %(cash)s yuan; every entry and voucher, signed.":
+        "收入 %(income)s 元，支出 %(expense)s 元，期末现金 %(cash)s 元；每笔凭证和票据均公开并签名。",
+    "The month at a glance": "本月概况",
+    "Tap a figure to see the entries behind it, and an entry's voucher to see the receipt.": "点任一数字可查看构成它的凭证，再点凭证的票据可查看原始票据图片。",
+    "The supervisor's word": "监察人意见", "On this page": "本页内容", "All %(n)s entries": "全部 %(n)s 笔凭证", "Downloads": "下载",
+    "%(period)s, in yuan; tap a figure for its entries": "%(period)s，单位：元；点数字查看凭证", "This month": "本月",
+    "At the end of %(period)s, in yuan": "%(period)s 月末，单位：元", "End of the month": "期末数", "Start of the year": "年初数",
+    "Assets": "资产", "Liabilities": "负债", "Net assets": "净资产", "%(period)s, in yuan": "%(period)s，单位：元", "Other": "其他",
+    "At the start": "期初", "(restricted)": "（限定性）",
+    "All %(n)s entries of %(period)s, with their vouchers": "%(period)s 全部 %(n)s 笔凭证及票据", "To print": "打印张贴",
+    "Charts": "图表", "Tables for a spreadsheet": "表格（可用 Excel 打开）", "To check it yourself": "自行核验",
+    "The verifiable export (ZIP): every file, the signed manifest and verify.py": "核验包（ZIP）：全部文件、签名清单和 verify.py",
+    "unzip the export and run: python3 verify.py FOLDER": "解压核验包后运行：python3 verify.py 文件夹",
+    "%(n)s voucher images: on their entries' pages, and in the export": "%(n)s 张票据图片：见各凭证页面，也在核验包内",
+    "voucher page %(n)s": "票据第 %(n)s 页", "voucher page %(n)s of %(total)s": "票据第 %(n)s 页，共 %(total)s 页",
+    "Pinch to zoom, or tap the image to see it at full size.": "可双指缩放，或点图片查看原尺寸。",
+    "Before publishing, the committee reviewed this image and covered private details.": "公示前，业委会已审查这张图片并遮盖了个人信息。",
+    "Show at full size": "按原尺寸显示", "Fit to the screen": "适应屏幕", "Previous page": "上一页",
+    "Open the image itself (full size)": "打开图片原件（原尺寸）", "Next page": "下一页", "Back to entry %(number)s": "返回凭证 %(number)s",
+    "also on %(number)s": "也用于 %(number)s", "Voucher page %(n)s": "票据第 %(n)s 页",
 }
 
 

@@ -31,8 +31,10 @@ def test_a_resident_finds_the_month_its_figures_its_entries_and_a_receipt(site, 
     assert "测试小区信托" in home and "2026-03" in home and "1,200.00" in home and "3,800.00" in home
     assert 'data-testid="pub-2026-03-v1"' in client.get("/T1/").text
     page = client.get("/T1/2026-03/").text
-    assert re.search(r'data-testid="total-expense">1,200.00<', page) and "3月保洁费" in page and "记-2026-03-0002" in page
-    image = re.search(r'<img class="voucher" src="([^"]+)"', page).group(1)
+    assert re.search(r'data-testid="total-expense"><a [^>]*>1,200.00<', page)
+    listed = client.get("/T1/2026-03/v1/entries/").text
+    assert "3月保洁费" in listed and "记-2026-03-0002" in listed
+    image = re.search(r'<img class="voucher-thumb" src="([^"]+)"', listed).group(1)
     first = client.get(image)
     assert first.status_code == 200 and first.mimetype == "image/jpeg" and first.data[:2] == b"\xff\xd8"
     assert "immutable" in first.headers["Cache-Control"] and first.headers["ETag"].strip('"') in image
@@ -43,7 +45,7 @@ def test_a_resident_finds_the_month_its_figures_its_entries_and_a_receipt(site, 
     signature = client.get("/T1/2026-03/v1/files/manifest.sig")
     assert signature.status_code == 200 and len(signature.data.strip()) == 128
     signature.close()
-    assert "保洁发票.png" not in page and "保洁发票.png" not in home  # an original's name never reaches a public page
+    assert "保洁发票.png" not in page + listed and "保洁发票.png" not in home  # an original's name never reaches a public page
     assert "监察人尚未对本次公示签署意见。" in page
     from ledger.services import publications
 
