@@ -21,6 +21,7 @@ from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 
 from ledger.db.session import get_session
+from ledger.domain.chain import sha256_hex
 from ledger.domain.errors import LedgerError
 from ledger.domain.model import parse_period
 from ledger.services import access, publications, published
@@ -344,8 +345,6 @@ def export_zip(code: str, period: str, version: int):
         data = published.export_zip(pub, found.code, _root())
     except LedgerError:
         abort(404)  # a folder that no longer matches its manifest is not served
-    from ledger.domain.chain import sha256_hex
-
     response = send_file(io.BytesIO(data), mimetype="application/zip", etag=sha256_hex(data), conditional=True,
                          max_age=YEAR, as_attachment=True, download_name=f"{published.zip_name(pub, found.code)}.zip")
     return _immutable(response)
@@ -354,8 +353,6 @@ def export_zip(code: str, period: str, version: int):
 @bp.get("/verify.py")
 def verify_script():
     """The standalone checker (python3 verify.py DIR), as the exports carry it."""
-    from ledger.domain.chain import sha256_hex
-
     data = published.VERIFY_SCRIPT.read_bytes()
     response = send_file(io.BytesIO(data), mimetype="text/x-python", etag=sha256_hex(data), conditional=True,
                          max_age=24 * 3600, download_name="verify.py")

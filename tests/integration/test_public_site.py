@@ -144,6 +144,8 @@ def test_the_statements_show_each_figure_to_the_fen_and_link_it_to_its_entries(s
 def test_drill_down_reaches_exactly_the_entries_on_a_lines_accounts(demo_site):
     """On the demo's months: every figure of every statement links to a page that lists exactly the month's
     entries with a line on that figure's accounts; on the statement of activities they add up to the figure."""
+    from decimal import Decimal
+
     from ledger.domain.money import fen_to_str
 
     client, root = demo_site
@@ -170,7 +172,7 @@ def test_drill_down_reaches_exactly_the_entries_on_a_lines_accounts(demo_site):
                 assert total == row["fen"]["total"]
                 if expected:
                     assert re.search(r'data-testid="line-total">.*?<strong class="num">([^<]+)<', drilled, re.S).group(1) \
-                        == f"{float(fen_to_str(total)):,.2f}"
+                        == f"{Decimal(fen_to_str(total)):,.2f}"
         expense = client.get(f"/JCHY/{period}/{version}/lines/activities/expense/").text
         expense_accounts = {c for r in figures["activities"]["expense"] for c in r["accounts"]}
         assert re.findall(r'data-number="([^"]+)"', expense) == [
