@@ -566,6 +566,30 @@ def publications_export(book_code, period, version, out_dir):
     click.echo(f"wrote {said} to {out_dir}; check it with: python3 {out_dir / 'verify.py'}")
 
 
+@main.group("public")
+def public_group():
+    """The public disclosure site."""
+
+
+@public_group.command("export-static")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="An empty or new folder.")
+@click.option("--base-url", default=None, metavar="URL", help="Where the copy will be served, for og:url (e.g. https://gongshi.example.cn).")
+@refusals
+def public_export_static(out_dir, base_url):
+    """Write the whole public site as static files (pages, files, export zips, verify.py) into an empty folder."""
+    from public_site import create_app
+    from public_site.static_export import export_static
+
+    app = create_app({"PUBLIC_BASE_URL": base_url} if base_url else None)
+    try:
+        written = export_static(app, out_dir)
+    finally:
+        app.extensions["ledger_engine"].dispose()
+    click.echo(f"wrote {len(written)} pages and files to {out_dir}; serve it with any static web server, "
+               f"e.g. python3 -m http.server -d {out_dir}")
+
+
 from .cli_tokens import tokens as tokens_group  # noqa: E402  (a group of its own module)
 
 main.add_command(tokens_group)

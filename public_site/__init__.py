@@ -15,10 +15,9 @@ from ledger.db import session as session_module
 
 
 def _locale() -> str:
-    chosen = request.args.get("lang")
-    if chosen in ("zh_CN", "en"):
-        return chosen
-    return request.accept_languages.best_match(["zh_CN", "zh", "en"]) or "zh_CN"
+    """Chinese at /…, English at /en/…: the address alone says the language (never Accept-Language), so a page
+    is the same for everyone who asks for it, and a static copy serves it as the live site does."""
+    return "en" if request.blueprint == "public_en" else "zh_CN"
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -33,10 +32,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     session_module.init_app(app, read_only=True)
-    Babel(app, locale_selector=lambda: "zh_CN" if _locale() in ("zh", "zh_CN") else _locale())
+    Babel(app, locale_selector=_locale)
 
     from . import views
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(views.bp, url_prefix="/en", name="public_en")
     views.register_filters(app)
     return app
