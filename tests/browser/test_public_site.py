@@ -1,5 +1,5 @@
 """A resident on a 360-px phone reads the public site: finds the latest month, taps from the total expenditure to
-an entry and to its voucher image, downloads the verifiable export and checks it with verify.py."""
+an entry and to its voucher image, downloads the statements PDF and the verifiable export, and checks the export with verify.py."""
 from __future__ import annotations
 
 import shutil
@@ -8,6 +8,7 @@ import sys
 import threading
 import zipfile
 
+import pypdfium2
 import pytest
 from click.testing import CliRunner
 from werkzeug.serving import make_server
@@ -125,8 +126,16 @@ def test_a_resident_taps_from_total_expenditure_to_a_voucher_and_checks_the_expo
     page.tap("[data-testid=large-off]")
     page.wait_for_function("() => !document.documentElement.classList.contains('large')")
 
-    # the verifiable export: download, unzip, verify; one byte changed is named
+    # the notice-board PDF: downloaded, and it says what the page said
     page.goto(month_url)
+    with page.expect_download() as waiting:
+        page.locator("[data-testid='download-statements.pdf']").click()
+    pdf = tmp_path / "statements.pdf"
+    waiting.value.save_as(pdf)
+    text = "".join(p.get_textpage().get_text_range() for p in pypdfium2.PdfDocument(str(pdf)))
+    assert "业务活动表" in text and figure in text and "锦城花园小区信托账簿" in text
+
+    # the verifiable export: download, unzip, verify; one byte changed is named
     with page.expect_download() as waiting:
         page.locator("[data-testid=export-zip]").click()
     download = waiting.value
