@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -219,7 +220,9 @@ def _tables(session: Session, book: Book, rng: statements.Range, notice: "notice
 def _write_folder(target: Path, files: dict[str, bytes], manifest: bytes, signature: str, session: Session) -> None:
     """Write the folder whole or not at all (a temporary folder renamed into place); gone again if the rows roll back."""
     if target.exists():
-        raise InvalidState(f"公示文件夹 {target} 已存在", f"the publication folder {target} already exists", "period")
+        # Under the book's lock the database says this version does not exist, so the folder is what a publish
+        # that died before its commit left behind (a worker killed mid-way): set it aside, never serve it.
+        os.replace(target, target.with_name(f".abandoned-{target.name}-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"))
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".publishing-"))
     try:

@@ -271,3 +271,18 @@ def test_the_supervisor_signs_off_or_objects_and_both_stay_beside_the_publicatio
                                                  sha256_hex("水电费分摊明细未附".encode())), o.signature)
     with pytest.raises(Exception, match="append-only"):
         _raw(engine, "DELETE FROM publication_opinions", guards_off=False)
+
+
+def test_a_folder_left_by_a_publish_that_died_is_set_aside_not_served(ledger, march, tmp_path):
+    """A worker killed after writing the folder but before the commit leaves a folder no row knows; the next
+    publish of that version sets it aside and writes its own."""
+    store, att_id = march
+    root = tmp_path / "pub"
+    with ledger.tx() as s:
+        vouchers.redact_voucher(s, ledger.user(s, "approver1"), ledger.book(s), s.get(Attachment, att_id), [], store)
+    left = root / "T1" / "2026-03" / "v1"
+    left.mkdir(parents=True)
+    (left / "manifest.json").write_text("{}")
+    pub = _publish(ledger, store, root)
+    assert pub.version == 1 and json.loads((left / "manifest.json").read_text())["version"] == 1
+    assert [p.name.startswith(".abandoned-v1-") for p in (root / "T1" / "2026-03").iterdir() if p.name != "v1"] == [True]
