@@ -48,3 +48,15 @@ def key_dir() -> Path:
 def publications_dir() -> Path:
     """Where published months' files are frozen (each publication's folder, written once)."""
     return Path(os.environ.get("LEDGER_PUBLICATIONS_DIR") or (instance_dir() / "publications"))
+
+
+def ratelimit_storage() -> str:
+    """Where Flask-Limiter counts sign-in attempts (LEDGER_RATELIMIT_STORAGE). memory:// counts per process:
+    fine for `make run`, wrong under several gunicorn workers, where each would count alone; give them
+    redis://HOST:6379 (or redis://HOST:6379/N) to share one count."""
+    return os.environ.get("LEDGER_RATELIMIT_STORAGE") or "memory://"
+
+
+def ratelimit_prefix() -> str:
+    """The prefix of the limiter's keys in that storage (LEDGER_RATELIMIT_PREFIX), for a Redis shared with others."""
+    return os.environ.get("LEDGER_RATELIMIT_PREFIX") or "ledger"
