@@ -74,6 +74,34 @@ def db_upgrade(revision):
         engine.dispose()
 
 
+@db.command("roles")
+@click.option("--office", "office_role", required=True, help="The back office's role (created if missing).")
+@click.option("--public", "public_role", required=True, help="The public site's role (created if missing).")
+@click.option("--dry-run", is_flag=True, help="Print the SQL without running it.")
+@refusals
+def db_roles(office_role, public_role, dry_run):
+    """Create or update the PostgreSQL roles the two apps connect as (run as the tables' owner, after every upgrade).
+
+    Passwords come from LEDGER_OFFICE_DB_PASSWORD and LEDGER_PUBLIC_DB_PASSWORD when set. See ledger/db/roles.py
+    for what each role may do."""
+    import os
+
+    from .db import roles
+    from .db.engine import make_engine
+
+    engine = make_engine(config.database_url())
+    try:
+        with engine.begin() as conn:  # all or nothing
+            shown = roles.apply(conn, office_role, public_role, os.environ.get("LEDGER_OFFICE_DB_PASSWORD"),
+                                os.environ.get("LEDGER_PUBLIC_DB_PASSWORD"), dry_run=dry_run)
+    finally:
+        engine.dispose()
+    for statement in shown:
+        click.echo(statement + ";")
+    if not dry_run:
+        click.echo(f"角色已就绪 roles ready: back office {office_role}, public site {public_role}")
+
+
 def _ensure_keys(session) -> None:
     """Every book has its signing key (made if missing, never replaced), its public key on record and a witness.
 
