@@ -34,11 +34,38 @@ def main():
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--debug", is_flag=True, help="Reload on changes and show tracebacks (never in production).")
-def run(host, port, debug):
-    """Serve the back office (a development server; put a WSGI server in front for real use)."""
+@click.option("--public-port", type=int, default=None,
+              help="Also serve the public site (public_site) on this port, in the same process.")
+def run(host, port, debug, public_port):
+    """Serve the back office, and the public site beside it with --public-port (development servers; production
+    runs each under gunicorn: README, "Serving in production")."""
     from .app import create_app
 
-    create_app().run(host=host, port=port, debug=debug, use_reloader=debug)
+    app = create_app()
+    if public_port:
+        _serve_public_site(host, public_port, debug)
+    app.run(host=host, port=port, debug=debug, use_reloader=debug)
+
+
+def _serve_public_site(host: str, port: int, debug: bool) -> None:
+    """The public site on a thread of this process: Ctrl-C stops both, and nothing is left running."""
+    import os
+    import threading
+
+    from werkzeug.serving import make_server
+
+    if debug and os.environ.get("WERKZEUG_RUN_MAIN") != "true":
+        return  # the reloader's watcher serves nothing; its child (which runs this again) does
+    from public_site import create_app as create_public_site
+
+    try:
+        server = make_server(host, port, create_public_site(), threaded=True)
+    except OSError as e:
+        click.echo(f"错误 Error: 公示网站无法在 {host}:{port} 上启动（{e.strerror}）\n"
+                   f"  the public site cannot listen on {host}:{port} ({e.strerror})", err=True)
+        sys.exit(1)
+    threading.Thread(target=server.serve_forever, name="public-site", daemon=True).start()
+    click.echo(f" * 公示网站 Public site: http://{host}:{port}/")
 
 
 @main.group()
