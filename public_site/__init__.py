@@ -35,7 +35,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     session_module.init_app(app, read_only=True)
     Babel(app, locale_selector=lambda: "zh_CN" if _locale() in ("zh", "zh_CN") else _locale())
 
-    from . import views
+    from . import cache, views
+
+    cache.init_app(app)
 
     app.register_blueprint(views.bp)
     views.register_filters(app)

@@ -13,6 +13,8 @@ from ledger.domain.errors import LedgerError
 from ledger.domain.model import parse_period
 from ledger.services import access, publications
 
+from .cache import cached_page, immutable_file
+
 bp = Blueprint("public", __name__)
 YEAR = 365 * 24 * 3600
 
@@ -37,6 +39,7 @@ def _publication(code: str, period: str, version: int | None = None):
 
 
 @bp.get("/")
+@cached_page
 def home():
     session = get_session()
     shown = []
@@ -47,6 +50,7 @@ def home():
 
 
 @bp.get("/<code>/")
+@cached_page
 def book(code: str):
     session = get_session()
     try:
@@ -62,6 +66,7 @@ def book(code: str):
 
 @bp.get("/<code>/<period>/")
 @bp.get("/<code>/<period>/v<int:version>/")
+@cached_page
 def month(code: str, period: str, version: int | None = None):
     session, found, pub = _publication(code, period, version)
     newest = publications.get_publication(session, found, pub.year, pub.month)
@@ -75,6 +80,7 @@ def month(code: str, period: str, version: int | None = None):
 
 
 @bp.get("/<code>/<period>/v<int:version>/files/<path:path>")
+@immutable_file
 def published_file(code: str, period: str, version: int, path: str):
     session, _found, pub = _publication(code, period, version)
     if path in ("manifest.json", "manifest.sig"):
