@@ -36,6 +36,7 @@ test: $(VENV)/.test-installed translations
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.test-installed translations
+	./tools/bench-packages.sh
 	$(BIN)/python -m pytest tests/bench -p no:cacheprovider -s -q
 
 clean:
