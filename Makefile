@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+PUBLIC_PORT ?= 5001
 
 .PHONY: run test bench translations clean
 
@@ -28,14 +29,15 @@ run: $(VENV)/.run-installed translations
 	./tools/system-packages.sh
 	$(BIN)/ledger db upgrade
 	$(BIN)/ledger demo
-	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
-	$(BIN)/ledger run --host $(HOST) --port $(PORT)
+	@echo "后台 Back office: http://$(HOST):$(PORT)   公示网站 Public site: http://$(HOST):$(PUBLIC_PORT)  (Ctrl-C stops both)"
+	$(BIN)/ledger run --host $(HOST) --port $(PORT) --public-port $(PUBLIC_PORT)
 
 test: $(VENV)/.test-installed translations
 	./tools/system-packages.sh
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.test-installed translations
+	./tools/bench-packages.sh
 	$(BIN)/python -m pytest tests/bench -p no:cacheprovider -s -q
 
 clean:

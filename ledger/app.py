@@ -10,7 +10,9 @@ from flask_talisman import Talisman
 from flask_wtf import CSRFProtect
 from werkzeug.routing import IntegerConverter
 
-from .config import PROJECT_ROOT, database_url, jobs_dir, publications_dir, secret_key, voucher_dir
+from .config import (
+    PROJECT_ROOT, database_url, jobs_dir, publications_dir, ratelimit_prefix, ratelimit_storage, secret_key, voucher_dir,
+)
 from .db import session as session_module
 
 LOCALES = ("zh_CN", "en")
@@ -98,7 +100,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         BABEL_TRANSLATION_DIRECTORIES=str(PROJECT_ROOT / "translations"),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        RATELIMIT_STORAGE_URI="memory://",  # use redis:// when several workers serve
+        # memory:// counts in this process only; several workers share a count in Redis (LEDGER_RATELIMIT_STORAGE).
+        RATELIMIT_STORAGE_URI=ratelimit_storage(),
+        RATELIMIT_KEY_PREFIX=ratelimit_prefix(),
+        # Redis down: count in this worker's memory meanwhile rather than fail every sign-in with a 500.
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
         LOGIN_RATE_LIMIT="10 per minute",
         FORCE_HTTPS=False,  # set behind a TLS-terminating proxy
     )

@@ -35,11 +35,38 @@ def main():
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--debug", is_flag=True, help="Reload on changes and show tracebacks (never in production).")
-def run(host, port, debug):
-    """Serve the back office (a development server; put a WSGI server in front for real use)."""
+@click.option("--public-port", type=int, default=None,
+              help="Also serve the public site (public_site) on this port, in the same process.")
+def run(host, port, debug, public_port):
+    """Serve the back office, and the public site beside it with --public-port (development servers; production
+    runs each under gunicorn: README, "Serving in production")."""
     from .app import create_app
 
-    create_app().run(host=host, port=port, debug=debug, use_reloader=debug)
+    app = create_app()
+    if public_port:
+        _serve_public_site(host, public_port, debug)
+    app.run(host=host, port=port, debug=debug, use_reloader=debug)
+
+
+def _serve_public_site(host: str, port: int, debug: bool) -> None:
+    """The public site on a thread of this process: Ctrl-C stops both, and nothing is left running."""
+    import os
+    import threading
+
+    from werkzeug.serving import make_server
+
+    if debug and os.environ.get("WERKZEUG_RUN_MAIN") != "true":
+        return  # the reloader's watcher serves nothing; its child (which runs this again) does
+    from public_site import create_app as create_public_site
+
+    try:
+        server = make_server(host, port, create_public_site(), threaded=True)
+    except OSError as e:
+        click.echo(f"错误 Error: 公示网站无法在 {host}:{port} 上启动（{e.strerror}）\n"
+                   f"  the public site cannot listen on {host}:{port} ({e.strerror})", err=True)
+        sys.exit(1)
+    threading.Thread(target=server.serve_forever, name="public-site", daemon=True).start()
+    click.echo(f" * 公示网站 Public site: http://{host}:{port}/")
 
 
 @main.group()
@@ -73,6 +100,34 @@ def db_upgrade(revision):
                 _ensure_keys(session)
     finally:
         engine.dispose()
+
+
+@db.command("roles")
+@click.option("--office", "office_role", required=True, help="The back office's role (created if missing).")
+@click.option("--public", "public_role", required=True, help="The public site's role (created if missing).")
+@click.option("--dry-run", is_flag=True, help="Print the SQL without running it.")
+@refusals
+def db_roles(office_role, public_role, dry_run):
+    """Create or update the PostgreSQL roles the two apps connect as (run as the tables' owner, after every upgrade).
+
+    Passwords come from LEDGER_OFFICE_DB_PASSWORD and LEDGER_PUBLIC_DB_PASSWORD when set. See ledger/db/roles.py
+    for what each role may do."""
+    import os
+
+    from .db import roles
+    from .db.engine import make_engine
+
+    engine = make_engine(config.database_url())
+    try:
+        with engine.begin() as conn:  # all or nothing
+            shown = roles.apply(conn, office_role, public_role, os.environ.get("LEDGER_OFFICE_DB_PASSWORD"),
+                                os.environ.get("LEDGER_PUBLIC_DB_PASSWORD"), dry_run=dry_run)
+    finally:
+        engine.dispose()
+    for statement in shown:
+        click.echo(statement + ";")
+    if not dry_run:
+        click.echo(f"角色已就绪 roles ready: back office {office_role}, public site {public_role}")
 
 
 def _ensure_keys(session) -> None:

@@ -58,3 +58,15 @@ def jobs_dir() -> Path:
 def public_url() -> str:
     """Where residents read the public site (LEDGER_PUBLIC_URL): the QR codes on the notices lead there."""
     return (os.environ.get("LEDGER_PUBLIC_URL") or "http://127.0.0.1:5001").rstrip("/")
+
+
+def ratelimit_storage() -> str:
+    """Where Flask-Limiter counts sign-in attempts (LEDGER_RATELIMIT_STORAGE). memory:// counts per process:
+    fine for `make run`, wrong under several gunicorn workers, where each would count alone; give them
+    redis://HOST:6379 (or redis://HOST:6379/N) to share one count."""
+    return os.environ.get("LEDGER_RATELIMIT_STORAGE") or "memory://"
+
+
+def ratelimit_prefix() -> str:
+    """The prefix of the limiter's keys in that storage (LEDGER_RATELIMIT_PREFIX), for a Redis shared with others."""
+    return os.environ.get("LEDGER_RATELIMIT_PREFIX") or "ledger"

@@ -34,7 +34,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     session_module.init_app(app, read_only=True)
     Babel(app, locale_selector=_locale)
 
-    from . import views
+    from . import cache, views
+
+    cache.init_app(app)
 
     app.register_blueprint(views.bp)
     app.register_blueprint(views.bp, url_prefix="/en", name="public_en")

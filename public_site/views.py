@@ -26,6 +26,8 @@ from ledger.domain.errors import LedgerError
 from ledger.domain.model import parse_period
 from ledger.services import access, publications, published
 
+from .cache import cached_page, immutable_file
+
 bp = Blueprint("public", __name__)
 YEAR = 365 * 24 * 3600
 ENGLISH = "public_en"
@@ -54,9 +56,10 @@ def _other_language() -> str:
 
 
 def _page_url() -> str | None:
-    """The page's absolute address for og:url, from PUBLIC_BASE_URL only: never from the request's Host header,
-    which a caller controls and a cache would keep."""
-    base = current_app.config.get("PUBLIC_BASE_URL") or os.environ.get("LEDGER_PUBLIC_BASE_URL")
+    """The page's absolute address for og:url, from the configured address only (PUBLIC_BASE_URL, or
+    LEDGER_PUBLIC_URL as the notices' QR codes use it): never from the request's Host header, which a caller
+    controls and a cache would keep."""
+    base = current_app.config.get("PUBLIC_BASE_URL") or os.environ.get("LEDGER_PUBLIC_URL")
     return base.rstrip("/") + request.path if base else None
 
 
@@ -125,6 +128,7 @@ def _headline(figures: dict) -> dict:
 
 
 @bp.get("/")
+@cached_page
 def home():
     session = get_session()
     shown = []
@@ -134,6 +138,7 @@ def home():
 
 
 @bp.get("/<code>/")
+@cached_page
 def book(code: str):
     session = get_session()
     try:
@@ -202,6 +207,7 @@ def _downloads(files, file_url) -> dict:
 
 @bp.get("/<code>/<period>/")
 @bp.get("/<code>/<period>/v<int:version>/")
+@cached_page
 def month(code: str, period: str, version: int | None = None):
     session, found, pub = _publication(code, period, version)
     newest = publications.get_publication(session, found, pub.year, pub.month)
@@ -321,6 +327,7 @@ def _immutable(response):
 
 
 @bp.get("/<code>/<period>/v<int:version>/files/<path:path>")
+@immutable_file
 def published_file(code: str, period: str, version: int, path: str):
     session, _found, pub = _publication(code, period, version)
     if path in ("manifest.json", "manifest.sig"):

@@ -17,7 +17,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from .. import config
 from ..db.schema import (
@@ -327,5 +327,7 @@ def give_opinion(session: Session, actor: User, book: Book, publication: Publica
 
 
 def opinions_of(session: Session, publication: Publication) -> list[PublicationOpinion]:
+    # Not joined to users: the public site's database role may not read them (ledger/db/roles.py); the back
+    # office loads the supervisor's name when a page asks for it.
     return list(session.scalars(select(PublicationOpinion).where(PublicationOpinion.publication_id == publication.id)
-                                .order_by(PublicationOpinion.id)))
+                                .options(lazyload(PublicationOpinion.user)).order_by(PublicationOpinion.id)))
