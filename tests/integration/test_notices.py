@@ -78,6 +78,8 @@ def test_the_poster_is_one_page_with_the_headline_figures_and_where_to_read_more
     flat = re.sub(r"\s+", "", pages[0])
     assert "测试小区信托" in flat and "2026年3月账目公示" in flat and "5,000.00元" in flat and "1,200.00元" in flat
     assert "用手机扫码" in flat and "T1/2026-03/v1/" in flat
+    # the same four figures as the web page's month at a glance: in, out, left over, cash at the end
+    assert "本月结余（收入减支出）Surplus3,800.00元" in flat and "月末货币资金Cashattheend3,800.00元" in flat
 
 
 def test_the_graphs_are_svg_with_every_figure_also_written_as_text(published):
