@@ -109,3 +109,17 @@ def test_the_tables_are_csv_and_xlsx_with_numbers_a_treasurer_can_sum(published)
 def test_a_journal_line_keeps_its_columns_however_wide_its_characters():
     widths = {notices._width(notices._fit(text, 20)) for text in ("1002 银行存款—共管账户", "abc", "维修储备金（限定性）", "x" * 40)}
     assert widths == {20}
+
+
+def test_making_a_pdf_leaves_a_cut_off_voucher_refused(published):
+    """WeasyPrint's import tells Pillow to load truncated images, for the whole process: the back office publishes
+    in a thread of its own process, and a damaged upload must still be refused after that."""
+    from PIL import Image
+
+    from ledger.services import vouchers
+
+    buf = io.BytesIO()
+    Image.new("RGB", (640, 480), (200, 120, 40)).save(buf, format="JPEG", quality=90)
+    cut = buf.getvalue()[: len(buf.getvalue()) // 2]
+    with pytest.raises(vouchers.VoucherUnreadable):
+        vouchers.render_pages(cut, vouchers.sniff(cut, 10**8))
