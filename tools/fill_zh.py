@@ -261,6 +261,28 @@ ZH = {
     "Show at full size": "按原尺寸显示", "Fit to the screen": "适应屏幕", "Previous page": "上一页",
     "Open the image itself (full size)": "打开图片原件（原尺寸）", "Next page": "下一页", "Back to entry %(number)s": "返回凭证 %(number)s",
     "also on %(number)s": "也用于 %(number)s", "Voucher page %(n)s": "票据第 %(n)s 页",
+    # The public site in a resident's words (helper ux8): what came in, what went out, what is left; versions; objections
+    "Came in this month": "本月收入", "Went out this month": "本月支出", "yuan": "元",
+    "Left over this month (in minus out)": "本月结余（收入减支出）",
+    "Money in the account at the end of the month": "月末账上资金（货币资金）",
+    "Counts towards this figure:": "计入本项：", "Account (statement item)": "科目（报表项目）",
+    "Receipt, page %(n)s (tap to enlarge)": "票据第 %(n)s 页（点开放大）",
+    "(the correction: current)": "（更正版，现行）",
+    "Old version: do not rely on these figures.": "旧版本：请以更正版的数字为准。",
+    "Read the current version (version %(n)s)": "查看现行版本（第 %(n)s 版）",
+    "This is the current version (version %(n)s): it corrects and replaces version %(old)s.":
+        "这是现行版本（第 %(n)s 版），更正并取代了第 %(old)s 版。",
+    "See version %(old)s": "查看第 %(old)s 版",
+    "An objection does not change the figures on this page. If the committee corrects the month, a new version is published and this page will say so.":
+        "监察人的异议不会改动本页数字。如业委会更正本月账目，会发布新版本，本页会注明。",
+    "The tables have more columns on the right: swipe a table sideways to see them.": "表格右侧还有几列，左右滑动表格即可查看。",
+    "%(n)s entries, together:": "共 %(n)s 笔，合计：",
+    "(current)": "（现行）",
+    "Tap an underlined figure to see the entries behind it, then a receipt to see it larger.":
+        "点带下划线的数字，可查看构成它的每一笔凭证；再点票据图片，可放大查看。",
+    "Publishing again makes a correction: version %(n)s replaces version %(old)s on the public site, where version %(old)s stays readable, marked as superseded.":
+        "再次公示即为更正：第 %(n)s 版在公示网站上取代第 %(old)s 版；第 %(old)s 版仍可查阅，并标明已被更正。",
+    "A month is published by: %(who)s.": "公示由以下人员发布：%(who)s。",
 }
 
 

@@ -147,7 +147,12 @@ def _context(notice: Notice, statements_doc: dict) -> dict:
 
 
 def _pdf(html: str) -> bytes:
+    from PIL import ImageFile
     from weasyprint import HTML  # imported when a PDF is made: it loads Pango, which nothing else needs
+
+    # Importing WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES, after which a cut-off voucher upload
+    # in the same process would be accepted instead of refused as damaged. Our PDFs hold no raster images: undo it.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
 
     return HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
 

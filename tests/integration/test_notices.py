@@ -78,6 +78,8 @@ def test_the_poster_is_one_page_with_the_headline_figures_and_where_to_read_more
     flat = re.sub(r"\s+", "", pages[0])
     assert "测试小区信托" in flat and "2026年3月账目公示" in flat and "5,000.00元" in flat and "1,200.00元" in flat
     assert "用手机扫码" in flat and "T1/2026-03/v1/" in flat
+    # the same four figures as the web page's month at a glance: in, out, left over, cash at the end
+    assert "本月结余（收入减支出）Surplus3,800.00元" in flat and "月末货币资金Cashattheend3,800.00元" in flat
 
 
 def test_the_graphs_are_svg_with_every_figure_also_written_as_text(published):
@@ -107,3 +109,17 @@ def test_the_tables_are_csv_and_xlsx_with_numbers_a_treasurer_can_sum(published)
 def test_a_journal_line_keeps_its_columns_however_wide_its_characters():
     widths = {notices._width(notices._fit(text, 20)) for text in ("1002 银行存款—共管账户", "abc", "维修储备金（限定性）", "x" * 40)}
     assert widths == {20}
+
+
+def test_making_a_pdf_leaves_a_cut_off_voucher_refused(published):
+    """WeasyPrint's import tells Pillow to load truncated images, for the whole process: the back office publishes
+    in a thread of its own process, and a damaged upload must still be refused after that."""
+    from PIL import Image
+
+    from ledger.services import vouchers
+
+    buf = io.BytesIO()
+    Image.new("RGB", (640, 480), (200, 120, 40)).save(buf, format="JPEG", quality=90)
+    cut = buf.getvalue()[: len(buf.getvalue()) // 2]
+    with pytest.raises(vouchers.VoucherUnreadable):
+        vouchers.render_pages(cut, vouchers.sniff(cut, 10**8))

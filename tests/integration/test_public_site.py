@@ -70,8 +70,41 @@ def test_a_superseded_month_says_so_and_points_to_the_correction(site, ledger, t
     _publish(ledger, store, tmp_path / "pub", who="approver2")
     old = client.get("/T1/2026-03/v1/").text
     assert 'data-testid="superseded"' in old and "更正" in old
-    assert 'data-testid="superseded"' not in client.get("/T1/2026-03/").text
-    assert "已被更正" in client.get("/T1/").text
+    assert "查看现行版本（第 2 版）" in old and 'href="/T1/2026-03/"' in old
+    current = client.get("/T1/2026-03/").text
+    assert 'data-testid="superseded"' not in current
+    # the correction says it is the current version and which one it replaced, with a way to read that one
+    assert 'data-testid="correction"' in current and "这是现行版本（第 2 版），更正并取代了第 1 版。" in current
+    assert 'href="/T1/2026-03/v1/"' in current
+    assert 'data-testid="correction"' not in old
+    listing = client.get("/T1/").text
+    assert "已被更正" in listing and "（更正版，现行）" in listing
+
+
+def test_the_month_at_a_glance_says_what_came_in_went_out_and_is_left_in_yuan(site, ledger):
+    client, _store = site
+    page = client.get("/T1/2026-03/").text
+    glance = page[page.index('aria-labelledby="glance"'):page.index('aria-labelledby="word"')]
+    assert "本月收入" in glance and "本月支出" in glance and "本月结余（收入减支出）" in glance and "月末账上资金" in glance
+    assert glance.count('<span class="unit">元</span>') == 4
+    assert re.search(r'data-testid="headline-income">5,000.00<', glance)  # income drills down, as expenses do
+    assert re.search(r'data-testid="headline-change">3,800.00 ', glance)
+    assert client.get(re.search(r'href="([^"]+)" data-testid="headline-income"', glance).group(1)).status_code == 200
+    home = client.get("/").text  # the home page's figures lead to the entries too
+    assert 'data-testid="headline-expense"' in home and 'data-testid="headline-income"' in home
+
+
+def test_an_objection_is_shown_with_what_it_means_for_the_figures(site, ledger):
+    from ledger.services import publications
+
+    client, _store = site
+    with ledger.tx() as s:
+        pub = publications.get_publication(s, ledger.book(s), 2026, 3)
+        publications.give_opinion(s, ledger.user(s, "watcher"), ledger.book(s), pub, "objection", "水电费分摊明细未附上")
+    page = client.get("/T1/2026-03/").text
+    word = page[page.index('data-testid="opinion-objection"'):]
+    assert "监察人提出异议" in word and "水电费分摊明细未附上" in word and "不会改动本页数字" in word
+    assert "异议:" not in page  # no half-width colon in the Chinese
 
 
 def test_the_public_site_cannot_write(site):

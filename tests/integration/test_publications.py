@@ -172,7 +172,10 @@ def test_the_committee_reviews_the_voucher_and_publishes_the_month_from_its_page
     assert member.post(redact, {"redactions": "[]"}, page=redact).status_code in (302, 303)
     month = member.get("/books/T1/periods/2026-03").text
     assert "尚未审查遮盖" not in month and 'action="/books/T1/periods/2026-03/publish"' in month
-    assert "/periods/2026-03/publish" not in treasurer.get("/books/T1/periods/2026-03").text  # no button the service refuses
+    by_treasurer = treasurer.get("/books/T1/periods/2026-03").text
+    assert "/periods/2026-03/publish" not in by_treasurer  # no button the service refuses,
+    assert 'data-testid="who-publishes"' in by_treasurer and "公示由以下人员发布" in by_treasurer  # but who can
+    assert 'data-testid="correction-note"' not in month  # a first publication is no correction
     started = member.post("/books/T1/periods/2026-03/publish", {}, page="/books/T1/periods/2026-03")
     progress = started.headers["Location"]  # publishing runs off the request: a page follows it
     job_id = progress.rsplit("/", 1)[1]
@@ -181,8 +184,10 @@ def test_the_committee_reviews_the_voucher_and_publishes_the_month_from_its_page
     shown = member.get(progress).text
     assert "已公示 2026-03（第 1 版）。" in shown and 'data-status="done"' in shown and "http-equiv=\"refresh\"" not in shown
     assert "http://127.0.0.1:5001/T1/2026-03/v1/" in shown
+    assert 'href="/books/T1/periods/2026-03/v1/files/poster.pdf" data-testid="print-poster"' in shown  # print it from here
     month = member.get("/books/T1/periods/2026-03").text
     assert 'data-testid="published-v1"' in month and "公示栏海报（PDF）" in month
+    assert 'data-testid="correction-note"' in month and "再次公示即为更正：第 2 版在公示网站上取代第 1 版" in month
     poster = member.get("/books/T1/periods/2026-03/v1/files/poster.pdf")  # to print for the lobby
     assert poster.status_code == 200 and poster.data[:4] == b"%PDF" and poster.mimetype == "application/pdf"
     poster.close()
