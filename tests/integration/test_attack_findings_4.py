@@ -45,3 +45,131 @@ def test_the_language_links_still_lead_to_the_same_page(site):  # noqa: F811
     assert client.get("/T1/2026-03/?lang=en").headers["Location"] == "/en/T1/2026-03/"
     assert client.get("/en/T1/2026-03/v1/entries/?lang=zh").headers["Location"] == "/T1/2026-03/v1/entries/"
     assert client.get("/en/?lang=zh").headers["Location"] == "/"
+
+
+# -- M1. verify.py says OK for a folder that holds more than, or other than, the publication ----------------------
+
+@pytest.fixture
+def export(ledger, march, tmp_path, db_url, monkeypatch):  # noqa: F811
+    """March published and exported with `ledger publications export`; (folder, run verify.py on a folder, re-sign
+    a changed manifest with the book's key: what a buggy or hostile publisher holding the key could hand out)."""
+    import hashlib
+    import json
+
+    from click.testing import CliRunner
+
+    from ledger.cli import main
+    from ledger.db.schema import Attachment
+    from ledger.domain.chain import canonical_json, publication_message
+    from ledger.services import vouchers
+    from ledger.services.signing import keys_for
+
+    store, att_id = march
+    with ledger.tx() as s:
+        vouchers.redact_voucher(s, ledger.user(s, "approver1"), ledger.book(s), s.get(Attachment, att_id), [], store)
+    _publish(ledger, store, tmp_path / "pub")
+    monkeypatch.setenv("LEDGER_DATABASE_URL", db_url)
+    monkeypatch.setenv("LEDGER_PUBLICATIONS_DIR", str(tmp_path / "pub"))
+    out = tmp_path / "export"
+    done = CliRunner().invoke(main, ["publications", "export", "--book", "T1", "--period", "2026-03", "--out", str(out)])
+    assert done.exit_code == 0, done.output
+
+    def run(folder):
+        return subprocess.run([sys.executable, "-I", str(folder / "verify.py")], capture_output=True, text=True,
+                              env={"PATH": "/usr/bin:/bin"})
+
+    def resign(folder, change_manifest, files: dict[str, bytes] | None = None):
+        for path, data in (files or {}).items():
+            (folder / path).write_bytes(data)
+        manifest = json.loads((folder / "manifest.json").read_bytes())
+        for f in manifest["files"]:
+            if f["path"] in (files or {}):
+                f.update(sha256=hashlib.sha256(files[f["path"]]).hexdigest(), size=len(files[f["path"]]))
+        change_manifest(manifest)
+        data = canonical_json(manifest)
+        (folder / "manifest.json").write_bytes(data)
+        with ledger.tx() as s:
+            sig = keys_for(s).signer("T1").sign(publication_message("T1", "2026-03", 1, hashlib.sha256(data).hexdigest()))
+        (folder / "manifest.sig").write_text(sig + "\n")
+
+    assert run(out).returncode == 0
+    return out, run, resign
+
+
+def _copy(out, tmp_path, name):
+    copy = tmp_path / name
+    shutil.copytree(out, copy, symlinks=True)
+    return copy
+
+
+def test_verify_names_a_file_slipped_into_the_export_that_the_manifest_does_not_list(export, tmp_path):
+    """An export forwarded in a WeChat group with a forged "corrected" statement or receipt added beside the
+    real files: verify.py checked only the files the manifest lists and said OK, so the resident took every file
+    in the folder as signed by the book."""
+    out, run, _resign = export
+    copy = _copy(out, tmp_path, "slipped")
+    (copy / "statements-corrected.pdf").write_bytes(b"%PDF-1.4 forged")
+    (copy / "vouchers" / ("0" * 64 + ".jpg")).write_bytes(b"\xff\xd8 forged receipt")
+    bad = run(copy)
+    assert bad.returncode == 1 and "MISMATCH" in bad.stdout and "not list" in bad.stdout, bad.stdout
+    (copy / "statements-corrected.pdf").unlink()
+    (copy / "vouchers" / ("0" * 64 + ".jpg")).unlink()
+    (copy / ".DS_Store").write_bytes(b"Finder")  # what a Mac leaves in a folder it has shown: not a mismatch
+    assert run(copy).returncode == 0, run(copy).stdout
+
+
+def test_verify_refuses_a_listed_file_that_is_a_link_to_somewhere_else(export, tmp_path):
+    """A zip may carry symbolic links, which unzip restores: the file the resident opens in the folder then
+    is wherever the link points, and verify.py followed it."""
+    out, run, _resign = export
+    copy = _copy(out, tmp_path, "linked")
+    outside = tmp_path / "outside.pdf"
+    shutil.copyfile(copy / "statements.pdf", outside)
+    (copy / "statements.pdf").unlink()
+    (copy / "statements.pdf").symlink_to(outside)
+    bad = run(copy)
+    assert bad.returncode == 1 and "symbolic link" in bad.stdout, bad.stdout
+
+
+@pytest.mark.parametrize("how", ["parent", "absolute"])
+def test_verify_reads_no_file_outside_the_export(export, tmp_path, how):
+    """A manifest (signed by the key that signs it: a publisher's bug, or a key someone else made) listing
+    ../x or /abs/x made verify.py read and vouch for a file outside the folder."""
+    import hashlib
+
+    out, run, resign = export
+    copy = _copy(out, tmp_path, f"escape-{how}")
+    outside = tmp_path / "outside.txt"
+    outside.write_bytes(b"not in the export")
+    path = "../outside.txt" if how == "parent" else str(outside)
+    resign(copy, lambda m: m["files"].append({"path": path, "sha256": hashlib.sha256(b"not in the export").hexdigest(),
+                                              "size": 17}))
+    bad = run(copy)
+    assert bad.returncode == 1 and "not a path inside the export" in bad.stdout, bad.stdout
+
+
+def test_verify_refuses_json_that_names_a_key_twice(export, tmp_path):
+    """entries.json with an entry's summary given twice: Python's json takes the last (which the hash covers),
+    other readers (a browser's JSON viewer, jq in some modes) may show the first, so one signed file reads two ways."""
+    out, run, resign = export
+    copy = _copy(out, tmp_path, "twice")
+    data = (copy / "entries.json").read_bytes().replace('{"approvers"'.encode(), '{"summary":"退还押金","approvers"'.encode(), 1)
+    resign(copy, lambda m: None, {"entries.json": data})
+    bad = run(copy)
+    assert bad.returncode == 1 and "key twice" in bad.stdout, bad.stdout
+
+
+def test_verify_checks_the_entries_are_the_chain_in_order(export, tmp_path):
+    """The two entries of March swapped (each still hashes to its own hash and carries its signature): the chain
+    says the second follows the first, and verify.py never looked at the links between entries."""
+    import json
+
+    from ledger.domain.chain import canonical_json
+
+    out, run, resign = export
+    copy = _copy(out, tmp_path, "swapped")
+    listed = json.loads((copy / "entries.json").read_bytes())
+    assert [e["chain_seq"] for e in listed] == [1, 2]
+    resign(copy, lambda m: None, {"entries.json": canonical_json(listed[::-1])})
+    bad = run(copy)
+    assert bad.returncode == 1 and "chain" in bad.stdout, bad.stdout
