@@ -173,3 +173,47 @@ def test_verify_checks_the_entries_are_the_chain_in_order(export, tmp_path):
     resign(copy, lambda m: None, {"entries.json": canonical_json(listed[::-1])})
     bad = run(copy)
     assert bad.returncode == 1 and "chain" in bad.stdout, bad.stdout
+
+
+# -- L2. The PDFs were made with WeasyPrint's default fetcher: file:// and http:// were one injection away --------
+
+def test_the_notice_board_pdfs_fetch_no_url_whatever_their_html_says(tmp_path):
+    """Names, summaries and notes are escaped today (a book named '<img src=…>' prints as text: tried), but the
+    PDFs were rendered with WeasyPrint's default url_fetcher, which reads file:///etc/… into the document and
+    requests http://127.0.0.1:… from the server. The documents need no outside resource, so the renderer itself
+    must refuse every URL: one unescaped field (a future template, a |safe) must not become a file read or SSRF."""
+    import pypdfium2
+
+    from ledger.services import notices
+
+    hits = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            hits.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/css")
+            self.end_headers()
+            self.wfile.write(b"body{}")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET-OF-THE-SERVER-4711")
+    port = server.server_address[1]
+    try:
+        pdf = notices._pdf(f'<html><head><link rel="stylesheet" href="http://127.0.0.1:{port}/link.css">'
+                           f'<style>@import "http://127.0.0.1:{port}/import.css"; '
+                           f'p {{ background: url(http://127.0.0.1:{port}/bg.png) }}</style></head>'
+                           f'<body><p>账目</p><img src="http://127.0.0.1:{port}/img.png">'
+                           f'<object data="file://{secret}" type="text/plain"></object>'
+                           f'<a rel="attachment" href="file://{secret}">附件</a></body></html>')
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert hits == [], f"the PDF renderer requested {hits} from a service on 127.0.0.1"
+    assert b"SECRET-OF-THE-SERVER-4711" not in pdf and b"secret.txt" not in pdf  # no local file attached or embedded
+    assert "账目" in pypdfium2.PdfDocument(pdf)[0].get_textpage().get_text_range()
