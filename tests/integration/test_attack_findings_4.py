@@ -217,3 +217,34 @@ def test_the_notice_board_pdfs_fetch_no_url_whatever_their_html_says(tmp_path):
     assert hits == [], f"the PDF renderer requested {hits} from a service on 127.0.0.1"
     assert b"SECRET-OF-THE-SERVER-4711" not in pdf and b"secret.txt" not in pdf  # no local file attached or embedded
     assert "账目" in pypdfium2.PdfDocument(pdf)[0].get_textpage().get_text_range()
+
+
+# -- L3. A book coded "en" or "static" is unreachable on the public site and stops the static export --------------
+
+@pytest.mark.parametrize("code", ["en", "static", "EN"])
+def test_a_book_cannot_take_a_code_the_public_site_uses_for_its_own_addresses(ledger, db_url, tmp_path, code):
+    """Book codes are letters, digits, - and _, so "en" and "static" were accepted; the public site puts a book at
+    /CODE/, and /en/… is the English site, /static/… its files: the book's Chinese pages answered the English home or
+    404, and `export-static` (one broken link stops it) could no longer export any community of the city."""
+    from public_site import create_app
+
+    from ledger.domain.errors import InvalidInput
+    from ledger.services import books, users
+
+    with ledger.tx() as s:
+        try:
+            books.create_book(s, users.system_user(s), code, "冲突小区", "Clash", "trust", first_month=(2025, 1))
+        except InvalidInput as refused:
+            assert "公示网站" in refused.message_zh and "public site" in refused.message_en
+            return
+    app = create_app({"DATABASE_URL": db_url, "PUBLICATIONS_DIR": str(tmp_path / "pub"), "TESTING": True})
+    try:
+        adapter = app.url_map.bind("localhost")
+        for path, endpoint in ((f"/{code}/", "public.book"), (f"/{code}/2026-03/", "public.month")):
+            try:
+                found = adapter.match(path)[0]
+            except Exception as e:  # noqa: BLE001 - a 404 or a redirect: not the book's page either
+                found = type(e).__name__
+            assert found == endpoint, f"{path} is {found}, not the book's page"
+    finally:
+        app.extensions["ledger_engine"].dispose()
