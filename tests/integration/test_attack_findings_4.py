@@ -248,3 +248,21 @@ def test_a_book_cannot_take_a_code_the_public_site_uses_for_its_own_addresses(le
             assert found == endpoint, f"{path} is {found}, not the book's page"
     finally:
         app.extensions["ledger_engine"].dispose()
+
+
+# -- L4. export-static: a link whose part unquotes to "../.." is written outside the out folder --------------------
+
+@pytest.mark.parametrize("link", ["/T1/x%2F..%2F..%2F..%2Fescaped/", "/T1/%2Ftmp%2Fescaped", "/%2E%2E/escaped"])
+def test_the_static_export_writes_nothing_outside_its_folder(tmp_path, link):
+    """target_of() refused '.' and '..' parts and backslashes, but a part like 'x%2F..%2F..' unquotes to
+    'x/../..', which joinpath follows out of the folder, and '%2Ftmp' to an absolute path. No page links such
+    an address today (every linked path is a book code, a period or a manifest path), so this is a guard for
+    the day one does: where the exporter writes must stay under the folder it was given."""
+    from public_site.static_export import target_of
+
+    out = tmp_path / "site"
+    try:
+        where = target_of(out, link)
+    except ValueError:
+        return
+    assert where.resolve().is_relative_to(out.resolve()), f"{link} would be written at {where.resolve()}"
