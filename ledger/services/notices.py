@@ -163,8 +163,13 @@ def _no_url_fetcher():
 
 
 def _pdf(html: str) -> bytes:
+    from PIL import ImageFile
     from weasyprint import HTML  # imported when a PDF is made: it loads Pango, which nothing else needs
 
+    # Importing WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES, after which a cut-off JPEG uploaded
+    # as a voucher is decoded (grey where bytes are missing) instead of refused as damaged. These documents load
+    # no image (every URL is refused), so give Pillow its default back.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     return HTML(string=html, base_url=str(TEMPLATES), url_fetcher=_no_url_fetcher()).write_pdf()
 
 

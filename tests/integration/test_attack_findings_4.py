@@ -266,3 +266,28 @@ def test_the_static_export_writes_nothing_outside_its_folder(tmp_path, link):
     except ValueError:
         return
     assert where.resolve().is_relative_to(out.resolve()), f"{link} would be written at {where.resolve()}"
+
+
+# -- M2. Once a PDF has been made, a damaged voucher is accepted ---------------------------------------------------
+
+def test_a_cut_off_voucher_is_still_refused_after_the_process_has_made_a_pdf(tmp_path):
+    """`import weasyprint` sets PIL.ImageFile.LOAD_TRUNCATED_IMAGES = True for the whole process. The back office
+    publishes in a thread of its own worker, so after the first publish every worker that made a PDF decoded a
+    JPEG cut in half (a receipt photo whose bottom, with the amount, never arrived) as a voucher, its missing
+    part grey, instead of refusing it as damaged. Found as a test that failed only when a PDF test ran first in
+    the same pytest worker. Run in a fresh interpreter so the order is the one production has."""
+    script = tmp_path / "order.py"
+    script.write_text(
+        "import io\n"
+        "from PIL import Image\n"
+        "from ledger.services import notices, vouchers\n"
+        "notices._pdf('<p>账目</p>')\n"
+        "buf = io.BytesIO(); Image.new('RGB', (640, 480), (200, 120, 40)).save(buf, format='JPEG', quality=90)\n"
+        "cut = buf.getvalue()[: len(buf.getvalue()) // 2]\n"
+        "try:\n"
+        "    vouchers.render_pages(cut, vouchers.sniff(cut, 10**8))\n"
+        "    print('ACCEPTED')\n"
+        "except vouchers.VoucherUnreadable:\n"
+        "    print('REFUSED')\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+    assert done.stdout.strip() == "REFUSED", done.stdout + done.stderr
