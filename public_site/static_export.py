@@ -39,9 +39,12 @@ def links_of(html: str, page: str) -> list[str]:
 def target_of(out: Path, path: str) -> Path:
     """Where a static server looks for `path` under `out`: …/index.html for a directory-style address."""
     parts = [unquote(p) for p in path.split("/") if p]
-    if any(p in (".", "..") or "\\" in p for p in parts):
+    # Checked after unquoting: "x%2F..%2F..%2Fetc" is one part that joinpath would walk out of `out` with.
+    if any(p in (".", "..") or "/" in p or "\\" in p or "\0" in p for p in parts):
         raise ValueError(f"unsafe path {path}")
     where = out.joinpath(*parts) if parts else out
+    if not where.resolve().is_relative_to(out.resolve()):
+        raise ValueError(f"unsafe path {path}")
     return where / "index.html" if path.endswith("/") else where
 
 

@@ -49,10 +49,16 @@ def large() -> bool:
     return request.cookies.get("large") == "1"
 
 
+def _in_language(english_wanted: bool) -> str:
+    """This page's address in a language, built from the route and its arguments (quoted), never by cutting the
+    request's path: /en/%09/evil.example/ cut to /\t/evil.example/ was a redirect to another site."""
+    view = request.endpoint.rsplit(".", 1)[-1]
+    return url_for(f"{ENGLISH if english_wanted else 'public'}.{view}", **(request.view_args or {}))
+
+
 def _other_language() -> str:
     """This page in the other language: /en/… and /… are the same page."""
-    path = request.path
-    return (path[3:] or "/") if request.blueprint == ENGLISH else "/en" + path
+    return _in_language(request.blueprint != ENGLISH)
 
 
 def _page_url() -> str | None:
@@ -82,9 +88,9 @@ def _language_by_query():
     """The old ?lang= links still work: they lead to the page in that language, whose links keep it."""
     lang = request.args.get("lang")
     if lang == "en" and request.blueprint != ENGLISH:
-        return redirect("/en" + request.path)
+        return redirect(_in_language(True))
     if lang in ("zh", "zh_CN") and request.blueprint == ENGLISH:
-        return redirect(request.path[3:] or "/")
+        return redirect(_in_language(False))
     return None
 
 

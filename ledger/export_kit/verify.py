@@ -7,9 +7,13 @@ It checks, and prints OK and exits 0, or prints the first mismatch and exits 1:
   1. manifest.sig is the book key's Ed25519 signature of
      "publication:BOOK:YYYY-MM:VERSION:" + SHA-256 of manifest.json (the key is in the manifest; its
      fingerprint, printed below, is also on every notice: a replaced key shows);
-  2. every file the manifest lists has that SHA-256 and size, and no file is missing;
+  2. every file the manifest lists has that SHA-256 and size, and no file is missing; each path is a plain
+     file inside the folder (no '..', no absolute path, no symbolic link), and the folder holds no file the
+     manifest does not list (besides manifest.json, manifest.sig and verify.py): OK vouches for every file;
   3. each entry in entries.json hashes to its "hash" (SHA-256 of the previous hash and the entry's canonical
-     JSON) and carries the key's signature of "entry:" + that hash;
+     JSON) and carries the key's signature of "entry:" + that hash; the entries are in chain order, one that
+     follows another in the chain links to it, and none is past the chain head the manifest records;
+     no JSON file names a key twice;
   4. the month's figures: the change in net assets and the net change in cash in statements.json equal what
      the entries add up to.
 Hashes, the chain and the figures use the standard library only. For the signatures it uses the
@@ -88,16 +92,46 @@ def signature_checker(public_hex: str):
     return _with_openssl(public_hex), "openssl pkeyutl"
 
 
+# Files an export holds beside the ones its manifest lists, and what a desktop leaves in a folder it shows.
+OWN = ("manifest.json", "manifest.sig", "verify.py")
+LITTER = (".DS_Store", "Thumbs.db", "desktop.ini")
+
+
+def _no_duplicate_keys(pairs):
+    keys = [k for k, _v in pairs]
+    if len(set(keys)) != len(keys):
+        raise Mismatch(f"a JSON object names a key twice ({sorted(k for k in set(keys) if keys.count(k) > 1)[0]})")
+    return dict(pairs)
+
+
+def loads(data: bytes):
+    """JSON as one reading only: a key given twice (which other readers may take the other way) is a mismatch."""
+    return json.loads(data, object_pairs_hook=_no_duplicate_keys)
+
+
+def _safe_path(name) -> bool:
+    """A path inside the export: relative, '/'-separated, no '.', '..' or empty part, no backslash or drive."""
+    parts = name.split("/") if isinstance(name, str) else [""]
+    return bool(name) and "\\" not in name and ":" not in name and all(p not in ("", ".", "..") for p in parts)
+
+
 def verify(folder: str) -> str:
     def read(name: str) -> bytes:
+        if not _safe_path(name):
+            raise Mismatch(f"the manifest lists {name!r}, which is not a path inside the export")
+        where = os.path.join(folder, *name.split("/"))
+        parts = name.split("/")
+        for i in range(len(parts)):  # a link could make a file outside the folder stand in for one inside it
+            if os.path.islink(os.path.join(folder, *parts[: i + 1])):
+                raise Mismatch(f"{name} is a symbolic link; an export holds plain files only")
         try:
-            with open(os.path.join(folder, name), "rb") as f:
+            with open(where, "rb") as f:
                 return f.read()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             raise Mismatch(f"{name} is missing") from None
 
     manifest_bytes = read("manifest.json")
-    manifest = json.loads(manifest_bytes)
+    manifest = loads(manifest_bytes)
     public = manifest["public_key"]
     check, how = signature_checker(public)
     print(f"book {manifest['book']} {manifest['period']} version {manifest['version']}; key fingerprint "
@@ -105,16 +139,47 @@ def verify(folder: str) -> str:
     message = f"publication:{manifest['book']}:{manifest['period']}:{manifest['version']}:{sha256(manifest_bytes)}"
     if not check(read("manifest.sig").decode("ascii").strip(), message.encode("utf-8")):
         raise Mismatch("manifest.sig is not the book key's signature of manifest.json")
+    listed = [f["path"] for f in manifest["files"]]
+    if len(set(listed)) != len(listed):
+        raise Mismatch("the manifest lists a file twice")
+    for needed in ("entries.json", "statements.json"):
+        if needed not in listed:
+            raise Mismatch(f"the manifest does not list {needed}")
     for f in manifest["files"]:
+        where = os.path.join(folder, *f["path"].split("/")) if _safe_path(f["path"]) else None
+        if where and os.path.isfile(where) and not os.path.islink(where) and os.path.getsize(where) != f["size"]:
+            raise Mismatch(f"{f['path']} is not the file the manifest lists (its size differs)")  # never read a huge one
         data = read(f["path"])
         if sha256(data) != f["sha256"] or len(data) != f["size"]:
             raise Mismatch(f"{f['path']} is not the file the manifest lists (SHA-256 or size differs)")
-    entries = json.loads(read("entries.json"))
+    # Every file in the folder is one the manifest lists: "OK" must never vouch for a file slipped in beside them.
+    known = set(listed) | set(OWN)
+    for top, dirs, names in os.walk(folder):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        for name in names + [d for d in dirs if os.path.islink(os.path.join(top, d))]:
+            path = os.path.relpath(os.path.join(top, name), folder).replace(os.sep, "/")
+            if name in LITTER and path not in known:
+                continue
+            if path not in known:
+                raise Mismatch(f"{path} is in the folder but the manifest does not list it (it is not part of the publication)")
+            if os.path.islink(os.path.join(top, name)):
+                raise Mismatch(f"{path} is a symbolic link; an export holds plain files only")
+    entries = loads(read("entries.json"))
     change = cash = 0
+    previous = None
     for e in entries:
         doc = {k: e[k] for k in CANONICAL}
         if sha256(e["prev_hash"].encode("ascii") + canonical(doc)) != e["hash"]:
             raise Mismatch(f"entry {e['number']} does not hash to its recorded hash")
+        # The month's entries in chain order; where two follow each other in the chain, the later one links to
+        # the earlier, and the newest chain entry is the head the manifest records.
+        if previous is not None and e["chain_seq"] <= previous["chain_seq"]:
+            raise Mismatch(f"entry {e['number']} is out of chain order")
+        if previous is not None and e["chain_seq"] == previous["chain_seq"] + 1 and e["prev_hash"] != previous["hash"]:
+            raise Mismatch(f"entry {e['number']} does not follow entry {previous['number']} in the chain")
+        if e["chain_seq"] > manifest["chain_seq"] or (e["chain_seq"] == manifest["chain_seq"] and e["hash"] != manifest["chain_head"]):
+            raise Mismatch(f"entry {e['number']} is not in the chain whose head the manifest records")
+        previous = e
         if not check(e["signature"], b"entry:" + e["hash"].encode("ascii")):
             raise Mismatch(f"entry {e['number']} carries no valid signature of the book's key")
         for line in e["lines"]:
@@ -122,7 +187,7 @@ def verify(folder: str) -> str:
                 change -= line["fen"]
             if line["cash"]:
                 cash += line["fen"]
-    figures = json.loads(read("statements.json"))
+    figures = loads(read("statements.json"))
     if figures["activities"]["totals_fen"]["change"]["total"] != change:
         raise Mismatch("statements.json: the change in net assets is not what the entries add up to")
     if figures["cash_flow"]["totals_fen"]["net"]["range"] != cash:
@@ -137,7 +202,7 @@ def main(argv) -> int:
     except Mismatch as e:
         print(f"MISMATCH: {e}")
         return 1
-    except (ValueError, KeyError) as e:
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
         print(f"MISMATCH: a file cannot be read as the format says ({e})")
         return 1
     print(f"OK: {said}")

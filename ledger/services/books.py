@@ -20,6 +20,12 @@ from .signing import keys_for
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 
 
+# The public site's own first path segments: a book coded "en" or "static" would have its pages at /en/… and
+# /static/…, where the English site and the static files already are (its Chinese pages unreachable, and the
+# static export of the whole site stopped at its first broken link).
+PUBLIC_SITE_PATHS = ("en", "static")
+
+
 def _check_code(code: str, field: str) -> str:
     code = (code or "").strip()
     if not _CODE.match(code):
@@ -70,6 +76,10 @@ def create_book(
         first_month = (today.year, today.month)
     start_date = check_date(dt.date(first_month[0], first_month[1], 1), "first_month")  # from parse_period
     code = _check_code(code, "code")
+    if code.lower() in PUBLIC_SITE_PATHS:
+        raise InvalidInput(
+            f"账簿代码“{code}”是公示网站自用的地址（/{code}/），请换一个",
+            f"book code \"{code}\" is an address the public site uses for itself (/{code}/): choose another", "code")
     try:
         book_kind = BookKind(kind)
     except ValueError:

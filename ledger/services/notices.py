@@ -146,15 +146,31 @@ def _context(notice: Notice, statements_doc: dict) -> dict:
     }
 
 
+def _refuse_urls(url: str, *args, **kwargs):
+    raise ValueError(f"the notice-board PDFs fetch no URLs ({url[:60]})")
+
+
+def _no_url_fetcher():
+    """The documents need nothing from outside them (styles, charts and QR codes are inline, fonts come from
+    fontconfig), but WeasyPrint's default fetcher reads file:// and http:// URLs: any <img>, url() or @import a
+    name or summary ever smuggled in would embed a server file or reach a service on 127.0.0.1. Refuse every
+    URL: WeasyPrint 70 takes a URLFetcher allowed no protocol, earlier versions a function."""
+    try:
+        from weasyprint.urls import URLFetcher
+    except ImportError:
+        return _refuse_urls
+    return URLFetcher(allowed_protocols=())
+
+
 def _pdf(html: str) -> bytes:
     from PIL import ImageFile
     from weasyprint import HTML  # imported when a PDF is made: it loads Pango, which nothing else needs
 
-    # Importing WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES, after which a cut-off voucher upload
-    # in the same process would be accepted instead of refused as damaged. Our PDFs hold no raster images: undo it.
+    # Importing WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES, after which a cut-off JPEG uploaded
+    # as a voucher is decoded (grey where bytes are missing) instead of refused as damaged. These documents load
+    # no image (every URL is refused), so give Pillow its default back.
     ImageFile.LOAD_TRUNCATED_IMAGES = False
-
-    return HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
+    return HTML(string=html, base_url=str(TEMPLATES), url_fetcher=_no_url_fetcher()).write_pdf()
 
 
 def documents(notice: Notice, statements_doc: dict, entries: list[dict], months: list[tuple[str, int, int]],
