@@ -230,8 +230,11 @@ def month(code: str, period: str, version: int | None = None):
 
 
 def _names(figures: dict) -> tuple[dict, dict]:
-    """Each account code's statement line (entries.json names accounts by code only), and each fund's names:
-    both from the published statements, so the page shows nothing the publication does not hold."""
+    """Each account code's name (older publications: its statement line, as entries.json names accounts by code
+    only), and each fund's names: from the published statements, so the page shows nothing the publication does
+    not hold."""
+    if "accounts" in figures:  # publications since the chart's names were frozen with the statements
+        return figures["accounts"], {f["code"]: f for f in figures["funds"]}
     accounts = {}
     for part in (figures["activities"]["income"], figures["activities"]["expense"], figures["position"]["assets"],
                  figures["position"]["liabilities"], figures["cash_flow"]["net_assets"]):

@@ -74,6 +74,9 @@ def _statements_doc(session: Session, book: Book, rng: statements.Range) -> dict
                       "net_assets": rows([flow.net_assets]), "opening_fen": flow.opening, "closing_fen": flow.closing,
                       "totals_fen": flow.totals},
         "funds": [asdict(f) for f in statements.fund_movements(session, book, rng)],
+        # The chart's names, so a reader sees "5105 公共水电费" beside a line, not only its statement item.
+        "accounts": {code: {"name_zh": zh, "name_en": en} for code, zh, en in session.execute(
+            select(Account.code, Account.name_zh, Account.name_en).where(Account.book_id == book.id).order_by(Account.code))},
     }
 
 

@@ -161,6 +161,7 @@ def test_the_statements_show_each_figure_to_the_fen_and_link_it_to_its_entries(s
     assert re.findall(r'data-number="([^"]+)"', drilled) == ["记-2026-03-0002"]
     assert re.findall(r'data-testid="entry-amount">([^<]+)<', drilled) == ["1,200.00"]
     assert "3月保洁费" in drilled and "与报表一致" in drilled
+    assert "5101 保洁费" in drilled  # each line names its account as the chart does, as the PDF's journal does
     # an entry's voucher: the viewer page, one more tap from the figure
     viewer = re.search(r'href="([^"]+)" data-testid="voucher-link"', drilled).group(1)
     shown = client.get(viewer).text
