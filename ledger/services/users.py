@@ -1,6 +1,8 @@
 """Users, passwords and roles."""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -32,6 +34,12 @@ def create_user(session: Session, username: str, display_name: str, password: st
     username = (username or "").strip()
     if not username or len(username) > 64:
         raise InvalidInput("用户名须为1到64个字符", "username must be 1 to 64 characters", "username")
+    if re.search(r"\d{7,}", username) or any(ord(ch) < 32 or ord(ch) == 127 for ch in username):
+        # A username is published: the hash chain commits to each entry's makers and approvers, and every
+        # publication carries them. A phone or ID number in it would be public for good.
+        raise InvalidInput("用户名会随公示公开：不能含有7位以上连续数字（如手机号、身份证号）或控制字符",
+                           "a username is published with the accounts: it may not hold 7 or more digits in a row "
+                           "(a phone or ID number) or control characters", "username")
     if password is not None and len(password) < 8:
         raise InvalidInput("密码至少8位", "password must be at least 8 characters", "password")
     if session.scalar(select(User).where(User.username == username)):

@@ -170,3 +170,15 @@ def test_the_published_folder_itself_holds_nothing_private(planted):
     assert any(name.endswith("statements.pdf") for name in found)
     assert _leaks(found) == []
     assert not any(json.dumps(texts, ensure_ascii=False).count("业主") for texts in found.values())
+
+
+@pytest.mark.parametrize("username", [PHONE, f"zhang{ID_NUMBER}", "wang\x07"])
+def test_a_username_that_would_publish_a_phone_or_id_number_is_refused(ledger, username):
+    """Usernames are published (the chain commits to each entry's makers and approvers): no phone or ID number."""
+    from ledger.domain.errors import InvalidInput
+    from ledger.services import users
+
+    with ledger.tx() as s, pytest.raises(InvalidInput, match="published with the accounts"):
+        users.create_user(s, username, "某人", "password-123")
+    with ledger.tx() as s:
+        assert users.create_user(s, "caiwu2", "财务", "password-123").username == "caiwu2"
