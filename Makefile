@@ -26,7 +26,7 @@ translations: $(VENV)/.run-installed
 	$(BIN)/pybabel -q compile -d translations
 
 run: $(VENV)/.run-installed translations
-	./tools/system-packages.sh
+	./tools/system-packages.sh --runtime
 	$(BIN)/ledger db upgrade
 	$(BIN)/ledger demo
 	@echo "后台 Back office: http://$(HOST):$(PORT)   公示网站 Public site: http://$(HOST):$(PUBLIC_PORT)  (Ctrl-C stops both)"

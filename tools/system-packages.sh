@@ -4,8 +4,9 @@
 # whose monospaced face sets the PDF journal), Pango for WeasyPrint's PDFs, and openssl (a publication's
 # verify.py checks signatures with it where the cryptography package is absent).
 set -euo pipefail
+# `--runtime`: only what the app itself needs (the PDFs' font and Pango), for `make run`.
 missing=()
-command -v chromium >/dev/null || missing+=(chromium)
+[ "${1:-}" = "--runtime" ] || command -v chromium >/dev/null || missing+=(chromium)
 fc-list 2>/dev/null | grep -qi "wenquanyi zen hei" || missing+=(fonts-wqy-zenhei)
 command -v openssl >/dev/null || missing+=(openssl)
 ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so.0" || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
