@@ -129,11 +129,10 @@ def publish(session: Session, actor: User, book: Book, year: int, month: int, st
     `progress(step)` hears each of PUBLISH_STEPS as it is done (a progress bar, the page that waits). With
     `expect_version`, publish only if that is still the next version (a page's button, pressed twice, or
     by two people at once, publishes once)."""
-    require(session, actor, Action.PUBLISH, book)
     lock_book(session, book)
     witness.check(session, book)  # never publish a book the database no longer holds as committed
     label = f"{year:04d}-{month:02d}"
-    check_publishable(session, actor, book, year, month)
+    check_publishable(session, actor, book, year, month)  # the permission, the close, the vouchers: under the lock
     rng = statements.month_range(year, month)
     previous = session.scalar(select(Publication).where(Publication.book_id == book.id, Publication.year == year,
                                                         Publication.month == month).order_by(Publication.version.desc()).limit(1))
