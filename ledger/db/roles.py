@@ -48,6 +48,10 @@ OFFICE_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "entry_makers": DRAFTS,
     "attachments": DRAFTS,
     "voucher_publics": DRAFTS,
+    # The register: owners and units change (a sale, a corrected area) and a unit's owners with them.
+    "owners": KEEP,
+    "units": KEEP,
+    "unit_owners": DRAFTS,
 }
 
 PUBLIC_TABLES = ("books", "publications", "publication_files", "publication_opinions")

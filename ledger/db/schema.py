@@ -494,3 +494,53 @@ class PublicationOpinion(Base):
     signature: Mapped[str] = mapped_column(String(128))
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+# --- The trust's register of units and owners (房屋与业主). Private to the back office: owners' names and phones
+# never reach a publication, the public site or an export (the public role cannot read these tables).
+
+
+class Owner(Base):
+    """An owner (业主): a person, or the developer, who holds one or more units. One owner counts once in a
+    resolution's headcount however many units they hold (民法典第278条); the developer's unsold units are one owner."""
+
+    __tablename__ = "owners"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    kind: Mapped[str] = mapped_column(String(16), default="person")  # "person" | "developer"
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Unit(Base):
+    """A unit of the compound (房屋): a flat, a shop or a parking space, with its floor area from the property
+    register in hundredths of a square metre (exact, like money in fen)."""
+
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("book_id", "building", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id"), index=True)
+    building: Mapped[str] = mapped_column(String(32))
+    number: Mapped[str] = mapped_column(String(32))
+    area_centi_m2: Mapped[int] = mapped_column(BigInteger)  # 89.37 ㎡ is 8937
+    use: Mapped[str] = mapped_column(String(16))  # "residential" | "shop" | "parking"
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    owners: Mapped[list[Owner]] = relationship(secondary="unit_owners", order_by="Owner.id", lazy="selectin")
+
+    @property
+    def label(self) -> str:
+        return f"{self.building}-{self.number}"
+
+
+class UnitOwner(Base):
+    __tablename__ = "unit_owners"
+    __table_args__ = (UniqueConstraint("unit_id", "owner_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id"), index=True)
