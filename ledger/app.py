@@ -8,10 +8,11 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_talisman import Talisman
 from flask_wtf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from .config import (
-    PROJECT_ROOT, database_url, jobs_dir, publications_dir, ratelimit_prefix, ratelimit_storage, secret_key, voucher_dir,
+    PROJECT_ROOT, database_url, jobs_dir, proxy_hops, publications_dir, ratelimit_prefix, ratelimit_storage, secret_key, voucher_dir,
 )
 from .db import session as session_module
 
@@ -107,6 +108,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
         LOGIN_RATE_LIMIT="10 per minute",
         FORCE_HTTPS=False,  # set behind a TLS-terminating proxy
+        PROXY_HOPS=proxy_hops(),  # reverse proxies in front (LEDGER_PROXY_HOPS): whose X-Forwarded-For to trust
     )
     if test_config:
         app.config.update(test_config)
@@ -114,6 +116,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = secret_key()
 
     session_module.init_app(app)
+    if app.config["PROXY_HOPS"]:
+        # The sign-in limit counts per client: behind a proxy that is the address the proxy saw, not its own.
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)

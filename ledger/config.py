@@ -70,3 +70,19 @@ def ratelimit_storage() -> str:
 def ratelimit_prefix() -> str:
     """The prefix of the limiter's keys in that storage (LEDGER_RATELIMIT_PREFIX), for a Redis shared with others."""
     return os.environ.get("LEDGER_RATELIMIT_PREFIX") or "ledger"
+
+
+def proxy_hops() -> int:
+    """How many reverse proxies stand before the app (LEDGER_PROXY_HOPS, default 0). Behind one, every request
+    comes from the proxy's address, so the sign-in limit would count all residents as one; with the hops set,
+    the client's address is taken from that many X-Forwarded-For entries (set by our proxies, not the caller's)
+    and X-Forwarded-Proto tells the app it was reached over HTTPS. Never set it without a proxy: a caller could
+    then pick any address it likes with the header."""
+    raw = os.environ.get("LEDGER_PROXY_HOPS") or "0"
+    try:
+        hops = int(raw)
+    except ValueError:
+        hops = -1
+    if not 0 <= hops <= 5:
+        raise SystemExit(f"LEDGER_PROXY_HOPS 应为 0 到 5 的整数，现为 {raw!r} / LEDGER_PROXY_HOPS must be a whole number from 0 to 5, not {raw!r}")
+    return hops

@@ -10,14 +10,16 @@ set by ``?large=1`` (or ``?large=0``) on any page: the server marks the page for
 the same for a static copy."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 import re
 from decimal import Decimal
 from pathlib import Path
 
+from babel.dates import format_skeleton
 from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, send_file, url_for
-from flask_babel import format_decimal, get_locale
+from flask_babel import format_decimal, get_locale, to_user_timezone
 from flask_babel import gettext as _
 
 from ledger.db.session import get_session
@@ -72,9 +74,17 @@ def _page_url() -> str | None:
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters["yuan"] = lambda fen: format_decimal(Decimal(fen) / 100, format="#,##0.00") if fen is not None else ""
     app.jinja_env.filters["size"] = lambda n: f"{n / 1048576:.1f} MB" if n >= 1048576 else f"{max(1, round(n / 1024))} KB"
+    app.jinja_env.filters["month_label"] = _month_label
+    app.jinja_env.filters["day_label"] = lambda when: format_skeleton("yMMMd", to_user_timezone(when), locale=get_locale())
     app.jinja_env.filters["voucher_sha"] = lambda page: page.removeprefix("vouchers/").removesuffix(".jpg")
     app.jinja_env.globals.update(english=english, large=large, other_language=_other_language, page_url=_page_url,
                                  name=_name)
+
+
+def _month_label(pub_or_period) -> str:
+    """A month as readers write it: 2026年10月, or October 2026 in English (URLs keep 2026-10)."""
+    year, month = parse_period(getattr(pub_or_period, "period", pub_or_period))
+    return format_skeleton("yMMMM", dt.date(year, month, 1), locale=get_locale())
 
 
 def _name(row) -> str:
@@ -140,7 +150,7 @@ def home():
     shown = []
     for book, latest in publications.published_books(session):
         shown.append((book, latest, _headline(_json(session, latest, "statements.json"))))
-    return render_template("public/home.html", shown=shown)
+    return render_template("public/home.html", shown=shown, objected=publications.objected_ids(session))
 
 
 @bp.get("/<code>/")
@@ -156,7 +166,8 @@ def book(code: str):
         abort(404)
     return render_template("public/book.html", book=found, listed=listed, latest=listed[0],
                            headline=_headline(_json(session, listed[0], "statements.json")),
-                           superseded=publications.superseded_ids(session, found))
+                           superseded=publications.superseded_ids(session, found),
+                           objected=publications.objected_ids(session, found))
 
 
 # -- A month ---------------------------------------------------------------------------------------------------

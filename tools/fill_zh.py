@@ -283,6 +283,10 @@ ZH = {
     "Publishing again makes a correction: version %(n)s replaces version %(old)s on the public site, where version %(old)s stays readable, marked as superseded.":
         "再次公示即为更正：第 %(n)s 版在公示网站上取代第 %(old)s 版；第 %(old)s 版仍可查阅，并标明已被更正。",
     "A month is published by: %(who)s.": "公示由以下人员发布：%(who)s。",
+    # Public site: the supervisor's objection before a month is opened, its date
+    "The supervisor has objected to this month's accounts: read the objection on the month's page.":
+        "监察人对本月账目提出了异议，请在该月页面查看异议内容。",
+    "(the supervisor objects)": "（监察人有异议）", "on %(day)s": "%(day)s",
 }
 
 

@@ -73,30 +73,58 @@ def horizontal_bars(title: str, groups: list[tuple[str, list[Bar]]], colour: str
     return _svg(y + 10, title, "；".join(desc), body)
 
 
-def trend(title: str, months: list[tuple[str, int, int]], legend: tuple[str, str]) -> str:
-    """Income and expenditure of each month (label, income fen, expense fen), oldest first, as paired columns
-    on one scale from zero; negative months (a reversal larger than the month's income) are drawn at zero."""
-    height, top, bottom, left = 300, 52, 40, 10
+def _nice_ceiling(fen: int) -> int:
+    """The smallest 1, 2, 2.5 or 5 × 10ⁿ yuan at or above the amount: the top of an axis a reader can divide."""
+    step = 100  # one yuan
+    while True:
+        for top in (step, step * 2, step * 5 // 2, step * 5):
+            if top >= fen:
+                return top
+        step *= 10
+
+
+def _axis_figure(fen: int) -> str:
+    return f"{fen // 100:,}"
+
+
+def trend(title: str, months: list[tuple[str, int, int]], legend: tuple[str, str], english: bool = False) -> str:
+    """Income and expenditure of each month (label YYYY-MM, income fen, expense fen), oldest first, as paired
+    columns on one scale from zero, with a labelled axis in yuan (four steps to a round top) and each month
+    named (10月 or Oct) with its year under the first month and under each January; negative months (a
+    reversal larger than the month's income) are drawn at zero."""
+    height, top, bottom, left, right = 320, 52, 58, 64, 10
     plot_h = height - top - bottom
-    highest = max([max(i, e) for _m, i, e in months] + [1])
-    slot = (WIDTH - left * 2) / max(len(months), 1)
+    highest = _nice_ceiling(max([max(i, e) for _m, i, e in months] + [1]))
+    slot = (WIDTH - left - right) / max(len(months), 1)
     bar_w = max(4.0, slot * 0.34)
+    unit = "yuan" if english else "单位：元"
     body = [_text(0, 22, title, 16, weight="bold"),
             f'<rect x="{WIDTH - 230}" y="10" width="14" height="14" fill="{INCOME}"/>', _text(WIDTH - 210, 22, legend[0], 12),
             f'<rect x="{WIDTH - 120}" y="10" width="14" height="14" fill="{EXPENSE}"/>', _text(WIDTH - 100, 22, legend[1], 12),
-            _text(left, top - 8, format_fen(highest), 11, fill="#666666"),
-            f'<line x1="{left}" y1="{top + plot_h}" x2="{WIDTH - left}" y2="{top + plot_h}" stroke="{RULE}" stroke-width="1"/>']
+            _text(0, top - 10, unit, 11, fill="#666666")]
+    for k in range(5):  # the axis: 0, ¼, ½, ¾ and the top, each a faint rule across the plot
+        fen = highest * k // 4
+        y = top + plot_h - plot_h * k / 4
+        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{WIDTH - right}" y2="{y:.1f}" stroke="{RULE if k == 0 else "#e6e6e6"}" stroke-width="1"/>')
+        body.append(_text(left - 6, y + 4, _axis_figure(fen), 11, anchor="end", fill="#666666"))
     desc = []
     for i, (label, income, expense) in enumerate(months):
         x = left + i * slot + slot * 0.14
         for j, (fen, colour) in enumerate(((income, INCOME), (expense, EXPENSE))):
             h = plot_h * max(fen, 0) / highest
             body.append(f'<rect x="{x + j * bar_w:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w:.1f}" height="{h:.1f}" fill="{colour}"/>')
-        body.append(_text(x + bar_w, top + plot_h + 16, label[-2:] if len(months) > 6 else label, 11, anchor="middle"))
+        year, month = label[:4], int(label[5:7])
+        name = _MONTHS_EN[month - 1] if english else f"{month}月"
+        body.append(_text(x + bar_w, top + plot_h + 16, name, 11, anchor="middle"))
+        if i == 0 or month == 1:
+            body.append(_text(x + bar_w, top + plot_h + 32, year if english else f"{year}年", 11, anchor="middle", fill="#666666"))
         desc.append(f"{label} {legend[0]} {format_fen(income)} {legend[1]} {format_fen(expense)}")
     if months:
         body.append(_text(left, height - 4, f"{months[0][0]} – {months[-1][0]}", 11, fill="#666666"))
     return _svg(height, title, "；".join(desc), body)
+
+
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def month_charts(statements_doc: dict, months: list[tuple[str, int, int]], english: bool = False) -> dict[str, str]:
@@ -117,4 +145,4 @@ def month_charts(statements_doc: dict, months: list[tuple[str, int, int]], engli
     while len(months) > 1 and months[0][1] == months[0][2] == 0:
         months = months[1:]  # a book younger than a year: its trend starts with its first month of figures
     funds = horizontal_bars(words[5], [("", [Bar(name(f), f["closing"]) for f in statements_doc["funds"]])], BALANCE, words[6])
-    return {"composition.svg": composition, "trend.svg": trend(words[4], months, (words[1], words[2])), "funds.svg": funds}
+    return {"composition.svg": composition, "trend.svg": trend(words[4], months, (words[1], words[2]), english), "funds.svg": funds}

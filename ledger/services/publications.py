@@ -328,6 +328,16 @@ def give_opinion(session: Session, actor: User, book: Book, publication: Publica
     return opinion
 
 
+def objected_ids(session: Session, book: Book | None = None) -> set[int]:
+    """The publications on which the supervisor recorded an objection (of one book, or of all): the home and book
+    pages warn of them before a reader opens the month."""
+    query = select(PublicationOpinion.publication_id).where(PublicationOpinion.kind == "objection")
+    if book is not None:
+        query = query.join(Publication, Publication.id == PublicationOpinion.publication_id).where(
+            Publication.book_id == book.id)
+    return set(session.scalars(query))
+
+
 def opinions_of(session: Session, publication: Publication) -> list[PublicationOpinion]:
     # Not joined to users: the public site's database role may not read them (ledger/db/roles.py); the back
     # office loads the supervisor's name when a page asks for it.

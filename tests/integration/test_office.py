@@ -7,10 +7,11 @@ import re
 from decimal import Decimal
 
 import openpyxl
+import pytest
 
 from ledger.services import books as book_service, entries
 
-from ..conftest import D, SignedIn
+from ..conftest import D, SignedIn, back_office
 
 
 Browser = SignedIn  # the shared one in tests/conftest.py
@@ -159,6 +160,44 @@ def test_sign_in_is_rate_limited_and_pages_carry_security_headers(app):
     token = Browser.token(page.text)
     codes = [client.post("/login", data={"username": "maker", "password": "nope", "csrf_token": token}).status_code for _ in range(11)]
     assert codes[:10] == [401] * 10 and codes[10] == 429
+
+
+def _failed_sign_ins(client, times, **headers):
+    token = Browser.token(client.get("/login", headers=headers).text)
+    return [client.post("/login", data={"username": "maker", "password": "nope", "csrf_token": token},
+                        headers=headers).status_code for _ in range(times)]
+
+
+def test_behind_a_proxy_the_sign_in_limit_counts_each_resident_not_the_proxy(db_url, ledger, tmp_path, monkeypatch):
+    from ledger.app import limiter
+
+    def sign_in_client(app):
+        with app.app_context():
+            limiter.reset()  # the limiter's memory is the process's: start each app from zero
+        return app.test_client()
+
+    # Without LEDGER_PROXY_HOPS a caller's X-Forwarded-For is ignored: it cannot dodge the limit with a new header.
+    monkeypatch.delenv("LEDGER_PROXY_HOPS", raising=False)
+    with back_office(db_url, tmp_path) as app:
+        client = sign_in_client(app)
+        codes = _failed_sign_ins(client, 6, **{"X-Forwarded-For": "203.0.113.1"})
+        codes += _failed_sign_ins(client, 5, **{"X-Forwarded-For": "203.0.113.2"})
+        assert codes[:10] == [401] * 10 and codes[10] == 429
+    # Behind one proxy, the proxy's own address is shared by everyone: the limit follows the forwarded client.
+    monkeypatch.setenv("LEDGER_PROXY_HOPS", "1")
+    with back_office(db_url, tmp_path) as app:
+        client = sign_in_client(app)
+        first = _failed_sign_ins(client, 11, **{"X-Forwarded-For": "203.0.113.7"})
+        assert first[:10] == [401] * 10 and first[10] == 429
+        assert _failed_sign_ins(client, 1, **{"X-Forwarded-For": "203.0.113.8"}) == [401]  # a neighbour still may
+
+
+def test_a_bad_proxy_hops_setting_stops_the_app_with_a_clear_message(monkeypatch):
+    from ledger.config import proxy_hops
+
+    monkeypatch.setenv("LEDGER_PROXY_HOPS", "one")
+    with pytest.raises(SystemExit, match="LEDGER_PROXY_HOPS"):
+        proxy_hops()
 
 
 def test_every_page_says_which_book_and_period_and_sign_ins_are_in_the_audit_log(app, ledger):

@@ -105,6 +105,11 @@ def test_an_objection_is_shown_with_what_it_means_for_the_figures(site, ledger):
     word = page[page.index('data-testid="opinion-objection"'):]
     assert "监察人提出异议" in word and "水电费分摊明细未附上" in word and "不会改动本页数字" in word
     assert "异议:" not in page  # no half-width colon in the Chinese
+    # A resident who never opens the month still learns of it: the community's page and the home page warn.
+    for url in ("/T1/", "/"):
+        note = client.get(url).text
+        assert 'data-testid="objection-note"' in note and "监察人对本月账目提出了异议" in note, url
+    assert "（监察人有异议）" in client.get("/T1/").text
 
 
 def test_the_public_site_cannot_write(site):
@@ -131,7 +136,7 @@ def test_every_page_says_the_community_the_month_and_its_figures_to_a_wechat_gro
     client, _store = site
     month = client.get("/T1/2026-03/v1/").text
     og = _og(month)
-    assert og["og:title"] == "测试小区信托 · 2026-03 账目公示" and og["og:type"] == "article" and og["og:locale"] == "zh_CN"
+    assert og["og:title"] == "测试小区信托 · 2026年3月 账目公示" and og["og:type"] == "article" and og["og:locale"] == "zh_CN"
     assert "收入 5,000.00 元" in og["og:description"] and "支出 1,200.00 元" in og["og:description"]
     assert "期末现金 3,800.00 元" in og["og:description"]
     assert "og:url" not in og  # never built from the request's Host header
@@ -140,9 +145,9 @@ def test_every_page_says_the_community_the_month_and_its_figures_to_a_wechat_gro
         assert {"og:title", "og:description", "og:type", "og:locale", "og:site_name"} <= set(og), url
         if url != "/":
             assert "测试小区信托" in og["og:title"], url
-    assert "2026-03" in _og(client.get("/T1/").text)["og:description"]
+    assert "2026年3月" in _og(client.get("/T1/").text)["og:description"]
     english = client.get("/en/T1/2026-03/v1/").text
-    assert _og(english)["og:title"] == "Test trust · 2026-03 accounts" and _og(english)["og:locale"] == "en_US"
+    assert _og(english)["og:title"] == "Test trust · March 2026 accounts" and _og(english)["og:locale"] == "en_US"
     client.application.config["PUBLIC_BASE_URL"] = "https://gongshi.example.cn/"
     client.application.extensions["public_page_cache"].pages.clear()  # a worker starts with its settings
     assert _og(client.get("/T1/2026-03/v1/").text)["og:url"] == "https://gongshi.example.cn/T1/2026-03/v1/"

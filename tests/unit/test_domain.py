@@ -85,3 +85,16 @@ def test_chain_hash_is_sha256_of_prev_and_canonical_json():
     # Who approved is part of what is chained: the same content with another approver is another hash.
     assert chain_hash(GENESIS, dataclasses.replace(posted, approvers=("weiyuan1",))) != expected
     assert chain_hash("1" * 64, posted) != expected
+
+
+def test_the_trend_chart_has_a_round_axis_in_yuan_and_names_the_months():
+    from ledger.domain import graphs
+
+    assert [graphs._nice_ceiling(f) for f in (1, 100, 101, 180_00, 230_00, 260_00, 999_999_00)] == [
+        100, 100, 200, 200_00, 250_00, 500_00, 1_000_000_00]
+    months = [("2025-12", 120_000_00, 80_000_00), ("2026-01", 90_000_00, 95_000_00), ("2026-02", 100_000_00, 0)]
+    zh = graphs.trend("收支趋势", months, ("收入", "支出"))
+    assert "单位：元" in zh and "12月" in zh and "1月" in zh and "2025" in zh and "2026" in zh
+    assert ">200,000<" in zh or ">200000<" in zh or "200,000" in zh  # the round top of the axis, in yuan
+    en = graphs.trend("Trend", months, ("Income", "Expenses"), english=True)
+    assert "Dec" in en and "Jan" in en and "单位" not in en
