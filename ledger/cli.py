@@ -648,3 +648,23 @@ def public_export_static(out_dir, base_url):
 from .cli_tokens import tokens as tokens_group  # noqa: E402  (a group of its own module)
 
 main.add_command(tokens_group)
+
+# Trust-property operations, each in a module of its own.
+from .cli_register import units as units_group, resolutions as resolutions_group  # noqa: E402
+
+main.add_command(units_group)
+main.add_command(resolutions_group)
+
+from .cli_billing import billing as billing_group  # noqa: E402
+
+main.add_command(billing_group)
+
+from .cli_bank import bank as bank_group  # noqa: E402
+
+main.add_command(bank_group)
+
+from .cli_trust import remuneration as remuneration_group, budget as budget_group, revenues as revenues_group  # noqa: E402
+
+main.add_command(remuneration_group)
+main.add_command(budget_group)
+main.add_command(revenues_group)

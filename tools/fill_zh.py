@@ -287,6 +287,19 @@ ZH = {
     "The supervisor has objected to this month's accounts: read the objection on the month's page.":
         "监察人对本月账目提出了异议，请在该月页面查看异议内容。",
     "(the supervisor objects)": "（监察人有异议）", "on %(day)s": "%(day)s",
+    "Trust operations": "物业运营",
+    # --- units register and owners' resolutions
+
+
+    # --- fees, billing, payments, arrears, my unit
+
+
+    # --- the co-managed bank account
+
+
+    # --- remuneration, budgets, public revenues
+
+
 }
 
 

@@ -126,8 +126,18 @@ _SQLITE += [
 _SQLITE_ROUND = f"""CREATE TRIGGER guard_entries_round BEFORE UPDATE OF submission_round ON entries
     WHEN NEW.submission_round < OLD.submission_round
     BEGIN SELECT RAISE(ABORT, '{ROUND_BACK}'); END"""
-APPEND_ONLY_TABLES = ("approvals", "audit_log", "period_closes", "flag_replies", "publications", "publication_files",
-                      "publication_opinions")
+APPEND_ONLY_TABLES = (
+    "approvals", "audit_log", "period_closes", "flag_replies", "publications", "publication_files",
+    "publication_opinions",
+    # fees and billing (0012)
+
+    # the bank account (0013)
+
+    # remuneration, budgets and public revenues (0014)
+
+    # owners' resolutions (0015)
+
+)
 for _table in APPEND_ONLY_TABLES:
     _SQLITE += [
         f"""CREATE TRIGGER guard_{_table}_update BEFORE UPDATE ON {_table}
@@ -292,9 +302,20 @@ _PG_ROUND = ("guard_entries_round", "entries", """CREATE TRIGGER guard_entries_r
 _PG_TRIGGERS.append(("guard_voucher_publics", "voucher_publics", """CREATE TRIGGER guard_voucher_publics
     BEFORE UPDATE OR DELETE ON voucher_publics FOR EACH ROW EXECUTE FUNCTION ledger_guard_voucher_publics()"""))
 # Row triggers do not fire on TRUNCATE.
-for _table in ("entries", "entry_lines", "attachments", "approvals", "audit_log", "entry_makers", "period_closes",
-               "book_heads", "periods", "accounts", "funds", "books", "flag_replies", "voucher_publics", "publications",
-               "publication_files", "publication_opinions"):
+_NEVER_TRUNCATED = (
+    "entries", "entry_lines", "attachments", "approvals", "audit_log", "entry_makers", "period_closes",
+    "book_heads", "periods", "accounts", "funds", "books", "flag_replies", "voucher_publics", "publications",
+    "publication_files", "publication_opinions",
+    # fees and billing (0012)
+
+    # the bank account (0013)
+
+    # remuneration, budgets and public revenues (0014)
+
+    # owners' resolutions (0015)
+
+)
+for _table in _NEVER_TRUNCATED:
     _PG_TRIGGERS.append((f"guard_{_table}_truncate", _table, f"""CREATE TRIGGER guard_{_table}_truncate
         BEFORE TRUNCATE ON {_table}
         FOR EACH STATEMENT EXECUTE FUNCTION ledger_guard_append_only()"""))

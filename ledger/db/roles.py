@@ -52,6 +52,14 @@ OFFICE_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "owners": KEEP,
     "units": KEEP,
     "unit_owners": DRAFTS,
+    # Fees and billing (0012)
+
+    # The bank account (0013)
+
+    # Remuneration, budgets and public revenues (0014)
+
+    # Owners' resolutions (0015)
+
 }
 
 PUBLIC_TABLES = ("books", "publications", "publication_files", "publication_opinions")

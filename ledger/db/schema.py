@@ -544,3 +544,19 @@ class UnitOwner(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id"), index=True)
+
+
+# --- Fees, billing, payments, arrears and unit access codes (migration 0012). -------------------------------------
+# (billing tables go here)
+
+
+# --- The co-managed bank account: statement profiles, rows, matches (migration 0013). -----------------------------
+# (bank tables go here)
+
+
+# --- The trustee's remuneration, budgets and public revenues (migration 0014). --------------------------------------
+# (remuneration, budget and revenue tables go here)
+
+
+# --- Owners' resolutions and their votes (migration 0015). ---------------------------------------------------------
+# (resolution tables go here)

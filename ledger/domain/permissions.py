@@ -43,6 +43,22 @@ class Action(str, Enum):
     IMPORT_ENTRIES = "import_entries"  # post approved history directly: administrators only
     CREATE_BOOK = "create_book"
     GRANT_ROLE = "grant_role"
+    # Trust-property operations (信托制物业)
+    READ_REGISTER = "read_register"  # the units and their owners' names and phones: private
+    KEEP_REGISTER = "keep_register"  # import, correct and export the register
+    RECORD_RESOLUTION = "record_resolution"  # owners' resolutions (业主大会决定) and their votes
+    KEEP_FEE_RATES = "keep_fee_rates"
+    RUN_BILLING = "run_billing"
+    RECORD_PAYMENT = "record_payment"
+    READ_ARREARS = "read_arrears"  # per unit (no names): the committee's collection work
+    ISSUE_ACCESS_CODES = "issue_access_codes"  # the "my unit" codes printed on fee notices
+    IMPORT_BANK_STATEMENT = "import_bank_statement"
+    MATCH_BANK_ROWS = "match_bank_rows"  # match rows to entries, or draft an entry from a row
+    EDIT_BANK_PROFILES = "edit_bank_profiles"
+    SET_REMUNERATION = "set_remuneration"  # the trustee's contract: never the trustee's own hand
+    SET_BUDGET = "set_budget"
+    MANAGE_REVENUES = "manage_revenues"  # public-revenue contracts (公共收益) and their receipts
+    DECIDE_SURPLUS = "decide_surplus"  # the year-end surplus: carry forward or refund by area
 
 
 T, C, S, TR, FM, V = Role.TREASURER, Role.COMMITTEE, Role.SUPERVISOR, Role.TRUSTEE, Role.FUND_MANAGER, Role.VIEWER
@@ -79,6 +95,23 @@ ROLES: dict[Action, frozenset[Role]] = {
     Action.IMPORT_ENTRIES: frozenset(),
     Action.CREATE_BOOK: frozenset(),
     Action.GRANT_ROLE: frozenset(),
+    # Trust-property operations. The trustee runs the estate (billing, collection, the bank rows) but never
+    # sets its own remuneration, the budget or the rates, and never records the owners' votes.
+    Action.READ_REGISTER: frozenset({T, C, S, TR}),
+    Action.KEEP_REGISTER: frozenset({T, C, TR}),
+    Action.RECORD_RESOLUTION: frozenset({C}),
+    Action.KEEP_FEE_RATES: frozenset({T, C}),
+    Action.RUN_BILLING: frozenset({T, C, TR}),
+    Action.RECORD_PAYMENT: frozenset({T, C, TR}),
+    Action.READ_ARREARS: frozenset({T, C, S, TR}),
+    Action.ISSUE_ACCESS_CODES: frozenset({T, C, TR}),
+    Action.IMPORT_BANK_STATEMENT: frozenset({T, C, TR}),
+    Action.MATCH_BANK_ROWS: frozenset({T, C, TR}),
+    Action.EDIT_BANK_PROFILES: frozenset({T, C}),
+    Action.SET_REMUNERATION: frozenset({C}),
+    Action.SET_BUDGET: frozenset({T, C}),
+    Action.MANAGE_REVENUES: frozenset({T, C}),
+    Action.DECIDE_SURPLUS: frozenset({C}),
 }
 ATTACH_ANY_ENTRY = frozenset({T, C, FM})
 
@@ -107,6 +140,21 @@ WHAT = {  # (zh, en) of each action, for refusals
     Action.IMPORT_ENTRIES: ("导入并直接过账", "import and post entries directly"),
     Action.CREATE_BOOK: ("新建账簿", "create books"),
     Action.GRANT_ROLE: ("分配角色", "grant roles"),
+    Action.READ_REGISTER: ("查看房屋与业主名册", "read the units and owners register"),
+    Action.KEEP_REGISTER: ("维护房屋与业主名册", "keep the units and owners register"),
+    Action.RECORD_RESOLUTION: ("记录业主大会决定", "record owners' resolutions"),
+    Action.KEEP_FEE_RATES: ("设定物业费标准", "set the fee rates"),
+    Action.RUN_BILLING: ("生成物业费账单", "run the monthly billing"),
+    Action.RECORD_PAYMENT: ("登记缴费", "record fee payments"),
+    Action.READ_ARREARS: ("查看欠费明细", "read the arrears"),
+    Action.ISSUE_ACCESS_CODES: ("发放房屋查询码", "issue unit access codes"),
+    Action.IMPORT_BANK_STATEMENT: ("导入银行流水", "import bank statements"),
+    Action.MATCH_BANK_ROWS: ("核对银行流水", "match bank rows"),
+    Action.EDIT_BANK_PROFILES: ("维护银行流水格式", "keep bank statement layouts"),
+    Action.SET_REMUNERATION: ("设定受托人酬金", "set the trustee's remuneration"),
+    Action.SET_BUDGET: ("设定年度预算", "set the annual budget"),
+    Action.MANAGE_REVENUES: ("管理公共收益合同", "manage public-revenue contracts"),
+    Action.DECIDE_SURPLUS: ("处理年度结余", "decide the year-end surplus"),
 }
 
 ROLE_NAMES = {

@@ -114,6 +114,19 @@ GATES = {
     "api_entries.submit": {"POST": EVERYONE_IN_BOOK},
     "api_attachments.Attachments": {"GET": EVERYONE_IN_BOOK, "POST": EVERYONE_IN_BOOK},
     "api_attachments.public_page": {"GET": EVERYONE_IN_BOOK},
+    "office.operations": {"GET": EVERYONE_IN_BOOK},
+    # --- units register and owners' resolutions
+
+
+    # --- fees, billing, payments, arrears, my unit
+
+
+    # --- the co-managed bank account
+
+
+    # --- remuneration, budgets, public revenues
+
+
 }
 
 
