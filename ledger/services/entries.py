@@ -32,6 +32,7 @@ from .signing import keys_for
 from .access import audit, require, require_admin
 from .periods import open_period_for
 from .unit_of_work import UnitOfWork
+from . import hooks
 from .posting import ChartIndex, Poster, ResolvedLine, lock_book
 
 
@@ -339,6 +340,7 @@ def _post(session: Session, actor: User, book: Book, entry: Entry, approvals: li
         _check_reverses(book, entry.reverses, [Line(l.account.code, l.fund.code, l.amount_fen) for l in entry.lines])
     if entry.period.status != "open":
         raise PeriodClosed(f"{entry.period.label} 已结账，不能过账", f"period {entry.period.label} is closed; cannot post", "date")
+    hooks.before_post(session, book, entry)  # budgets, resolutions, payments: see services/hooks.py
     poster = Poster(session, book)
     chart = ChartIndex(session, book)
     # Resolved again, as when it was entered: an account or fund closed while it waited refuses it.

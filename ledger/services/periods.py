@@ -23,7 +23,7 @@ from ..domain.permissions import Action
 from ..domain.money import fen_to_str
 from .access import audit, require
 from .posting import check_open_date, lock_book, lock_date
-from . import witness
+from . import hooks, witness
 from .signing import keys_for
 
 # In the Chinese chart, 1002 银行存款 and its sub-accounts are the bank accounts.
@@ -227,6 +227,7 @@ def close_period(session: Session, actor: User, book: Book, year: int, month: in
         first = f"{earlier[0]:04d}-{earlier[1]:02d}"
         raise PeriodNotReady(f"请先结账 {first}（其中还有凭证）", f"close {first} first (it still holds entries)", "period")
     period = _get_or_create(session, book, year, month)
+    hooks.before_close(session, actor, book, period)  # e.g. the trustee's remuneration: see services/hooks.py
     check = checklist(session, book, year, month)
     if check.submitted:
         n = len(check.submitted)
