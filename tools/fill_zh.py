@@ -289,6 +289,39 @@ ZH = {
     "(the supervisor objects)": "（监察人有异议）", "on %(day)s": "%(day)s",
     "Trust operations": "物业运营",
     # --- units register and owners' resolutions
+    "Choose a file first.": "请先选择文件。",
+    "Register imported: %(added)s units added, %(updated)s updated, %(unchanged)s unchanged.":
+        "名册已导入：新增 %(added)s 套，更新 %(updated)s 套，未变 %(unchanged)s 套。",
+    "Give the date the meeting was held.": "请填写会议召开日期。",
+    "Resolution recorded: it passed.": "已记录业主大会决定：表决通过。",
+    "Resolution recorded: it did not pass.": "已记录业主大会决定：表决未通过。",
+    "Units and owners": "房屋与业主",
+    "Private: owners' names and phones are for the committee, the supervisor and the trustee; they never reach a public page or export.":
+        "保密：业主姓名与电话仅供业委会、监察人和受托人使用，不会出现在任何公示页面或公开导出中。",
+    "%(units)s units, %(owners)s owners (an owner of several units once, the developer once), %(area)s ㎡ in all.":
+        "共 %(units)s 套房屋、%(owners)s 位业主（一人多套计一人，开发商计一人），总建筑面积 %(area)s ㎡。",
+    "Export XLSX": "导出 XLSX", "Export CSV": "导出 CSV",
+    "Import the register (XLSX or CSV: 楼栋, 房号, 建筑面积, 用途, 业主, 电话)":
+        "导入名册（XLSX 或 CSV：楼栋、房号、建筑面积、用途、业主、电话）",
+    "Import": "导入", "Unit": "房屋", "Use": "用途", "Area (㎡)": "建筑面积（㎡）", "Owners": "业主", "Phone": "电话",
+    "residential": "住宅", "shop": "商铺", "parking space": "车位", "No units yet.": "尚无房屋。",
+    "Owners' resolutions": "业主大会决定",
+    "Civil Code Art. 278: owners holding at least 2/3 of the area and 2/3 of the owners take part; an ordinary matter needs more than 1/2 of the participating area and owners, a special one at least 3/4.":
+        "《民法典》第278条：专有部分面积占比三分之二以上且人数占比三分之二以上的业主参与表决；一般事项须经参与表决面积过半数且人数过半数的业主同意，特别事项须经四分之三以上同意。",
+    "Expenses above %(amount)s need a passed resolution.": "超过 %(amount)s 的支出须引用已通过的业主大会决定。",
+    "No expense threshold is set.": "未设置须经业主大会决定的支出门槛。",
+    "Held on": "召开日期", "Title": "标题", "Matter": "事项",
+    "Participation (area / owners)": "参与表决（面积 / 人数）", "Approval (area / owners)": "同意（面积 / 人数）",
+    "Result": "结果", "special": "特别事项", "ordinary": "一般事项", "passed": "通过", "did not pass": "未通过",
+    "No resolutions recorded.": "尚无业主大会决定。", "Record a resolution": "记录业主大会决定",
+    "special (Art. 278 items 6-8)": "特别事项（第278条第六至八项）",
+    "Votes (CSV or XLSX: unit, vote)": "表决结果（CSV 或 XLSX：房号、表决）",
+    "By area": "按面积", "By owners": "按人数", "Needed": "要求", "Participation": "参与表决", "Approval": "同意",
+    "met": "达到", "not met": "未达到",
+    "Agree %(agree)s, against %(against)s, abstain %(abstain)s units.":
+        "同意 %(agree)s 套，反对 %(against)s 套，弃权 %(abstain)s 套。",
+    "Votes by unit": "各房屋表决", "agree": "同意", "against": "反对", "abstain": "弃权",
+    "All resolutions": "全部业主大会决定",
 
 
     # --- fees, billing, payments, arrears, my unit

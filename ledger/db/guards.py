@@ -136,6 +136,7 @@ APPEND_ONLY_TABLES = (
     # remuneration, budgets and public revenues (0014)
 
     # owners' resolutions (0015)
+    "resolutions", "resolution_votes",
 
 )
 for _table in APPEND_ONLY_TABLES:
@@ -313,6 +314,7 @@ _NEVER_TRUNCATED = (
     # remuneration, budgets and public revenues (0014)
 
     # owners' resolutions (0015)
+    "resolutions", "resolution_votes",
 
 )
 for _table in _NEVER_TRUNCATED:

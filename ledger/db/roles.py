@@ -59,6 +59,8 @@ OFFICE_PRIVILEGES: dict[str, tuple[str, ...]] = {
     # Remuneration, budgets and public revenues (0014)
 
     # Owners' resolutions (0015)
+    "resolutions": APPEND,
+    "resolution_votes": APPEND,
 
 }
 

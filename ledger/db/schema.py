@@ -62,6 +62,8 @@ class Book(Base):
     start_date: Mapped[dt.date] = mapped_column(Date)
     # Hex of the Ed25519 public key whose private half (outside the database) signs this book.
     public_key: Mapped[str | None] = mapped_column(String(64))
+    # Above this many fen of expense, an entry must reference a passed owners' resolution (None: no threshold).
+    resolution_threshold_fen: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Membership(Base):
@@ -167,6 +169,8 @@ class Entry(Base):
     submit_signature: Mapped[str | None] = mapped_column(String(128))
     # Ed25519 signature (hex) of `hash` by the book's key: SQL alone cannot forge a posted entry.
     signature: Mapped[str | None] = mapped_column(String(128))
+    # The owners' resolution (业主大会决定) that approved this expense (migration 0015).
+    resolution_id: Mapped[int | None] = mapped_column(ForeignKey("resolutions.id"))
 
     lines: Mapped[list["EntryLine"]] = relationship(
         back_populates="entry", order_by="EntryLine.line_no", lazy="selectin"
@@ -559,4 +563,31 @@ class UnitOwner(Base):
 
 
 # --- Owners' resolutions and their votes (migration 0015). ---------------------------------------------------------
-# (resolution tables go here)
+
+
+class Resolution(Base):
+    """An owners' resolution (业主大会决定) as recorded, with its tally frozen at recording (append-only)."""
+
+    __tablename__ = "resolutions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    matter: Mapped[str] = mapped_column(String(16))  # "ordinary" | "special" (Art. 278 items 6-8)
+    held_on: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))  # "passed" | "failed", computed from the votes
+    tally: Mapped[str] = mapped_column(Text)  # JSON: the figures as exact fractions
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ResolutionVote(Base):
+    """One unit's vote on a resolution (append-only)."""
+
+    __tablename__ = "resolution_votes"
+    __table_args__ = (UniqueConstraint("resolution_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resolution_id: Mapped[int] = mapped_column(ForeignKey("resolutions.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    vote: Mapped[str] = mapped_column(String(16))  # "agree" | "against" | "abstain"

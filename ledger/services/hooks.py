@@ -20,6 +20,7 @@ BEFORE_POST: list[str] = [
     # budgets
 
     # owners' resolutions
+    "ledger.services.resolutions:check_before_post",
 
 ]
 

@@ -21,6 +21,7 @@ from sqlalchemy import update
 
 from ledger.db.schema import Attachment, User
 from ledger.services import entries, flags, vouchers
+from ledger.services import register  # the units register: owners' names and phones
 
 from ..conftest import D
 from .test_publications import _publish
@@ -50,6 +51,8 @@ def planted(ledger, tmp_path):
         s.execute(update(User).where(User.username == "maker").values(display_name=f"{MEMBER} 13912345678"))
         s.execute(update(User).where(User.username == "watcher").values(display_name=SUPERVISOR))
         maker, approver = ledger.user(s, "maker"), ledger.user(s, "approver1")
+        register.import_units(s, approver, book, f"楼栋,房号,建筑面积,用途,业主,电话\n1,101,89.37,住宅,{OWNER}、李四光,"
+                              f"{PHONE}、13700137000\n".encode(), "units.csv")
         paid = entries.create_entry(s, maker, book, ledger.entry_input(
             D(2026, 3, 10), "3月保洁费", ("5101", "GEN", "1200.00"), ("1002", "GEN", "-1200.00")))
         att = vouchers.upload_voucher(s, maker, book, paid, _planted_voucher(), f"业主{OWNER}_{PHONE}.jpg", store, 20 << 20)

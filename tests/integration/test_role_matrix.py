@@ -116,6 +116,12 @@ GATES = {
     "api_attachments.public_page": {"GET": EVERYONE_IN_BOOK},
     "office.operations": {"GET": EVERYONE_IN_BOOK},
     # --- units register and owners' resolutions
+    "office.units": {"GET": _who(Action.READ_REGISTER)},
+    "office.units_import": {"POST": _who(Action.KEEP_REGISTER)},
+    "office.units_export": {"GET": _who(Action.READ_REGISTER)},  # names and phones: private, audited as an export
+    "office.resolutions_page": {"GET": EVERYONE_IN_BOOK},
+    "office.resolution": {"GET": EVERYONE_IN_BOOK},  # the votes by unit only for those who read the register
+    "office.resolution_record": {"POST": _who(Action.RECORD_RESOLUTION)},
 
 
     # --- fees, billing, payments, arrears, my unit
@@ -183,6 +189,7 @@ def _url(rule, ids) -> str:
     values = {"code": "T1", "book": "T1", "entry_id": ids["entry"], "attachment_id": ids["attachment"], "page": 1,
               "account_code": "1002", "account": "1002", "period": "2026-03", "fmt": "csv", "flag_id": MISSING,
               "filename": "office.css", "kind": "activities", "version": 1,
+              "resolution_id": MISSING,
               "job_id": "0" * 32, "path": "poster.pdf"}
     return re.sub(r"<(?:[^<>]*:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
 
