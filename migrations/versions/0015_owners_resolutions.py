@@ -19,6 +19,9 @@ depends_on = None
 
 def upgrade() -> None:
     conn = op.get_bind()
+    if "resolutions" in sa.inspect(conn).get_table_names():  # kept by a SQLite downgrade: see there
+        create_guards(conn)
+        return
     op.create_table(
         "resolutions",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -66,12 +69,14 @@ def upgrade() -> None:
 def downgrade() -> None:
     conn = op.get_bind()
     drop_guards(conn)
-    if conn.dialect.name == "sqlite":  # dropping the columns would rebuild guarded tables: kept, as in 0005
-        conn.exec_driver_sql("UPDATE entries SET resolution_id = NULL WHERE status != 'posted'")
-    else:
-        op.drop_constraint("fk_entries_resolution_id", "entries", type_="foreignkey")
-        op.drop_column("entries", "resolution_id")
-        op.drop_column("books", "resolution_threshold_fen")
+    if conn.dialect.name == "sqlite":
+        # SQLite cannot drop a column that references another table without rebuilding entries (and its guards):
+        # the columns stay, and so do the tables they reference, as 0005 keeps its column; upgrading again finds them.
+        create_guards(conn)
+        return
+    op.drop_constraint("fk_entries_resolution_id", "entries", type_="foreignkey")
+    op.drop_column("entries", "resolution_id")
+    op.drop_column("books", "resolution_threshold_fen")
     op.drop_table("resolution_votes")
     op.drop_table("resolutions")
     create_guards(conn)

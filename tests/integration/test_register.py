@@ -62,6 +62,8 @@ def test_import_csv_counts_owners_once_and_the_developer_once(ledger, cli, tmp_p
     assert [o["name"] for o in by_label["1-101"]["owners"]] == ["张三", "李四"]
     assert by_label["2-P-01"]["use"] == "parking" and by_label["1-S1"]["use"] == "shop"
     assert by_label["2-P-01"]["owners"][0]["kind"] == "developer"
+    _, out = cli("units", "list", "--book", "T1")
+    assert "1-101\t89.37\tresidential\t张三、李四" in out and out.rstrip().endswith("5 units, 4 owners, 367.00 m2")
     with ledger.tx() as s:
         assert s.scalar(select(func.sum(Unit.area_centi_m2))) == 36700
         assert s.scalar(select(func.count(Owner.id)).where(Owner.kind == "developer")) == 1

@@ -96,6 +96,8 @@ def test_record_keeps_votes_append_only_and_only_the_committee_records(compound,
                  _votes(tmp_path, "v.csv", PASSING), "--held-on", "2026-03-01", "--as", "approver1", "--format", "json")
     d = json.loads(out)
     assert d["status"] == "passed" and d["tally"]["approval"]["area"]["fraction"] == "3/4"
+    _, out = cli("resolutions", "list", "--book", "T1")
+    assert out == f"{d['id']}\t2026-03-01\tordinary\tpassed\t更换电梯\n"
     code, out = cli("resolutions", "record", "--book", "T1", "--title", "x", "--matter", "ordinary", "--file",
                     _votes(tmp_path, "v.csv", PASSING), "--held-on", "2026-03-01", "--as", "clerk", ok=False)
     assert code == 1  # the trustee does not record owners' resolutions
