@@ -322,6 +322,8 @@ ZH = {
         "同意 %(agree)s 套，反对 %(against)s 套，弃权 %(abstain)s 套。",
     "Votes by unit": "各房屋表决", "agree": "同意", "against": "反对", "abstain": "弃权",
     "All resolutions": "全部业主大会决定",
+    "Save": "保存", "Expense threshold saved.": "支出门槛已保存。", "Expense threshold removed.": "已取消支出门槛。",
+    "Expenses above this amount need a passed resolution (empty: none)": "超过此金额的支出须经业主大会决定（留空：不设）",
 
 
     # --- fees, billing, payments, arrears, my unit

@@ -200,6 +200,17 @@ def test_resolutions_pages(compound, sign_in):
     assert response.status_code == 200 and "外墙改造" in response.text
     with compound.tx() as s:
         assert [r.status for r in resolutions.resolutions_of(s, compound.book(s))] == ["failed", "passed"]
+    saved = committee.post("/books/T1/resolutions/threshold", {"amount": "50,000.00"}, page="/books/T1/resolutions")
+    assert saved.status_code == 302
+    html = committee.get("/books/T1/resolutions").text
+    assert 'value="50,000.00"' in html
+    with compound.tx() as s:
+        assert compound.book(s).resolution_threshold_fen == 5_000_000
+    assert sign_in("maker").post("/books/T1/resolutions/threshold", {"amount": ""},
+                                 page="/books/T1/resolutions").status_code == 403
+    committee.post("/books/T1/resolutions/threshold", {"amount": ""}, page="/books/T1/resolutions")
+    with compound.tx() as s:
+        assert compound.book(s).resolution_threshold_fen is None
 
 
 def test_tally_needs_the_register_readers(compound):

@@ -122,6 +122,7 @@ GATES = {
     "office.resolutions_page": {"GET": EVERYONE_IN_BOOK},
     "office.resolution": {"GET": EVERYONE_IN_BOOK},  # the votes by unit only for those who read the register
     "office.resolution_record": {"POST": _who(Action.RECORD_RESOLUTION)},
+    "office.resolution_threshold": {"POST": _who(Action.RECORD_RESOLUTION)},
 
 
     # --- fees, billing, payments, arrears, my unit

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from ...domain.errors import LedgerError, NotFound
+from ...domain.money import to_fen
 from ...domain.permissions import Action
 from ...services import register, resolutions
 from . import bp
@@ -104,3 +105,17 @@ def resolution_record(code: str):
     flash(_("Resolution recorded: it passed.") if r.status == "passed" else _("Resolution recorded: it did not pass."),
           "success" if r.status == "passed" else "warning")
     return redirect(url_for("office.resolution", code=code, resolution_id=r.id))
+
+
+@bp.route("/books/<code>/resolutions/threshold", methods=["POST"])
+@login_required
+def resolution_threshold(code: str):
+    here = seat(code, Action.RECORD_RESOLUTION)
+    raw = (request.form.get("amount") or "").strip()
+    try:
+        fen = to_fen(raw, "amount") if raw else None
+        here.uow.run(resolutions.set_threshold, here.book, fen)
+        flash(_("Expense threshold saved.") if fen is not None else _("Expense threshold removed."), "success")
+    except LedgerError as e:
+        flash_error(e)
+    return redirect(url_for("office.resolutions_page", code=code))
