@@ -322,6 +322,9 @@ ZH = {
         "同意 %(agree)s 套，反对 %(against)s 套，弃权 %(abstain)s 套。",
     "Votes by unit": "各房屋表决", "agree": "同意", "against": "反对", "abstain": "弃权",
     "All resolutions": "全部业主大会决定",
+    "Give the entry's number as shown on it (#123).": "请填写凭证上显示的编号（#123）。",
+    "The entry now references this resolution.": "该凭证已引用此业主大会决定。",
+    "Reference it from my draft entry #": "在我的草稿凭证中引用，凭证 #", "Reference": "引用",
     "Save": "保存", "Expense threshold saved.": "支出门槛已保存。", "Expense threshold removed.": "已取消支出门槛。",
     "Expenses above this amount need a passed resolution (empty: none)": "超过此金额的支出须经业主大会决定（留空：不设）",
 

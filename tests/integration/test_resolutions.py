@@ -216,3 +216,22 @@ def test_resolutions_pages(compound, sign_in):
 def test_tally_needs_the_register_readers(compound):
     with compound.tx() as s, pytest.raises(PermissionDenied):
         resolutions.tally_file(s, compound.user(s, "reader"), compound.book(s), PASSING.encode(), "v.csv", "ordinary")
+
+
+def test_a_maker_references_a_passed_resolution_from_the_page(compound, sign_in):
+    passed, _ = _record(compound, PASSING, "更换电梯")
+    failed, _ = _record(compound, FAILING, "外墙改造")
+    draft = _expense(compound, "800.00")
+    maker = sign_in("maker")
+    page = f"/books/T1/resolutions/{passed}"
+    assert 'name="entry_id"' in maker.get(page).text
+    assert 'name="entry_id"' not in maker.get(f"/books/T1/resolutions/{failed}").text
+    assert 'name="entry_id"' not in sign_in("watcher").get(page).text
+    response = maker.post(f"/books/T1/resolutions/{passed}/link", {"entry_id": f"#{draft}"}, page=page)
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/books/T1/entries/{draft}")
+    refused = maker.post(f"/books/T1/resolutions/{failed}/link", {"entry_id": str(draft)}, page=page)
+    assert refused.status_code == 302 and refused.headers["Location"].endswith(f"/resolutions/{failed}")
+    other = sign_in("approver1").post(f"/books/T1/resolutions/{passed}/link", {"entry_id": str(draft)}, page=page)
+    assert other.headers["Location"].endswith(f"/resolutions/{passed}")
+    with compound.tx() as s:
+        assert entries.get_entry(s, compound.book(s), draft).resolution_id == passed  # the failed one did not replace it

@@ -123,6 +123,7 @@ GATES = {
     "office.resolution": {"GET": EVERYONE_IN_BOOK},  # the votes by unit only for those who read the register
     "office.resolution_record": {"POST": _who(Action.RECORD_RESOLUTION)},
     "office.resolution_threshold": {"POST": _who(Action.RECORD_RESOLUTION)},
+    "office.resolution_link": {"POST": EVERYONE_IN_BOOK},  # whose entry, in which state, is the service's
 
 
     # --- fees, billing, payments, arrears, my unit

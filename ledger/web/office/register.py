@@ -10,7 +10,7 @@ from flask_login import login_required
 from ...domain.errors import LedgerError, NotFound
 from ...domain.money import to_fen
 from ...domain.permissions import Action
-from ...services import register, resolutions
+from ...services import entries, register, resolutions
 from . import bp
 from .common import flash_error, seat
 
@@ -119,3 +119,22 @@ def resolution_threshold(code: str):
     except LedgerError as e:
         flash_error(e)
     return redirect(url_for("office.resolutions_page", code=code))
+
+
+@bp.route("/books/<code>/resolutions/<int:resolution_id>/link", methods=["POST"])
+@login_required
+def resolution_link(code: str, resolution_id: int):
+    """A maker references this resolution from a draft or rejected entry of theirs (the service decides who may)."""
+    here = seat(code)
+    raw = (request.form.get("entry_id") or "").strip().lstrip("#")
+    if not raw.isdigit() or len(raw) > 9:
+        flash(_("Give the entry's number as shown on it (#123)."), "error")
+        return redirect(url_for("office.resolution", code=code, resolution_id=resolution_id))
+    try:
+        entry = entries.get_entry(here.session, here.book, int(raw))
+        here.uow.run(resolutions.link, here.book, entry, resolution_id)
+    except LedgerError as e:
+        flash_error(e)
+        return redirect(url_for("office.resolution", code=code, resolution_id=resolution_id))
+    flash(_("The entry now references this resolution."), "success")
+    return redirect(url_for("office.entry", code=code, entry_id=int(raw)))
