@@ -158,15 +158,19 @@ def read_cells(data: bytes, filename: str = "") -> list[list[str]]:
         raise StatementRefused([_problem(None, None, "无法识别文件编码", "cannot tell the file's encoding")])
     sample = text[:4096]
     delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
-    return [[_clean(c) for c in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    return list(csv.reader(io.StringIO(text), delimiter=delimiter))  # cleaned when read (most cells never are)
 
 
 def _clean(text: str) -> str:
     # Banks pad cells with tabs, spaces and full-width spaces, and quote numbers as ="123" to keep Excel off them.
-    text = text.strip().strip("\t \u3000")
-    if text.startswith('="') and text.endswith('"'):
+    text = text.strip(_PAD)
+    if text[:2] == '="' and text[-1:] == '"':
         text = text[2:-1]
-    return text.strip().strip('"').strip()
+    return text.strip(_PAD_QUOTES)
+
+
+_PAD = " \t\r\n\u3000"
+_PAD_QUOTES = _PAD + '"'
 
 
 _PREAMBLE_KEYS = ("账号", "户名", "币种", "起止日期", "账户名称", "开户行", "查询日期")
@@ -193,7 +197,16 @@ def _kv(cells: list[str]) -> list[tuple[str, str]]:
 
 def parse_fen(text: str, row: int, column: str, problems: list) -> int | None:
     """An amount cell as fen: '1,234.50', ' "3,000.00" ', '¥12', '-' or '' (none)."""
-    t = text.replace(",", "").replace("，", "").replace("¥", "").replace("￥", "").replace(" ", "").strip()
+    t = text.replace(",", "")
+    if not t or t in ("-", "--", "—"):
+        return None
+    m = _PLAIN.match(t)
+    if m:  # the common case, without Decimal: digits, a point, up to two decimals
+        whole, frac = m.group(2), m.group(3) or ""
+        if len(whole) <= 12:
+            fen = int(whole or "0") * 100 + int((frac + "00")[:2])
+            return -fen if m.group(1) else fen
+    t = t.replace("，", "").replace("¥", "").replace("￥", "").replace(" ", "").strip()
     if t in ("", "-", "--", "—"):
         return None
     if t.startswith("+"):
@@ -205,7 +218,22 @@ def parse_fen(text: str, row: int, column: str, problems: list) -> int | None:
         return None
 
 
-def parse_date(text: str, row: int, column: str, problems: list) -> dt.date | None:
+_PLAIN = re.compile(r"^(-)?(\d*)(?:\.(\d{1,2}))?$")
+
+
+def parse_date(text: str, row: int, column: str, problems: list, cache: dict | None = None) -> dt.date | None:
+    if cache is not None and text in cache:
+        return cache[text]
+    date = _parse_date(text)
+    if date is None:
+        problems.append(_problem(row, column, f"日期“{text}”无效（应为 2026-03-01 或 20260301）",
+                                 f"date {text!r} is not valid (expected 2026-03-01 or 20260301)"))
+    elif cache is not None:
+        cache[text] = date
+    return date
+
+
+def _parse_date(text: str) -> dt.date | None:
     t = text.strip().split(" ")[0].split("T")[0]
     m = re.match(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$", t) or re.match(r"^(\d{4})(\d{2})(\d{2})$", t)
     if m:
@@ -213,8 +241,6 @@ def parse_date(text: str, row: int, column: str, problems: list) -> dt.date | No
             return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         except ValueError:
             pass
-    problems.append(_problem(row, column, f"日期“{text}”无效（应为 2026-03-01 或 20260301）",
-                             f"date {text!r} is not valid (expected 2026-03-01 or 20260301)"))
     return None
 
 
@@ -240,6 +266,7 @@ def parse_statement(data: bytes, profiles: list[Profile], account: str, wanted: 
                     filename: str = "") -> Statement:
     """Read, check and fingerprint a statement file; refuse it whole, naming every problem's row and column."""
     cells = read_cells(data, filename)
+    cells[:60] = [[_clean(c) for c in row] for row in cells[:60]]
     profile, h = detect_profile(cells, profiles, wanted)
     header = cells[h]
     index = {name: i for i, name in reversed(list(enumerate(header))) if name}
@@ -250,24 +277,26 @@ def parse_statement(data: bytes, profiles: list[Profile], account: str, wanted: 
     opening: int | None = None
     footer: dict[str, str] = {}
     in_footer = False
+    dates: dict[str, dt.date] = {}
     for i in range(h + 1, len(cells)):
         line, row = i + 1, cells[i]
-        if not any(row):
+        first = next((c for c in row if c and c.strip(_PAD_QUOTES)), None)
+        if first is None:
             continue
-        first = next(c for c in row if c)
-        if in_footer or _FOOTER.match(first):
+        if in_footer or _FOOTER.match(_clean(first)):
             in_footer = True
-            footer.update(_kv(row))
+            footer.update(_kv([_clean(c) for c in row]))
             continue
+        width = len(row)
 
         def get(f: str) -> str:
-            j = col.get(f)
-            return row[j] if j is not None and j < len(row) else ""
+            j = col.get(f, width)
+            return _clean(row[j]) if j < width else ""
 
         if any(_OPENING in c for c in row):
             opening = parse_fen(get("balance"), line, profile.columns["balance"], problems)
             continue
-        date = parse_date(get("date"), line, profile.columns["date"], problems)
+        date = parse_date(get("date"), line, profile.columns["date"], problems, dates)
         if "amount" in col:
             amount = parse_fen(get("amount"), line, profile.columns["amount"], problems)
             if amount is None and not get("amount").strip("-— "):
