@@ -317,8 +317,9 @@ class Reconciliation:
 
 
 def reconcile(session: Session, actor: User, book: Book, year: int, month: int, account_code: str = BANK_PREFIX) -> Reconciliation:
-    """The month's reconciliation: the bank's closing balance, the book's, and the items that explain them apart."""
-    require(session, actor, Action.READ_BOOK, book)
+    """The month's reconciliation: the bank's closing balance, the book's, and the items that explain them apart.
+    Its rows name payers (owners among them): read by those who may read the register."""
+    require(session, actor, Action.READ_REGISTER, book)
     account = bank_account(session, book, account_code)
     start, end = _month(year, month)
     book_fen = session.scalar(
