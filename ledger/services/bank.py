@@ -121,16 +121,30 @@ def import_statement(session: Session, actor: User, book: Book, filename: str, d
     session.flush()
     result.import_id = batch.id
     if new:
-        now = utcnow()
-        session.execute(insert(BankStatementRow.__table__), [
-            {"book_id": book.id, "account_id": account.id, "import_id": batch.id, "seq": seq, "date": r.date,
-             "amount_fen": r.amount_fen, "balance_fen": r.balance_fen, "counterparty": r.counterparty, "memo": r.memo,
-             "serial": r.serial, "fingerprint": r.fingerprint, "imported_at": now}
-            for seq, r in new
-        ])
+        _insert_rows(session, book.id, account.id, batch.id, new)
     audit(session, actor, book, "bank.import", f"import:{batch.id}", added=result.added, duplicates=result.duplicates,
           file=(filename or "")[:100])
     return result
+
+
+_ROW_COLUMNS = ("book_id", "account_id", "import_id", "seq", "date", "amount_fen", "balance_fen", "counterparty", "memo",
+                "serial", "fingerprint", "imported_at")
+
+
+def _insert_rows(session: Session, book_id: int, account_id: int, import_id: int, new: list) -> None:
+    """One bulk write: COPY on PostgreSQL (placeholders cost more in the driver than the rows on the server, as
+    entries.py measured), one executemany on SQLite. The unique fingerprint per book still refuses a row twice."""
+    now = utcnow()
+    values = ([book_id, account_id, import_id, seq, r.date, r.amount_fen, r.balance_fen, r.counterparty, r.memo,
+               r.serial, r.fingerprint, now] for seq, r in new)
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        with conn.connection.driver_connection.cursor() as cur:
+            with cur.copy(f"COPY bank_statement_rows ({', '.join(_ROW_COLUMNS)}) FROM STDIN") as copy:
+                for row in values:
+                    copy.write_row(row)
+        return
+    conn.execute(insert(BankStatementRow.__table__), [dict(zip(_ROW_COLUMNS, row)) for row in values])
 
 
 # -- the month's rows and matching --------------------------------------------------------------------------------
