@@ -9,7 +9,6 @@ import click
 
 from .cli_common import cli_session, cli_work, refusals
 from .domain.bankfiles import StatementRefused
-from .domain.money import fen_to_str
 from .services import access
 from .services import bank as bank_service
 
@@ -135,6 +134,3 @@ def bank_reconcile(book_code, period, account_code, username, fmt):
             click.echo(f"  bank row {r['id']} {r['date']} {r['amount']} {r['counterparty']} {r['memo']}")
         for ln in doc["unmatched_book_lines"]:
             click.echo(f"  book {ln['entry']} {ln['date']} {ln['amount']} {ln['summary']}")
-
-
-__all__ = ["bank", "fen_to_str"]

@@ -86,7 +86,7 @@ BUILTIN_PROFILES: tuple[Profile, ...] = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class StatementRow:
     line: int  # the row number in the file, 1-based
     date: dt.date
@@ -280,7 +280,8 @@ def parse_statement(data: bytes, profiles: list[Profile], account: str, wanted: 
     dates: dict[str, dt.date] = {}
     for i in range(h + 1, len(cells)):
         line, row = i + 1, cells[i]
-        first = next((c for c in row if c and c.strip(_PAD_QUOTES)), None)
+        first = row[0] if row and row[0] and row[0][0] not in _PAD_QUOTES else next(
+            (c for c in row if c and c.strip(_PAD_QUOTES)), None)
         if first is None:
             continue
         if in_footer or _FOOTER.match(_clean(first)):
@@ -418,18 +419,17 @@ def fingerprint(rows: list[StatementRow], account: str) -> list[StatementRow]:
     """Each row's stable identity: the bank's serial number when there is one, else a hash of what the row says
     and how many identical rows came before it in the file (two identical transfers on one day stay two)."""
     seen: dict[tuple, int] = {}
-    out = []
+    sha = hashlib.sha256
     for r in rows:
         if r.serial:
-            fp = "s:" + hashlib.sha256(f"{account}\x1f{r.serial}".encode()).hexdigest()[:40]
+            r.fingerprint = "s:" + sha(f"{account}\x1f{r.serial}".encode()).hexdigest()[:40]
         else:
             key = (r.date.isoformat(), r.amount_fen, r.balance_fen, r.counterparty, r.memo)
             n = seen.get(key, 0)
             seen[key] = n + 1
             doc = "\x1f".join([account, *map(str, key), str(n)])
-            fp = "h:" + hashlib.sha256(doc.encode()).hexdigest()[:40]
-        out.append(StatementRow(r.line, r.date, r.amount_fen, r.balance_fen, r.counterparty, r.memo, r.serial, fp))
-    return out
+            r.fingerprint = "h:" + sha(doc.encode()).hexdigest()[:40]
+    return rows
 
 
 def yuan(fen: int) -> Decimal:

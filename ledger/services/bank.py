@@ -13,7 +13,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..db.schema import (
@@ -144,7 +144,15 @@ def _insert_rows(session: Session, book_id: int, account_id: int, import_id: int
                 for row in values:
                     copy.write_row(row)
         return
-    conn.execute(insert(BankStatementRow.__table__), [dict(zip(_ROW_COLUMNS, row)) for row in values])
+    # SQLite: the driver's executemany with the text SQLAlchemy itself stores for dates and times.
+    stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")
+    sql = (f"INSERT INTO bank_statement_rows ({', '.join(_ROW_COLUMNS)}) "
+           f"VALUES ({', '.join('?' * len(_ROW_COLUMNS))})")
+    cur = conn.connection.driver_connection.cursor()
+    try:
+        cur.executemany(sql, ([*row[:4], row[4].isoformat(), *row[5:11], stamp] for row in values))
+    finally:
+        cur.close()
 
 
 # -- the month's rows and matching --------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ from sqlalchemy import select
 
 from ledger.db.schema import BankStatementRow
 
-from ..conftest import D
 from .test_bank import MARCH, _book
 
 
