@@ -167,3 +167,10 @@ def test_the_commands(ledger, db_url, tmp_path, monkeypatch):
     assert out.exit_code == 0 and "drafted entry" in out.output, out.output
     out = run(main, ["bank", "profiles", "--format", "json"])
     assert {p["name"] for p in json.loads(out.output)} >= {"icbc", "ccb", "cmb"}
+    save = ["bank", "profile-save", "--book", "T1", "--name", "abc", "date=记账日", "amount=发生额", "balance=余额", "--as"]
+    assert run(main, save + ["approver1"]).output.strip() == "saved abc v1"
+    assert run(main, save[:-1] + ["memo=附言", "--as", "approver1"]).output.strip() == "saved abc v2"
+    refused = run(main, save + ["clerk"])  # the trustee imports statements but does not define their layouts
+    assert refused.exit_code == 1
+    out = run(main, ["bank", "profiles", "--book", "T1", "--format", "json"])
+    assert [(p["name"], p["version"]) for p in json.loads(out.output) if not p["builtin"]] == [("abc", 2)]
