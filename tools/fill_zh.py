@@ -295,6 +295,7 @@ ZH = {
 
 
     # --- the co-managed bank account
+    'This file does not follow on from the rows already imported: after %(after)s the balance was %(held)s, this file opens at %(opens)s. Is a statement missing?': '此文件与已导入的流水不衔接：%(after)s 之后余额为 %(held)s，此文件期初为 %(opens)s。是否缺少一份对账单？',
     'Choose a statement file (CSV or XLSX).': '请选择对账单文件（CSV 或 XLSX）。',
     '%(matched)s rows matched, %(unmatched)s still unmatched.': '已核对 %(matched)s 行，仍有 %(unmatched)s 行未核对。',
     'A draft entry was made for the row; submit it for approval.': '已为该行生成凭证草稿，请提交审核。',

@@ -90,10 +90,11 @@ class ImportResult:
     profile: str = ""
     import_id: int | None = None
     months: list[str] = field(default_factory=list)
+    gap: dict | None = None  # the file does not follow on from the rows already held: a statement is missing
 
     def to_dict(self) -> dict:
         return {"added": self.added, "duplicates": self.duplicates, "refused": self.refused, "profile": self.profile,
-                "import_id": self.import_id, "months": self.months}
+                "import_id": self.import_id, "months": self.months, "gap": self.gap}
 
 
 def import_statement(session: Session, actor: User, book: Book, filename: str, data: bytes,
@@ -113,6 +114,7 @@ def import_statement(session: Session, actor: User, book: Book, filename: str, d
     new = [(seq, r) for seq, r in enumerate(rows, start=1) if r.fingerprint not in held]
     result = ImportResult(added=len(new), duplicates=len(rows) - len(new), profile=f"{statement.profile.name}",
                           months=sorted({f"{r.date:%Y-%m}" for _, r in new}))
+    result.gap = _gap(session, book, account, statement.rows, statement.opening_fen)
     batch = BankImport(book_id=book.id, account_id=account.id, filename=(filename or "")[:255],
                        file_sha256=hashlib.sha256(data).hexdigest(), profile_name=statement.profile.name,
                        profile_version=statement.profile.version, added=result.added, duplicates=result.duplicates,
@@ -125,6 +127,21 @@ def import_statement(session: Session, actor: User, book: Book, filename: str, d
     audit(session, actor, book, "bank.import", f"import:{batch.id}", added=result.added, duplicates=result.duplicates,
           file=(filename or "")[:100])
     return result
+
+
+def _gap(session: Session, book: Book, account: Account, rows: list, opening: int | None) -> dict | None:
+    """Whether the file's first row follows the last row held before its first day (said, not refused: an
+    earlier month may simply not be imported yet)."""
+    before = session.execute(select(BankStatementRow.date, BankStatementRow.balance_fen).where(
+        BankStatementRow.book_id == book.id, BankStatementRow.account_id == account.id, BankStatementRow.date < rows[0].date)
+        .order_by(BankStatementRow.date.desc(), BankStatementRow.import_id.desc(), BankStatementRow.seq.desc()).limit(1)).first()
+    if before is None:
+        return None
+    start = opening if opening is not None else rows[0].balance_fen - rows[0].amount_fen
+    if start == before.balance_fen:
+        return None
+    return {"after": before.date.isoformat(), "held_balance": fen_to_str(before.balance_fen), "file_opens_at": fen_to_str(start),
+            "missing": fen_to_str(start - before.balance_fen)}
 
 
 _ROW_COLUMNS = ("book_id", "account_id", "import_id", "seq", "date", "amount_fen", "balance_fen", "counterparty", "memo",

@@ -91,7 +91,7 @@ def test_import_match_draft_reconcile_and_close(ledger):
         dup = entries.get_entry_by_number(s, book, "记-2026-03-0001")
         reversal = entries.reverse_entry(s, maker, book, dup, date=D(2026, 3, 31), reason="重复记账")
     later = _import(ledger, MARCH_LATER, encoding="utf-8")
-    assert (later.added, later.duplicates) == (1, 2)
+    assert (later.added, later.duplicates, later.gap) == (1, 2, None)
     with ledger.tx() as s:
         book = ledger.book(s)
         rec = bank.reconcile(s, ledger.user(s, "clerk"), book, 2026, 3)
@@ -174,3 +174,11 @@ def test_the_commands(ledger, db_url, tmp_path, monkeypatch):
     assert refused.exit_code == 1
     out = run(main, ["bank", "profiles", "--book", "T1", "--format", "json"])
     assert [(p["name"], p["version"]) for p in json.loads(out.output) if not p["builtin"]] == [("abc", 2)]
+
+
+def test_a_missing_statement_between_two_files_is_said(ledger):
+    _import(ledger, MARCH)
+    april = "交易日期,交易流水号,摘要,对方户名,转入金额,转出金额,余额\n2026-04-03,ICBC0100,停车费,,100.00,,\"9,000.00\"\n"
+    result = _import(ledger, april, encoding="utf-8")
+    assert result.added == 1
+    assert result.gap == {"after": "2026-03-10", "held_balance": "8700.50", "file_opens_at": "8900.00", "missing": "199.50"}
