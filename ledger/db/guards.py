@@ -132,6 +132,7 @@ APPEND_ONLY_TABLES = (
     # fees and billing (0012)
 
     # the bank account (0013)
+    "bank_profiles", "bank_imports", "bank_statement_rows", "bank_matches",
 
     # remuneration, budgets and public revenues (0014)
 
@@ -310,6 +311,7 @@ _NEVER_TRUNCATED = (
     # fees and billing (0012)
 
     # the bank account (0013)
+    "bank_profiles", "bank_imports", "bank_statement_rows", "bank_matches",
 
     # remuneration, budgets and public revenues (0014)
 

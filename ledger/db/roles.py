@@ -55,6 +55,7 @@ OFFICE_PRIVILEGES: dict[str, tuple[str, ...]] = {
     # Fees and billing (0012)
 
     # The bank account (0013)
+    "bank_profiles": APPEND, "bank_imports": APPEND, "bank_statement_rows": APPEND, "bank_matches": APPEND,
 
     # Remuneration, budgets and public revenues (0014)
 

@@ -558,6 +558,80 @@ class UnitOwner(Base):
 # (bank tables go here)
 
 
+class BankProfile(Base):
+    """A saved layout of one bank's statement (header name of each field), versioned: a change is a new version."""
+
+    __tablename__ = "bank_profiles"
+    __table_args__ = (UniqueConstraint("book_id", "name", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    columns: Mapped[str] = mapped_column(Text)  # JSON: field -> header name
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class BankImport(Base):
+    """One statement file imported: what it added and what it already held."""
+
+    __tablename__ = "bank_imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    profile_name: Mapped[str] = mapped_column(String(64))
+    profile_version: Mapped[int] = mapped_column(Integer)
+    added: Mapped[int] = mapped_column(Integer)
+    duplicates: Mapped[int] = mapped_column(Integer)
+    imported_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class BankStatementRow(Base):
+    """A row of the co-managed account's statement, as the bank stated it (append-only; amount signed, in fen)."""
+
+    __tablename__ = "bank_statement_rows"
+    __table_args__ = (
+        UniqueConstraint("book_id", "fingerprint"),
+        Index("ix_bank_statement_rows_account_date", "book_id", "account_id", "date"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    import_id: Mapped[int] = mapped_column(ForeignKey("bank_imports.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)  # its place in its file, oldest first
+    date: Mapped[dt.date] = mapped_column(Date)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)  # income positive, spending negative
+    balance_fen: Mapped[int] = mapped_column(BigInteger)
+    counterparty: Mapped[str] = mapped_column(String(200), default="")
+    memo: Mapped[str] = mapped_column(String(500), default="")
+    serial: Mapped[str] = mapped_column(String(64), default="")
+    fingerprint: Mapped[str] = mapped_column(String(48))
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class BankMatch(Base):
+    """A statement row explained by an entry's line on the bank account: matched to a posted entry, or drafted
+    from the row. Append-only; the entry is named by id (a draft may still be deleted, and then the row is
+    unmatched again)."""
+
+    __tablename__ = "bank_matches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id"), index=True)
+    row_id: Mapped[int] = mapped_column(ForeignKey("bank_statement_rows.id"), index=True)
+    entry_id: Mapped[int] = mapped_column(Integer, index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    how: Mapped[str] = mapped_column(String(16))  # "auto" | "draft"
+    matched_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    matched_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
 # --- The trustee's remuneration, budgets and public revenues (migration 0014). --------------------------------------
 # (remuneration, budget and revenue tables go here)
 

@@ -23,7 +23,7 @@ from ..domain.permissions import Action
 from ..domain.money import fen_to_str
 from .access import audit, require
 from .posting import check_open_date, lock_book, lock_date
-from . import hooks, witness
+from . import bank, hooks, witness
 from .signing import keys_for
 
 # In the Chinese chart, 1002 银行存款 and its sub-accounts are the bank accounts.
@@ -126,6 +126,9 @@ def checklist(session: Session, book: Book, year: int, month: int) -> Checklist:
             select(BankBalance.balance_fen).where(BankBalance.period_id == period.id, BankBalance.account_id == account.id)
             .order_by(BankBalance.id.desc()).limit(1)
         )
+        imported = bank.statement_closing(session, book.id, account.id, year, month)  # rows imported cover the month
+        if imported is not None:
+            statement = imported
         result.banks.append(BankCheck(account, int(balances[account.id]), statement))
     result.open_flags = list(session.scalars(
         select(Flag).join(Entry, Entry.id == Flag.entry_id).where(Entry.period_id == period.id, Flag.answer.is_(None)).order_by(Flag.id)
@@ -244,13 +247,13 @@ def close_period(session: Session, actor: User, book: Book, year: int, month: in
             f"nor a recorded reason ({numbers.replace('、', ', ')})",
             "period",
         )
-    for bank in check.banks:
-        if not bank.ok:
-            said = "未录入" if bank.statement_fen is None else fen_to_str(bank.statement_fen)
-            said_en = "not entered" if bank.statement_fen is None else fen_to_str(bank.statement_fen)
+    for account_check in check.banks:
+        if not account_check.ok:
+            said = "未录入" if account_check.statement_fen is None else fen_to_str(account_check.statement_fen)
+            said_en = "not entered" if account_check.statement_fen is None else fen_to_str(account_check.statement_fen)
             raise PeriodNotReady(
-                f"{period.label} 银行对账不符：{bank.account.code} 账面 {fen_to_str(bank.book_fen)}，对账单 {said}",
-                f"period {period.label}: bank account {bank.account.code} is {fen_to_str(bank.book_fen)} in the book, "
+                f"{period.label} 银行对账不符：{account_check.account.code} 账面 {fen_to_str(account_check.book_fen)}，对账单 {said}",
+                f"period {period.label}: bank account {account_check.account.code} is {fen_to_str(account_check.book_fen)} in the book, "
                 f"statement {said_en}",
                 "period",
             )

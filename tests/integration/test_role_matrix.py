@@ -130,6 +130,11 @@ GATES = {
 
 
     # --- the co-managed bank account
+    "office.bank": {"GET": _who(Action.READ_REGISTER)},  # rows name payers: not for viewers or fund managers
+    "office.bank_reconcile": {"GET": _who(Action.READ_REGISTER)},
+    "office.bank_import": {"POST": _who(Action.IMPORT_BANK_STATEMENT)},
+    "office.bank_match": {"POST": _who(Action.MATCH_BANK_ROWS)},
+    "office.bank_draft": {"POST": _who(Action.MATCH_BANK_ROWS)},
 
 
     # --- remuneration, budgets, public revenues
