@@ -134,6 +134,7 @@ APPEND_ONLY_TABLES = (
     # the bank account (0013)
 
     # remuneration, budgets and public revenues (0014)
+    "trustee_contracts", "budgets", "budget_lines",
 
     # owners' resolutions (0015)
 
@@ -311,6 +312,7 @@ _NEVER_TRUNCATED = (
     # the bank account (0013)
 
     # remuneration, budgets and public revenues (0014)
+    "trustee_contracts", "budgets", "budget_lines",
 
     # owners' resolutions (0015)
 

@@ -57,6 +57,8 @@ OFFICE_PRIVILEGES: dict[str, tuple[str, ...]] = {
     # The bank account (0013)
 
     # Remuneration, budgets and public revenues (0014)
+    "revenue_contracts": KEEP,  # a contract's end may be set; never deleted
+    "revenue_receipts": DRAFTS,  # the link goes with a draft deleted before it posted
 
     # Owners' resolutions (0015)
 

@@ -25,6 +25,7 @@ BEFORE_POST: list[str] = [
 
 BEFORE_CLOSE: list[str] = [
     # the trustee's remuneration
+    "ledger.services.remuneration:before_close",
 
 ]
 
