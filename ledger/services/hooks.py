@@ -18,6 +18,7 @@ BEFORE_POST: list[str] = [
     # fees and billing
 
     # budgets
+    "ledger.services.budgets:check_entry",
 
     # owners' resolutions
 
