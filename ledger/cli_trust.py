@@ -11,7 +11,7 @@ from .cli_common import cli_session, cli_work, refusals
 from .domain.errors import InvalidInput
 from .domain.money import fen_to_str, to_fen
 from .domain.trustmath import parse_percent
-from .services import access, budgets, remuneration as remuneration_service
+from .services import access, budgets, remuneration as remuneration_service, revenues as revenue_service
 
 
 def _date(value: str, field: str) -> dt.date:
@@ -125,3 +125,61 @@ def budget_report(book_code, year, month, fmt):
 
 
 revenues = click.Group("revenues", help="Public revenues (公共收益): contracts, receipts, what is overdue.")
+
+
+@revenues.command("add")
+@click.option("--book", "book_code", required=True)
+@click.option("--counterparty", required=True)
+@click.option("--kind", type=click.Choice(list(revenue_service.KINDS)), required=True)
+@click.option("--account", required=True, help="The income account, 42xx.")
+@click.option("--amount", required=True, help="Per period, e.g. 3000.00.")
+@click.option("--schedule", type=click.Choice(list(revenue_service.SCHEDULES)), required=True)
+@click.option("--start", required=True, help="YYYY-MM-DD: the first receipt falls due that day.")
+@click.option("--end", default=None, help="YYYY-MM-DD, if the contract ends.")
+@click.option("--as", "username", default=None)
+@refusals
+def revenues_add(book_code, counterparty, kind, account, amount, schedule, start, end, username):
+    """Record a public-revenue contract."""
+    with cli_work(username) as uow:
+        contract = uow.run(revenue_service.add_contract, access.get_book(uow.session, book_code), counterparty, kind, account,
+                           to_fen(amount, "amount"), schedule, _date(start, "start"), _date(end, "end") if end else None)
+        click.echo(f"contract {contract.id}")
+
+
+@revenues.command("list")
+@click.option("--book", "book_code", required=True)
+@click.option("--as-of", "as_of", default=None, help="YYYY-MM-DD (default today).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@refusals
+def revenues_list(book_code, as_of, fmt):
+    """Each contract: expected against received, overdue receipts flagged."""
+    with cli_session() as session:
+        rows = [s.as_json() for s in revenue_service.standings(session, access.get_book(session, book_code),
+                                                               _date(as_of, "as_of") if as_of else None)]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        late = [d["date"] for d in r["dues"] if d["overdue"]]
+        click.echo(f"{r['id']}\t{r['counterparty']}\t{r['kind']}\t{r['account']}\texpected {r['expected']}\t"
+                   f"received {r['received']}\toverdue {r['overdue']}" + (f" ({', '.join(late)})" if late else ""))
+
+
+@revenues.command("receive")
+@click.option("--book", "book_code", required=True)
+@click.option("--contract", "contract_id", type=int, required=True)
+@click.option("--date", "date_", required=True)
+@click.option("--amount", required=True)
+@click.option("--fund", default="GEN")
+@click.option("--summary", default="")
+@click.option("--key", default=None, help="Idempotency key: the same receipt sent twice is drafted once.")
+@click.option("--as", "username", default=None)
+@refusals
+def revenues_receive(book_code, contract_id, date_, amount, fund, summary, key, username):
+    """Draft the receipt, Dr 1002 / Cr 42xx, submitted for approval and linked to the contract."""
+    with cli_work(username) as uow:
+        book = access.get_book(uow.session, book_code)
+        contract = revenue_service.get_contract(uow.session, book, contract_id)
+        entry = uow.run(revenue_service.receive, book, contract, _date(date_, "date"), to_fen(amount, "amount"), fund,
+                        summary, key)
+        click.echo(f"entry {entry.id} {entry.status}")
