@@ -350,6 +350,18 @@ ZH = {
     "Start": "开始日期",
     "End": "结束日期",
     "Add the contract": "新增合同",
+    "Over budget: %(account)s (%(fund)s) annual budget %(budget)s, actual with this entry %(actual)s, overrun %(overrun)s.":
+        "预算超支：%(account)s（%(fund)s）年度预算 %(budget)s，含本凭证实际 %(actual)s，超支 %(overrun)s。",
+    "Recorded the trustee's remuneration contract": "记录受托人酬金合同",
+    "Accrued the trustee's remuneration": "计提受托人酬金",
+    "Recorded the annual budget": "记录年度预算",
+    "Posted above a budget line (warning)": "超预算过账（提醒）",
+    "Recorded a public-revenue contract": "记录公共收益合同",
+    "Drafted a public-revenue receipt": "生成公共收益收款凭证",
+    "account": "科目", "fund": "基金", "budget": "预算", "actual": "实际", "overrun": "超支", "calculation": "计算",
+    "period": "期间", "contract": "合同", "year": "年度", "lines": "行数", "total": "合计", "resolution": "决议",
+    "monthly": "每月金额", "percentage (basis points)": "比例（基点）", "monthly cap": "每月上限",
+    "in force from": "生效日期", "schedule": "收款周期", "start": "开始", "end": "结束",
 
 
 }

@@ -300,16 +300,15 @@ def check_entry(session: Session, book: Book, entry: Entry) -> None:
               budget=fen_to_str(line.annual_fen), actual=fen_to_str(total), overrun=fen_to_str(over))
 
 
-def warnings_for(session: Session, book: Book, entry: Entry) -> list[str]:
-    """The budget overruns (warn lines) recorded when the entry posted, as (zh) sentences for its page."""
+def warnings_for(session: Session, book: Book, entry: Entry) -> list[dict]:
+    """The budget overruns of `warn` lines recorded when the entry posted (account, fund, budget, actual, overrun)."""
     import json
 
     from ..db.schema import AuditEvent
 
-    rows = session.scalars(select(AuditEvent.detail).where(AuditEvent.book_id == book.id, AuditEvent.action == "budget.overrun",
-                                                           AuditEvent.target == f"entry:{entry.id}"))
-    out = []
-    for detail in rows:
-        d = json.loads(detail or "{}")
-        out.append(d)
-    return out
+    if entry.status != EntryStatus.POSTED.value:
+        return []
+    details = session.scalars(select(AuditEvent.detail).where(
+        AuditEvent.book_id == book.id, AuditEvent.action == "budget.overrun", AuditEvent.target == f"entry:{entry.id}")
+        .order_by(AuditEvent.id))
+    return [json.loads(d) for d in details if d]

@@ -73,3 +73,19 @@ def test_revenues_page_adds_receives_and_flags_overdue(ledger, sign_in):
         entries.approve_entry(s, ledger.user(s, "approver1"), book, entry)
     page = treasurer.get("/books/T1/revenues?as_of=2025-06-01").text
     assert "4,000.00" in page and "2025-02-01, 2025-03-01" in page and "2025-01-01, 2025-02-01" not in page
+
+
+def test_the_entry_page_shows_a_budget_warning(ledger, sign_in):
+    with ledger.tx() as s:
+        budgets.set_budget(s, ledger.user(s, "approver1"), ledger.book(s), 2025, [LineInput("5102", "GEN", to_fen("100.00"), "warn")])
+    ledger.post(D(2025, 3, 6), "维修", ("5102", "GEN", "150.00"), ("1002", "GEN", "-150.00"))
+    from sqlalchemy import select
+
+    from ledger.db.schema import Entry
+
+    with ledger.tx() as s:
+        entry_id = s.scalar(select(Entry.id).where(Entry.summary == "维修"))
+    page = sign_in("reader").get(f"/books/T1/entries/{entry_id}").text
+    assert 'data-testid="budget-warning"' in page and "150.00" in page and "50.00" in page
+    audit = sign_in("approver1").get("/books/T1/audit").text
+    assert "超预算过账（提醒）" in audit and "超支: 50.00" in audit  # said in words

@@ -9,6 +9,7 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from ...db.schema import Entry
+from ...db.session import get_session as db
 from ...domain.errors import InvalidInput, LedgerError
 from ...domain.model import BookKind
 from ...domain.money import to_fen
@@ -16,10 +17,17 @@ from ...domain.permissions import Action
 from ...domain.trustmath import parse_percent
 from ...services import budgets, remuneration, revenues
 from ..exports import send_table
-from . import bp
+from . import bp, trust_words  # noqa: F401  (the audit log's words for these actions)
 from .common import flash_error, parse_date_arg, seat
 
 FORMATS = ("csv", "xlsx")
+
+@bp.app_template_global()
+def budget_warnings(book, entry) -> list[dict]:
+    """For the entry page: the `warn` budget lines this entry took above their annual budget."""
+    if book is None or entry is None or getattr(book, "kind", None) != BookKind.TRUST.value:
+        return []
+    return budgets.warnings_for(db(), book, entry)
 
 
 def _trust_seat(code: str, action: Action = Action.READ_BOOK):
