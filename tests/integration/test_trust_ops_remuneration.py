@@ -98,3 +98,45 @@ def test_only_the_committee_sets_the_contract(ledger):
     for who in ("maker", "clerk", "watcher"):
         with pytest.raises(PermissionDenied):
             _contract(ledger, by=who, kind="fixed", monthly_fen=1, effective_from=D(2025, 1, 1))
+
+
+def test_an_accrual_above_the_threshold_waits_for_a_second_approver(ledger):
+    from ledger.domain.errors import PeriodNotReady
+    from ledger.services import entries
+
+    _contract(ledger, kind="fixed", monthly_fen=to_fen("12000.00"), effective_from=D(2025, 1, 1))  # above 10,000.00
+    with pytest.raises(PeriodNotReady) as refused:
+        ledger.close(2025, 1)
+    assert "第二位审批人" in refused.value.message_zh and "12,000.00" in refused.value.message_en
+    with ledger.tx() as s:
+        book = ledger.book(s)
+        entry = remuneration.accrue_month(s, ledger.user(s, "approver1"), book, 2025, 1)
+        assert entry.status == "submitted"
+        entries.approve_entry(s, ledger.user(s, "approver2"), book, entry)
+        assert entry.status == "posted"
+    ledger.close(2025, 1)
+    got = _accrual(ledger)
+    assert got["lines"][0][2] == 1200000 and sorted(got["approvers"]) == ["approver1", "approver2"]
+
+
+def test_the_cli_sets_lists_and_accrues(ledger, db_url, monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from ledger.cli import main
+
+    monkeypatch.setenv("LEDGER_DATABASE_URL", db_url)
+    runner = CliRunner()
+    refused = runner.invoke(main, ["remuneration", "set", "--book", "T1", "--percent", "12", "--from", "2025-01-01",
+                                   "--as", "clerk"])
+    assert refused.exit_code == 1
+    done = runner.invoke(main, ["remuneration", "set", "--book", "T1", "--percent", "12.5", "--cap", "50", "--from",
+                                "2025-01-01", "--as", "approver1"])
+    assert done.exit_code == 0, done.output
+    listed = json.loads(runner.invoke(main, ["remuneration", "list", "--book", "T1", "--format", "json"]).output)
+    assert listed[0]["percent_bp"] == 1250 and listed[0]["cap"] == "50.00"
+    ledger.post(D(2025, 1, 10), "收物业费", ("1002", "GEN", "300.00"), ("1122", "GEN", "-300.00"))
+    got = runner.invoke(main, ["remuneration", "accrue", "--book", "T1", "--period", "2025-01", "--as", "approver1"])
+    assert got.exit_code == 0 and "posted" in got.output
+    assert "酬金 12.5% × 已收物业费 300.00 = 37.50（上限 50.00）" in got.output
