@@ -25,7 +25,7 @@ from ..domain.trustmath import budget_through, monthly_budget, percentage
 from .access import audit, require
 from .posting import lock_book
 from .tables import HEADERS, MONEY, TITLES
-from .trustops import require_trust
+from .trustops import clean_code, clean_text, require_trust
 
 OVERRUN = ("warn", "block")
 BUDGETED_TYPES = ("expense", "income")
@@ -73,7 +73,10 @@ def parse_lines_csv(text: str) -> list[LineInput]:
             amount = to_fen(cell("amount"), "amount")
         except LedgerError as e:
             raise e.located(f"第 {no} 行 amount 列", f"row {no}, column amount", f"row {no}.amount") from None
-        lines.append(LineInput(cell("account"), cell("fund"), amount, (cell("on_overrun") or "warn").lower()))
+        where = (f"第 {no} 行", f"row {no}, ")
+        lines.append(LineInput(clean_code(cell("account"), f"row {no}.account", where),
+                               clean_code(cell("fund"), f"row {no}.fund", where), amount,
+                               clean_text(cell("on_overrun") or "warn", 16).lower()))
     return lines
 
 
@@ -91,12 +94,14 @@ def set_budget(session: Session, actor: User, book: Book, year: int, lines: list
     resolved = []
     for no, line in enumerate(lines, start=1):
         where = (f"第 {no} 行预算", f"budget line {no}", f"lines[{no - 1}]")
-        account = session.scalar(select(Account).where(Account.book_id == book.id, Account.code == line.account))
+        code = clean_code(line.account, f"{where[2]}.account", (where[0] + "：", where[1] + ": "))
+        fund_code = clean_code(line.fund, f"{where[2]}.fund", (where[0] + "：", where[1] + ": "))
+        account = session.scalar(select(Account).where(Account.book_id == book.id, Account.code == code))
         if account is None or account.type not in BUDGETED_TYPES:
             raise InvalidInput(f"{where[0]}：科目 {line.account} 不是本账簿的收入或支出科目",
                                f"{where[1]}: account {line.account} is not an income or expense account of this book",
                                f"{where[2]}.account")
-        fund = session.scalar(select(Fund).where(Fund.book_id == book.id, Fund.code == line.fund))
+        fund = session.scalar(select(Fund).where(Fund.book_id == book.id, Fund.code == fund_code))
         if fund is None:
             raise InvalidInput(f"{where[0]}：本账簿没有基金 {line.fund}", f"{where[1]}: this book has no fund {line.fund}",
                                f"{where[2]}.fund")
@@ -112,7 +117,7 @@ def set_budget(session: Session, actor: User, book: Book, year: int, lines: list
         seen.add((account.id, fund.id))
         resolved.append((account, fund, line))
     budget = Budget(book_id=book.id, year=year, resolution_id=resolution_id,
-                    note=" ".join((note or "").split())[:MAX_NOTE], created_by_id=actor.id)
+                    note=clean_text(note, MAX_NOTE), created_by_id=actor.id)
     session.add(budget)
     session.flush()
     for account, fund, line in resolved:

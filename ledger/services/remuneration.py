@@ -19,7 +19,7 @@ from ..domain.permissions import Action
 from ..domain.trustmath import Remuneration, remuneration
 from .access import audit, require
 from .posting import lock_book
-from .trustops import FEE_CODES, GENERAL_FUND, cash_condition, require_trust
+from .trustops import FEE_CODES, GENERAL_FUND, cash_condition, clean_text, require_trust
 
 KINDS = ("fixed", "percent")
 EXPENSE, PAYABLE = "5106", "2203"
@@ -48,7 +48,7 @@ def set_contract(session: Session, actor: User, book: Book, kind: str, effective
         raise InvalidInput("每月上限不能为负数", "the monthly cap cannot be negative", "cap")
     if not isinstance(effective_from, dt.date) or not MIN_DATE <= effective_from <= MAX_DATE:
         raise InvalidInput("生效日期无效", "the effective date is not valid", "effective_from")
-    note = " ".join((note or "").split())[:500]
+    note = clean_text(note, 500)
     lock_book(session, book)
     contract = TrusteeContract(book_id=book.id, kind=kind, monthly_fen=monthly_fen, percent_bp=percent_bp, cap_fen=cap_fen,
                                effective_from=effective_from, note=note, created_by_id=actor.id)

@@ -21,7 +21,7 @@ from ..domain.permissions import Action
 from ..domain.trustmath import STEP_MONTHS, due_dates
 from .access import audit, require
 from .posting import lock_book
-from .trustops import GENERAL_FUND, require_trust
+from .trustops import GENERAL_FUND, clean_code, clean_text, require_trust
 
 KINDS = ("advertising", "parking", "express_lockers", "base_station", "leasing", "other")
 KIND_ZH = {"advertising": "广告", "parking": "停车", "express_lockers": "快递柜", "base_station": "通信基站",
@@ -36,13 +36,14 @@ def add_contract(session: Session, actor: User, book: Book, counterparty: str, k
     """Record a public-revenue contract of the trust."""
     require(session, actor, Action.MANAGE_REVENUES, book)
     require_trust(book)
-    counterparty = " ".join((counterparty or "").split())
+    counterparty = clean_text(counterparty, 201)
     if not counterparty or len(counterparty) > 200:
         raise InvalidInput("请填写对方名称（最多200字）", "give the counterparty (at most 200 characters)", "counterparty")
     if kind not in KINDS:
         raise InvalidInput(f"收益类别须为 {', '.join(KINDS)} 之一，不是“{kind}”", f"kind must be one of {', '.join(KINDS)}, "
                            f"not \"{kind}\"", "kind")
-    account = session.scalar(select(Account).where(Account.book_id == book.id, Account.code == (account_code or "").strip()))
+    account_code = clean_code(account_code, "account")
+    account = session.scalar(select(Account).where(Account.book_id == book.id, Account.code == account_code))
     if account is None or account.type != "income" or not account.code.startswith(INCOME_PREFIX):
         raise InvalidInput(f"收入科目 {account_code} 不是本账簿的公共收益科目（42xx）",
                            f"account {account_code} is not a public-revenue income account (42xx) of this book", "account")
@@ -90,7 +91,8 @@ def receive(session: Session, actor: User, book: Book, contract: RevenueContract
         raise NotFound("收益合同不属于此账簿", "the revenue contract is not in this book", "contract")
     if amount_fen <= 0:
         raise InvalidInput("收款金额须大于0", "the amount received must be more than 0", "amount")
-    summary = " ".join((summary or "").split()) or f"收 {contract.counterparty} {KIND_ZH[contract.kind]}收益"
+    fund = clean_code(fund, "fund")
+    summary = clean_text(summary, 200) or f"收 {contract.counterparty} {KIND_ZH[contract.kind]}收益"
     data = EntryInput(date=date, summary=summary[:200],
                       lines=(Line(BANK, fund, amount_fen), Line(contract.account.code, fund, -amount_fen,
                                                                  f"收益合同 {contract.id}")),

@@ -94,3 +94,11 @@ def test_the_cli_sets_and_reports(ledger, db_url, tmp_path, monkeypatch):
     bad.write_text("account,fund,amount\n5101,GEN,abc\n", encoding="utf-8")
     refused = runner.invoke(main, ["budget", "set", "--book", "T1", "--year", "2025", "--file", str(bad), "--as", "approver1"])
     assert refused.exit_code == 1 and "第 2 行" in refused.output
+
+
+def test_control_characters_in_a_file_are_named_not_stored(ledger):
+    with pytest.raises(InvalidInput) as bad:
+        budgets.parse_lines_csv("account,fund,amount\n5101,GEN,1\n51\x0001,GEN,1\n")
+    assert "第 3 行" in bad.value.message_zh
+    with pytest.raises(InvalidInput):
+        _set(ledger, [LineInput("5101", "G\x00EN", 1)])

@@ -89,3 +89,23 @@ def test_the_entry_page_shows_a_budget_warning(ledger, sign_in):
     assert 'data-testid="budget-warning"' in page and "150.00" in page and "50.00" in page
     audit = sign_in("approver1").get("/books/T1/audit").text
     assert "超预算过账（提醒）" in audit and "超支: 50.00" in audit  # said in words
+
+
+def test_hostile_input_is_refused_plainly(ledger, sign_in):
+    committee = sign_in("approver1")
+    for data in ({"year": "2025", "lines": "account,fund,amount\n51\x0001,GEN,1\n"},
+                 {"year": "2025", "lines": "account,fund,amount\n5101,G\x00EN,1\n"},
+                 {"year": "99999999999999999999", "lines": ""}):
+        got = committee.post("/books/T1/budget", data, page="/books/T1/budget")
+        assert got.status_code in (302, 400)  # the app refuses a NUL in any form before it reaches us
+    got = committee.post("/books/T1/revenues", {"counterparty": "a\x00b", "kind": "advertising", "account": "42\x0001",
+                                                "amount": "1", "schedule": "monthly", "start": "2025-01-01"},
+                         page="/books/T1/revenues")
+    assert got.status_code in (302, 400)
+    got = committee.post("/books/T1/revenues/receive", {"contract": "99999999999999999999", "date": "2025-01-01",
+                                                        "amount": "1"}, page="/books/T1/revenues")
+    assert got.status_code == 302
+    assert committee.get("/books/T1/budget?year=99999999999&month=-1").status_code == 200
+    assert committee.get("/books/T1/revenues?as_of=2999-12-31").status_code == 200
+    with ledger.tx() as s:
+        assert budgets.budget_for(s, ledger.book(s), 2025) is None and revenues.contracts_of(s, ledger.book(s)) == []
