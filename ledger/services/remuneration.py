@@ -130,6 +130,11 @@ def accrue(session: Session, actor: User, book: Book, period: Period) -> Entry |
                Line(PAYABLE, GENERAL_FUND, -result.fen, result.note[:200])),
     )
     system = system_user(session)
+    if actor.id == system.id:
+        raise PeriodNotReady(
+            "受托人酬金的计提由系统制单、由结账的业委会成员审批：请以业委会成员身份结账（命令行加 --as 用户名）",
+            "the trustee's remuneration is accrued by the system and approved by the committee member who closes the "
+            "month: close it as a committee member (on the command line, --as USERNAME)", "period")
     entry = entries.create_entry(session, system, book, data, submit=True, source=SOURCE)
     session.add(VoucherWaiver(entry_id=entry.id, reason=WAIVER, recorded_by_id=system.id))
     session.flush()

@@ -140,3 +140,15 @@ def test_the_cli_sets_lists_and_accrues(ledger, db_url, monkeypatch):
     got = runner.invoke(main, ["remuneration", "accrue", "--book", "T1", "--period", "2025-01", "--as", "approver1"])
     assert got.exit_code == 0 and "posted" in got.output
     assert "酬金 12.5% × 已收物业费 300.00 = 37.50（上限 50.00）" in got.output
+
+
+def test_closing_as_the_system_says_who_must_close(ledger, db_url, monkeypatch):
+    from click.testing import CliRunner
+
+    from ledger.cli import main
+
+    _contract(ledger, kind="fixed", monthly_fen=100, effective_from=D(2025, 1, 1))
+    monkeypatch.setenv("LEDGER_DATABASE_URL", db_url)
+    got = CliRunner().invoke(main, ["periods", "close", "--book", "T1", "2025-01"])
+    assert got.exit_code == 1 and "--as" in got.output
+    assert _accrual(ledger) is None
