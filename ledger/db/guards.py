@@ -135,6 +135,7 @@ APPEND_ONLY_TABLES = (
     "bank_profiles", "bank_imports", "bank_statement_rows", "bank_matches",
 
     # remuneration, budgets and public revenues (0014)
+    "trustee_contracts", "budgets", "budget_lines",
 
     # owners' resolutions (0015)
     "resolutions", "resolution_votes",
@@ -314,6 +315,7 @@ _NEVER_TRUNCATED = (
     "bank_profiles", "bank_imports", "bank_statement_rows", "bank_matches",
 
     # remuneration, budgets and public revenues (0014)
+    "trustee_contracts", "budgets", "budget_lines",
 
     # owners' resolutions (0015)
     "resolutions", "resolution_votes",

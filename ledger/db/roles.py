@@ -58,6 +58,8 @@ OFFICE_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "bank_profiles": APPEND, "bank_imports": APPEND, "bank_statement_rows": APPEND, "bank_matches": APPEND,
 
     # Remuneration, budgets and public revenues (0014)
+    "revenue_contracts": KEEP,  # a contract's end may be set; never deleted
+    "revenue_receipts": DRAFTS,  # the link goes with a draft deleted before it posted
 
     # Owners' resolutions (0015)
     "resolutions": APPEND,

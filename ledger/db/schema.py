@@ -636,6 +636,90 @@ class BankMatch(Base):
 # (remuneration, budget and revenue tables go here)
 
 
+class TrusteeContract(Base):
+    """The trustee's remuneration (酬金) as the contract states it: a fixed monthly sum, or a share of the property
+    fees actually collected in the month (in basis points: 12% is 1200), optionally capped per month. Append-only:
+    a new contract supersedes from its `effective_from`."""
+
+    __tablename__ = "trustee_contracts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "fixed" | "percent"
+    monthly_fen: Mapped[int | None] = mapped_column(BigInteger)
+    percent_bp: Mapped[int | None] = mapped_column(Integer)
+    cap_fen: Mapped[int | None] = mapped_column(BigInteger)
+    effective_from: Mapped[dt.date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Budget(Base):
+    """An annual budget of a book as the owners approved it. Append-only: the newest for a year is the one in force.
+    `resolution_id` names the owners' resolution that approved it (linked to that table when it exists)."""
+
+    __tablename__ = "budgets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    resolution_id: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    lines: Mapped[list["BudgetLine"]] = relationship(order_by="BudgetLine.id", lazy="selectin")
+
+
+class BudgetLine(Base):
+    """One account and fund of a budget: the annual sum (phased in equal twelfths, the remainder in December) and
+    whether an overrun only warns or blocks posting."""
+
+    __tablename__ = "budget_lines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    budget_id: Mapped[int] = mapped_column(ForeignKey("budgets.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id"))
+    annual_fen: Mapped[int] = mapped_column(BigInteger)
+    on_overrun: Mapped[str] = mapped_column(String(8))  # "warn" | "block"
+
+    account: Mapped[Account] = relationship(lazy="joined")
+    fund: Mapped[Fund] = relationship(lazy="joined")
+
+
+class RevenueContract(Base):
+    """A contract for public revenue (公共收益) from the common parts: who pays, for what, how much per period."""
+
+    __tablename__ = "revenue_contracts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id"), index=True)
+    counterparty: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    schedule: Mapped[str] = mapped_column(String(16))  # "monthly" | "quarterly" | "yearly"
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    account: Mapped[Account] = relationship(lazy="joined")
+
+
+class RevenueReceipt(Base):
+    """An entry that receives money under a revenue contract."""
+
+    __tablename__ = "revenue_receipts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("revenue_contracts.id"), index=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
 # --- Owners' resolutions and their votes (migration 0015). ---------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ BEFORE_POST: list[str] = [
     # fees and billing
 
     # budgets
+    "ledger.services.budgets:check_entry",
 
     # owners' resolutions
     "ledger.services.resolutions:check_before_post",
@@ -26,6 +27,7 @@ BEFORE_POST: list[str] = [
 
 BEFORE_CLOSE: list[str] = [
     # the trustee's remuneration
+    "ledger.services.remuneration:before_close",
 
 ]
 

@@ -138,6 +138,14 @@ GATES = {
 
 
     # --- remuneration, budgets, public revenues
+    "office.remuneration_page": {"GET": EVERYONE_IN_BOOK},
+    "office.remuneration_set": {"POST": _who(Action.SET_REMUNERATION)},
+    "office.budget_page": {"GET": EVERYONE_IN_BOOK},
+    "office.budget_set": {"POST": _who(Action.SET_BUDGET)},
+    "office.budget_export": {"GET": EVERYONE_IN_BOOK},
+    "office.revenues_page": {"GET": EVERYONE_IN_BOOK},
+    "office.revenues_add": {"POST": _who(Action.MANAGE_REVENUES)},
+    "office.revenues_receive": {"POST": _who(Action.MANAGE_REVENUES)},
 
 
 }
