@@ -569,12 +569,13 @@ class FeeRate(Base):
 
 
 class EntryUnit(Base):
-    """The per-unit sub-ledger: which unit one line of a billing or payment entry belongs to. Each row names its
-    entry line (`line_no`), whose account, amount and note (the unit's label) are in the hash chain: `ledger verify`
-    checks every row against its line, and the guards refuse any change once the entry is posted."""
+    """The per-unit sub-ledger: which units make up one line of a billing or payment entry (several rows per line:
+    the entry's lines are aggregated, so a publication shows no unit). The rows of a line sum to it, and a digest of
+    all the entry's rows with a private salt (`salt`) is in the note of one of its lines, so the chain commits to
+    the detail without revealing it: `ledger verify` recomputes both, and the guards refuse any change once posted."""
 
     __tablename__ = "entry_units"
-    __table_args__ = (UniqueConstraint("entry_id", "line_no"), Index("ix_entry_units_unit", "unit_id"))
+    __table_args__ = (Index("ix_entry_units_unit", "unit_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"), index=True)
@@ -585,6 +586,8 @@ class EntryUnit(Base):
     amount_fen: Mapped[int] = mapped_column(BigInteger)  # debit positive
     billed_year: Mapped[int | None] = mapped_column(Integer)  # the month a charge is for
     billed_month: Mapped[int | None] = mapped_column(Integer)
+    reference: Mapped[str] = mapped_column(String(60), default="")  # a payment's WeChat/Alipay/bank reference
+    salt: Mapped[str] = mapped_column(String(32))  # the same for every row of an entry; never published
 
 
 # --- The co-managed bank account: statement profiles, rows, matches (migration 0013). -----------------------------

@@ -1,13 +1,19 @@
 """Fees: rates, the monthly billing run, payments, the per-unit sub-ledger and arrears.
 
 Every fee fact is a journal entry made through the entry services (numbered, chained, signed, approved by someone
-other than its maker). The per-unit detail of its 1122 (receivable) and 2202 (prepayment) lines is in
-`entry_units`, one row per line; each such line's note starts with the unit's label, so the chain commits to it and
-`ledger verify` checks every row against its line. Only posted entries count in a unit's balances.
+other than its maker). Its lines are aggregated per account (a publication shows no unit); the per-unit detail of
+its 1122 (receivable) and 2202 (prepayment) lines is in `entry_units`, several rows per line. The rows of a line sum to
+it, and `sha256(salt, rows)` is in the note of one line ("分户明细 sha256:…"), so the chain commits to the detail while
+the salt, kept with the rows, stops anyone from guessing it from the hash; `ledger verify` recomputes both. Only
+posted entries count in a unit's balances.
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import re
+import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -105,10 +111,26 @@ def balances(session: Session, book: Book) -> dict[int, tuple[int, int]]:
     return {k: (v[0], v[1]) for k, v in out.items()}
 
 
-def _write_units(session: Session, entry: Entry, rows: list[tuple[int, Unit, str, int, int | None, int | None]]) -> None:
-    for line_no, unit, account, fen, year, month in rows:
+Detail = tuple  # (line_no, unit, account, fen, billed_year, billed_month, reference)
+DIGEST = re.compile(r"sha256:([0-9a-f]{64})")
+
+
+def detail_digest(salt: str, rows: list[tuple]) -> str:
+    """sha256 of the salt and the rows (line_no, unit id, account, fen, billed year, billed month, reference), in
+    a canonical order: what the chain commits to."""
+    doc = [salt, sorted([int(r[0]), int(r[1]), str(r[2]), int(r[3]), r[4], r[5], r[6] or ""] for r in rows)]
+    return hashlib.sha256(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
+
+
+def _digest_of(salt: str, detail: list[Detail]) -> str:
+    return detail_digest(salt, [(no, unit.id, acc, fen, y, m, ref) for no, unit, acc, fen, y, m, ref in detail])
+
+
+def _write_units(session: Session, entry: Entry, salt: str, detail: list[Detail]) -> None:
+    for line_no, unit, account, fen, year, month, reference in detail:
         session.add(EntryUnit(entry_id=entry.id, book_id=entry.book_id, line_no=line_no, unit_id=unit.id,
-                              account_code=account, amount_fen=fen, billed_year=year, billed_month=month))
+                              account_code=account, amount_fen=fen, billed_year=year, billed_month=month,
+                              reference=reference or "", salt=salt))
     session.flush()
 
 
@@ -153,10 +175,10 @@ def run_billing(session: Session, actor: User, book: Book, year: int, month: int
     day = dt.date(year, month, 1)
     rates = [Rate(r.use, r.basis, r.rate_centi_fen, r.effective_from) for r in rates_of(session, book)]
     held = balances(session, book)
-    lines: list[Line] = []
-    detail = []
+    detail: list[Detail] = []
     skipped = []
     total = used_total = count = 0
+    # Lines: 1 Dr 1122 the fees, 2 Cr 4101 the fees, and when prepayments are used 3 Dr 2202 / 4 Cr 1122.
     for unit in _units(session, book):
         if not unit.active:
             continue
@@ -169,22 +191,23 @@ def run_billing(session: Session, actor: User, book: Book, year: int, month: int
             continue
         count += 1
         total += fee
-        lines.append(Line(RECEIVABLE, FUND, fee, f"{unit.label} {label}"))
-        detail.append((len(lines), unit, RECEIVABLE, fee, year, month))
+        detail.append((1, unit, RECEIVABLE, fee, year, month, ""))
         use = min(max(held.get(unit.id, (0, 0))[1], 0), fee)
         if use:
             used_total += use
-            lines.append(Line(PREPAID, FUND, use, f"{unit.label} {label} 预收抵扣"))
-            detail.append((len(lines), unit, PREPAID, use, None, None))
-            lines.append(Line(RECEIVABLE, FUND, -use, f"{unit.label} {label} 预收抵扣"))
-            detail.append((len(lines), unit, RECEIVABLE, -use, year, month))
+            detail.append((3, unit, PREPAID, use, None, None, ""))
+            detail.append((4, unit, RECEIVABLE, -use, year, month, ""))
     if not count:
         raise InvalidState(f"{label} 没有可计费的房屋（请先登记房屋和收费标准）",
                            f"no unit can be billed for {label} (enter the units and the fee rates first)", "period")
-    lines.append(Line(FEE_INCOME, FUND, -total, f"{label} 物业费"))
+    salt = secrets.token_hex(16)
+    lines = [Line(RECEIVABLE, FUND, total, f"{label} 物业费 {count} 户"),
+             Line(FEE_INCOME, FUND, -total, f"分户明细 sha256:{_digest_of(salt, detail)}")]
+    if used_total:
+        lines += [Line(PREPAID, FUND, used_total, f"{label} 预收抵扣"), Line(RECEIVABLE, FUND, -used_total, f"{label} 预收抵扣")]
     data = EntryInput(date=day, summary=f"计提 {label} 物业费（{count} 户）", lines=tuple(lines))
     entry = create_entry(session, actor, book, data, submit=True, source="billing")
-    _write_units(session, entry, detail)
+    _write_units(session, entry, salt, detail)
     audit(session, actor, book, "fees.billing", f"entry:{entry.id}", period=label, units=count, billed=total)
     return BillingResult(True, entry, label, count, total, used_total, tuple(skipped), (
         f"已生成 {label} 物业费账单：{count} 户，合计 {fen_to_str(total)} 元，已提交审批",
@@ -222,18 +245,21 @@ def record_payment(session: Session, actor: User, book: Book, unit_label: str, a
     receivable = balances(session, book).get(unit.id, (0, 0))[0]
     to_recv, to_prepaid = split_payment(amount_fen, receivable)
     zh, en = CHANNEL_NAMES[channel]
-    lines = [Line(CHANNELS[channel], FUND, amount_fen, f"{unit.label} {zh} {reference}".strip())]
-    detail = []
+    detail: list[Detail] = []
     if to_recv:
-        lines.append(Line(RECEIVABLE, FUND, -to_recv, f"{unit.label} 收物业费"))
-        detail.append((len(lines), unit, RECEIVABLE, -to_recv, None, None))
+        detail.append((2, unit, RECEIVABLE, -to_recv, None, None, reference))
     if to_prepaid:
-        lines.append(Line(PREPAID, FUND, -to_prepaid, f"{unit.label} 预收物业费"))
-        detail.append((len(lines), unit, PREPAID, -to_prepaid, None, None))
-    summary = f"收 {unit.label} 物业费（{zh}{' ' + reference if reference else ''}）"[:200]
-    entry = create_entry(session, actor, book, EntryInput(date=date, summary=summary, lines=tuple(lines)),
+        detail.append((2 + bool(to_recv), unit, PREPAID, -to_prepaid, None, None, reference))
+    salt = secrets.token_hex(16)
+    lines = [Line(CHANNELS[channel], FUND, amount_fen, f"分户明细 sha256:{_digest_of(salt, detail)}")]
+    if to_recv:
+        lines.append(Line(RECEIVABLE, FUND, -to_recv, "收物业费"))
+    if to_prepaid:
+        lines.append(Line(PREPAID, FUND, -to_prepaid, "预收物业费"))
+    # The summary names no unit: a published month shows fees per building at most, never a household's payment.
+    entry = create_entry(session, actor, book, EntryInput(date=date, summary=f"收物业费（{zh}）", lines=tuple(lines)),
                          submit=True, source="payment")
-    _write_units(session, entry, detail)
+    _write_units(session, entry, salt, detail)
     audit(session, actor, book, "fees.payment", f"entry:{entry.id}", unit=unit.label, amount=amount_fen,
           channel=channel)
     return PaymentResult(entry, unit.label, to_recv, to_prepaid)
@@ -244,27 +270,34 @@ def record_payment(session: Session, actor: User, book: Book, unit_label: str, a
 def _rows_match_lines(session: Session, entry: Entry) -> list[tuple[str, str]]:
     """Problems between an entry's sub-ledger rows and its lines (zh, en)."""
     rows = list(session.scalars(select(EntryUnit).where(EntryUnit.entry_id == entry.id)))
-    lines = {l.line_no: l for l in session.scalars(select(EntryLine).where(EntryLine.entry_id == entry.id))}
-    units = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_({r.unit_id for r in rows})))} if rows else {}
-    return rows_vs_lines(rows, {no: (l.account.code, l.amount_fen, l.note or "") for no, l in lines.items()}, units)
+    lines = {l.line_no: (l.account.code, l.amount_fen, l.note or "")
+             for l in session.scalars(select(EntryLine).where(EntryLine.entry_id == entry.id))}
+    return rows_vs_lines(rows, lines)
 
 
-def rows_vs_lines(rows, lines: dict[int, tuple[str, int, str]], units: dict) -> list[tuple[str, str]]:
+def rows_vs_lines(rows, lines: dict[int, tuple[str, int, str]]) -> list[tuple[str, str]]:
+    """The rows of each line sum to it on its account; every 1122/2202 line has rows; the digest in a line's note is
+    the digest of the rows with their salt."""
     problems = []
-    covered = set()
+    sums: dict[int, int] = defaultdict(int)
     for r in rows:
+        sums[r.line_no] += r.amount_fen
         line = lines.get(r.line_no)
-        unit = units.get(r.unit_id)
-        label = unit.label if unit is not None else f"#{r.unit_id}"
-        if line is None or line[0] != r.account_code or line[1] != r.amount_fen \
-                or not line[2].startswith(label + " ") or r.account_code not in (RECEIVABLE, PREPAID):
-            problems.append((f"第 {r.line_no} 行的分户明细（房屋 {label}，{r.account_code}，{fen_to_str(r.amount_fen)}）与凭证行不符",
-                             f"the unit detail of line {r.line_no} (unit {label}, {r.account_code}, "
-                             f"{fen_to_str(r.amount_fen)}) does not match the entry's line"))
-        covered.add(r.line_no)
+        if line is None or line[0] != r.account_code or r.account_code not in (RECEIVABLE, PREPAID):
+            problems.append((f"分户明细（行 {r.line_no}，{r.account_code}）没有对应的凭证行",
+                             f"a unit detail row (line {r.line_no}, {r.account_code}) has no matching line"))
     for no, (code, fen, _) in sorted(lines.items()):
-        if code in (RECEIVABLE, PREPAID) and no not in covered:
-            problems.append((f"第 {no} 行（{code}）没有分户明细", f"line {no} ({code}) has no unit detail"))
+        if code in (RECEIVABLE, PREPAID) and sums.get(no, 0) != fen:
+            problems.append((f"第 {no} 行（{code}，{fen_to_str(fen)}）与其分户明细合计 {fen_to_str(sums.get(no, 0))} 不符",
+                             f"line {no} ({code}, {fen_to_str(fen)}) does not equal its unit detail, which sums to "
+                             f"{fen_to_str(sums.get(no, 0))}"))
+    salts = {r.salt for r in rows}
+    found = [m.group(1) for _, _, note in lines.values() for m in [DIGEST.search(note)] if m]
+    digest = detail_digest(rows[0].salt, [(r.line_no, r.unit_id, r.account_code, r.amount_fen, r.billed_year,
+                                           r.billed_month, r.reference) for r in rows]) if len(salts) == 1 else None
+    if len(found) != 1 or digest != found[0]:
+        problems.append(("分户明细的摘要与凭证记载的不符（有明细行被改动、增加或删除）",
+                         "the unit detail's digest does not match the one on the entry (a row was changed, added or removed)"))
     return problems
 
 
@@ -374,14 +407,13 @@ def verify_units(session: Session, book: Book, report) -> None:
     posted = session.execute(select(Entry.id, Entry.number, Entry.source).where(
         Entry.book_id == book.id, Entry.status == EntryStatus.POSTED.value)).all()
     posted_ids = {eid for eid, _, _ in posted}
-    units = {u.id: u for u in session.scalars(select(Unit).where(Unit.book_id == book.id))}
     for eid, number, source in posted:
         if source not in ("billing", "payment") and eid not in rows_by_entry:
             continue
         lines = {no: (code, fen, note or "") for no, code, fen, note in session.execute(
             select(EntryLine.line_no, Account.code, EntryLine.amount_fen, EntryLine.note)
             .join(Account, Account.id == EntryLine.account_id).where(EntryLine.entry_id == eid))}
-        for zh, en in rows_vs_lines(rows_by_entry.get(eid, []), lines, units):
+        for zh, en in rows_vs_lines(rows_by_entry.get(eid, []), lines):
             report.add(number or f"entry id {eid}", f"分户明细：{zh}", f"unit detail: {en}")
     for eid, rows in rows_by_entry.items():
         if eid not in posted_ids:

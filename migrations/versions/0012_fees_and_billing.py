@@ -42,11 +42,12 @@ def upgrade() -> None:
         sa.Column("amount_fen", sa.BigInteger(), nullable=False),
         sa.Column("billed_year", sa.Integer(), nullable=True),
         sa.Column("billed_month", sa.Integer(), nullable=True),
+        sa.Column("reference", sa.String(60), nullable=False),
+        sa.Column("salt", sa.String(32), nullable=False),
         sa.ForeignKeyConstraint(["entry_id"], ["entries.id"]),
         sa.ForeignKeyConstraint(["book_id"], ["books.id"]),
         sa.ForeignKeyConstraint(["unit_id"], ["units.id"]),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("entry_id", "line_no"),
     )
     op.create_index("ix_entry_units_entry_id", "entry_units", ["entry_id"])
     op.create_index("ix_entry_units_book_id", "entry_units", ["book_id"])

@@ -69,7 +69,9 @@ def test_billing_payments_arrears_and_collection_rate(compound):
         assert s.scalar(select(Entry.id).where(Entry.source == "billing").order_by(Entry.id.desc())) is not None
         assert len(list(s.scalars(select(Entry).where(Entry.source == "billing")))) == 1
         lines = {(l.account.code, l.amount_fen) for l in s.scalars(select(EntryLine).join(Entry).where(Entry.source == "billing"))}
-        assert ("4101", -71228) in lines and ("1122", 21002) in lines and ("1122", 23571) in lines
+        assert lines == {("1122", 71228), ("4101", -71228)}  # aggregated: a publication shows no unit
+        rows = {(r.line_no, r.account_code, r.amount_fen) for r in s.scalars(select(EntryUnit))}
+        assert rows == {(1, "1122", 21002), (1, "1122", 23571), (1, "1122", 18655), (1, "1122", 8000)}
 
     # an overpayment: 500.00 against 210.02 open -> 289.98 prepaid; a part payment of 100.00
     assert pay(ledger, "1-101", 50000, D(2026, 1, 15))[1:] == (21002, 28998)
@@ -80,6 +82,14 @@ def test_billing_payments_arrears_and_collection_rate(compound):
     assert run(ledger, 2026, 2)[:3] == (True, 71228, 21002)
     assert run(ledger, 2026, 3)[:3] == (True, 71228, 7996)
     assert balances(ledger) == {"1-101": (13006, 0), "1-102": (60713, 0), "2-101": (55965, 0), "2-P01": (24000, 0)}
+    with ledger.tx() as s:
+        feb = s.scalars(select(Entry).where(Entry.source == "billing").order_by(Entry.id)).all()[1]
+        assert [(l.account.code, l.amount_fen) for l in feb.lines] == [
+            ("1122", 71228), ("4101", -71228), ("2202", 21002), ("1122", -21002)]
+        # what a publication would show names no unit and no payer's reference
+        for e in s.scalars(select(Entry).where(Entry.source.in_(("billing", "payment")))):
+            shown = e.summary + " ".join(l.note for l in e.lines)
+            assert "1-101" not in shown and "REF-1" not in shown
 
     with ledger.tx() as s:
         doc = billing.arrears(s, ledger.user(s, "approver1"), ledger.book(s), D(2026, 3, 31))
@@ -163,12 +173,22 @@ def test_unit_detail_of_a_posted_entry_is_guarded_and_verified(compound, db_url)
             s.execute(text("UPDATE entry_units SET amount_fen = amount_fen - 100 WHERE id = :i"), {"i": row_id})
     if not db_url.startswith("sqlite"):
         return
-    # someone with raw SQL drops the guard and moves 1.00 of a bill: verify names the entry and the line
+    # someone with raw SQL drops the guard and moves 1.00 of the bill from one unit to another (the line's sum holds):
+    # the digest on the chained entry names it
     with ledger.tx() as s:
+        second = s.scalar(select(EntryUnit.id).where(EntryUnit.id != row_id).order_by(EntryUnit.id))
         s.execute(text("DROP TRIGGER guard_entry_units_update"))
         s.execute(text("UPDATE entry_units SET amount_fen = amount_fen - 100 WHERE id = :i"), {"i": row_id})
+        s.execute(text("UPDATE entry_units SET amount_fen = amount_fen + 100 WHERE id = :i"), {"i": second})
         number = s.scalar(select(Entry.number).where(Entry.source == "billing"))
     with ledger.tx() as s:
         report = verify_book(s, ledger.book(s))
-    assert not report.ok
-    assert any(p.where == number and "line 1 (unit 1-101, 1122, 209.02)" in p.message_en for p in report.problems)
+    assert [(p.where, p.message_en) for p in report.problems] == [
+        (number, "unit detail: the unit detail's digest does not match the one on the entry (a row was changed, added or removed)")]
+    # and a changed total is named with its line
+    with ledger.tx() as s:
+        s.execute(text("UPDATE entry_units SET amount_fen = amount_fen + 5 WHERE id = :i"), {"i": second})
+    with ledger.tx() as s:
+        report = verify_book(s, ledger.book(s))
+    assert any(p.where == number and "line 1 (1122, 712.28) does not equal its unit detail, which sums to 712.33" in p.message_en
+               for p in report.problems)

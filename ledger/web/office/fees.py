@@ -38,7 +38,8 @@ def fees(code: str):
     for entry, year, month in runs:
         if entry.id not in seen:
             seen.add(entry.id)
-            shown.append((f"{year:04d}-{month:02d}", entry))
+            billed = -sum(l.amount_fen for l in entry.lines if l.account.code == "4101")
+            shown.append((f"{year:04d}-{month:02d}", entry, billed))
     return render_template("office/fees.html", book=here.book, seat=here, rates=billing.rates_of(here.session, here.book),
                            rate_text=rate_to_str, runs=shown, period=here.current_period, today=dt.date.today())
 
