@@ -86,3 +86,26 @@ def split_payment(amount_fen: int, open_receivable_fen: int) -> tuple[int, int]:
     """(to receivable, to prepayment): the receivable first, up to what is open; the rest is prepaid."""
     to_receivable = max(0, min(amount_fen, open_receivable_fen))
     return to_receivable, amount_fen - to_receivable
+
+
+def refund_shares(surplus_fen: int, areas_centi_m2: dict[str, int]) -> dict[str, int]:
+    """Split a year-end surplus among units pro rata by floor area, to the fen, summing exactly to the surplus
+    (largest remainder: each unit gets the floor of its exact share; the fen left over go one each to the largest
+    remainders, ties to the unit listed first in sorted order). A unit with no area gets nothing."""
+    if surplus_fen < 0:
+        raise InvalidInput("退还的结余不能为负", "a refunded surplus cannot be negative", "surplus")
+    if any(a < 0 for a in areas_centi_m2.values()):
+        raise InvalidInput("面积不能为负", "an area cannot be negative", "area")
+    total_area = sum(areas_centi_m2.values())
+    if total_area == 0:
+        if surplus_fen:
+            raise InvalidInput("没有面积可以分配结余", "there is no floor area to share the surplus by", "area")
+        return {k: 0 for k in areas_centi_m2}
+    shares, remainders = {}, []
+    for unit in sorted(areas_centi_m2):
+        whole, rest = divmod(surplus_fen * areas_centi_m2[unit], total_area)
+        shares[unit] = whole
+        remainders.append((-rest, unit))
+    for _, unit in sorted(remainders)[: surplus_fen - sum(shares.values())]:
+        shares[unit] += 1
+    return shares

@@ -62,3 +62,27 @@ def test_fifo_aging_and_collection_rate():
     assert ar.percent(Fraction(2, 3)) == "66.67" and ar.percent(Fraction(1, 8)) == "12.50"
     assert ar.percent(Fraction(1, 200000)) == "0.00" and ar.percent(Fraction(1, 1)) == "100.00"
     assert ar.percent(None) is None
+
+
+def test_refund_by_area_sums_exactly_to_the_surplus():
+    from ledger.domain.fees import refund_shares
+
+    # 100.00 yuan over three equal flats: 33.34 + 33.33 + 33.33 (the first in order takes the odd fen)
+    assert refund_shares(10000, {"1-101": 9000, "1-102": 9000, "1-103": 9000}) == {"1-101": 3334, "1-102": 3333, "1-103": 3333}
+    # 1000 fen over 89.37 / 100.30 / 45.50 ㎡ (235.17): exact 380.02, 426.50, 193.48 fen -> floors 380, 426, 193 (999);
+    # the last fen goes to the largest remainder, 100.30 ㎡'s 0.50
+    shares = refund_shares(1000, {"1-101": 8937, "1-102": 10030, "2-101": 4550})
+    assert shares == {"1-101": 380, "1-102": 427, "2-101": 193} and sum(shares.values()) == 1000
+    import random
+
+    rng = random.Random(9)
+    for _ in range(200):
+        areas = {f"u{i}": rng.randint(0, 30000) for i in range(rng.randint(1, 40))}
+        surplus = rng.randint(0, 10**9)
+        if sum(areas.values()) == 0:
+            continue
+        shares = refund_shares(surplus, areas)
+        assert sum(shares.values()) == surplus
+        assert all(abs(shares[u] * sum(areas.values()) - surplus * a) < sum(areas.values()) for u, a in areas.items())
+    with pytest.raises(InvalidInput):
+        refund_shares(-1, {"a": 1})
