@@ -136,3 +136,20 @@ def billing_arrears(book_code, as_of, username, fmt):
         click.echo(f"{b['building']:<10}" + "".join(f"{b[h]:>12}" for h in heads) + f"{b['collection']['rate'] or '-':>9}")
     for m in doc["months"]:
         click.echo(f"{m['period']}  billed {m['billed']}  collected {m['collected']}  {m['rate']}%")
+
+
+@billing.command("reminder")
+@click.option("--book", "book_code", required=True)
+@click.option("--unit", required=True)
+@click.option("--as-of", "as_of", default=None, help="YYYY-MM-DD (default: today).")
+@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), required=True, help="The PDF to write.")
+@_AS
+@refusals
+def billing_reminder(book_code, unit, as_of, out, username):
+    """Print a unit's payment reminder (催缴通知) as a PDF: open fees by month; reminders only (Civil Code Art. 944)."""
+    with cli_work(username) as uow:
+        book = access.get_book(uow.session, book_code)
+        pdf = svc.reminder_pdf(uow.session, uow.actor, book, unit, parse_date(as_of, "as_of") if as_of else None)
+    with open(out, "wb") as f:
+        f.write(pdf)
+    click.echo(f"wrote {out}")

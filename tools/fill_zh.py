@@ -312,6 +312,7 @@ ZH = {
     "No unit in the register yet.": "房屋登记簿中还没有房屋。",
     "Collection rate (billed in the month, collected against it)": "收缴率（当月应收及其实收）",
     "Billed": "应收", "Collected": "实收", "Collection rate": "收缴率", "Per unit": "按房屋", "Prepaid": "预收",
+    "Reminder": "催缴通知", "PDF": "PDF",
 
 
     # --- the co-managed bank account

@@ -421,3 +421,39 @@ def verify_units(session: Session, book: Book, report) -> None:
         for r in rows:
             if r.book_id != book.id:
                 report.add(f"entry id {eid}", "分户明细标为另一个账簿", "unit detail is tagged with another book")
+
+
+# --- the payment reminder (催缴通知) ------------------------------------------------------------------------------
+
+def unit_statement(session: Session, actor: User, book: Book, unit_label: str, as_of: dt.date | None = None) -> dict:
+    """One unit's charges by month with what was paid against each (oldest first) and its prepayment."""
+    require(session, actor, Action.READ_ARREARS, book)
+    as_of = parse_date(as_of or dt.date.today(), "as_of")
+    unit = find_unit(session, book, unit_label)
+    charges, credits, prepaid = [], 0, 0
+    for row, _ in posted_rows(session, book, as_of):
+        if row.unit_id != unit.id:
+            continue
+        if row.account_code == RECEIVABLE and row.amount_fen > 0 and row.billed_year:
+            charges.append(ar.Charge(unit.label, row.billed_year, row.billed_month, row.amount_fen))
+        elif row.account_code == RECEIVABLE:
+            credits -= row.amount_fen
+        else:
+            prepaid -= row.amount_fen
+    rows = [{"period": f"{a.charge.year:04d}-{a.charge.month:02d}", "billed": a.charge.fen, "paid": a.paid_fen,
+             "open": a.open_fen} for a in ar.allocate(charges, {unit.label: credits})]
+    return {"unit": unit.label, "as_of": as_of.isoformat(), "rows": rows, "total": sum(r["open"] for r in rows),
+            "prepaid": prepaid}
+
+
+def reminder_pdf(session: Session, actor: User, book: Book, unit_label: str, as_of: dt.date | None = None) -> bytes:
+    """A printable payment reminder for one unit: its open fees by month, and the law's limits (Civil Code Art.
+    944: reminders and proceedings only). Addressed to the unit, naming no owner."""
+    from .notices import TEMPLATES, _env, _pdf
+
+    doc = unit_statement(session, actor, book, unit_label, as_of)
+    html = _env.get_template("reminder.html").render(
+        css=(TEMPLATES / "notice.css").read_text("utf-8"), unit=doc["unit"], as_of=doc["as_of"],
+        rows=[r for r in doc["rows"] if r["open"]], total=doc["total"], prepaid=doc["prepaid"], book_name=book.name_zh,
+        today=dt.date.today().isoformat())
+    return _pdf(html)

@@ -6,6 +6,8 @@ from sqlalchemy import select
 from ledger.db.schema import Entry, Unit
 from ledger.services import entries
 
+from ..conftest import D as dt_date
+
 
 def test_fees_pages(app, ledger, sign_in):
     with ledger.tx() as s:
@@ -47,3 +49,29 @@ def test_fees_pages(app, ledger, sign_in):
     assert 'data-testid="run-form"' not in reader.get("/books/T1/fees").text
     assert reader.post("/books/T1/fees/run", {"period": "2026-02"}, page="/books/T1/fees").status_code == 403
     assert "/books/T1/fees/arrears" in maker.get("/books/T1/operations").text
+
+
+def test_payment_reminder_pdf(app, ledger, sign_in):
+    import io
+
+    import pypdfium2
+
+    from ledger.services import billing
+
+    with ledger.tx() as s:
+        book = ledger.book(s)
+        s.add(Unit(book_id=book.id, building="3", number="1201", area_centi_m2=8937, use="residential"))
+        billing.set_rate(s, ledger.user(s, "maker"), book, "residential", "per_m2", 23500, dt_date(2026, 1, 1))
+        for month in (1, 2):
+            run = billing.run_billing(s, ledger.user(s, "maker"), book, 2026, month)
+            entries.approve_entry(s, ledger.user(s, "approver1"), book, run.entry)
+        paid = billing.record_payment(s, ledger.user(s, "clerk"), book, "3-1201", 5000, dt_date(2026, 2, 3), "cash")
+        entries.approve_entry(s, ledger.user(s, "approver1"), book, paid.entry)
+    response = sign_in("approver1").get("/books/T1/fees/reminder.pdf?unit=3-1201&as_of=2026-02-28")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    pdf = pypdfium2.PdfDocument(io.BytesIO(response.data))
+    words = "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf))).replace("\r", "").replace("\n", "")
+    # January 210.02 less 50.00 paid, February 210.02: 370.04 open
+    assert "3-1201" in words and "160.02" in words and "370.04" in words and "第九百四十四条" in words
+    assert sign_in("reader").get("/books/T1/fees/reminder.pdf?unit=3-1201").status_code == 403
+    assert sign_in("approver1").get("/books/T1/fees/reminder.pdf?unit=9-9").status_code == 404

@@ -124,6 +124,7 @@ GATES = {
     "office.fees_rate": {"POST": _who(Action.KEEP_FEE_RATES)},
     "office.fees_run": {"POST": _who(Action.RUN_BILLING)},
     "office.fees_pay": {"POST": _who(Action.RECORD_PAYMENT)},
+    "office.fees_reminder": {"GET": _who(Action.READ_ARREARS)},
 
 
     # --- the co-managed bank account

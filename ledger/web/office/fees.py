@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import login_required
 from sqlalchemy import select
@@ -102,3 +102,17 @@ def fees_arrears(code: str):
     except LedgerError:
         abort(404)
     return render_template("office/fees_arrears.html", book=here.book, seat=here, doc=doc, as_of=as_of)
+
+
+@bp.route("/books/<code>/fees/reminder.pdf")
+@login_required
+def fees_reminder(code: str):
+    """One unit's payment reminder (?unit=3-1201&as_of=...), for those who may read per-unit arrears."""
+    here = _trust_seat(code, Action.READ_ARREARS)
+    unit = request.args.get("unit", "")
+    try:
+        pdf = billing.reminder_pdf(here.session, here.user, here.book, unit, parse_date_arg(request.args.get("as_of")))
+    except LedgerError:
+        abort(404)
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"inline; filename=reminder-{here.book.code}.pdf"})
