@@ -578,7 +578,7 @@ class EntryUnit(Base):
     __table_args__ = (Index("ix_entry_units_unit", "unit_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"), index=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), index=True)  # a deleted draft
     book_id: Mapped[int] = mapped_column(ForeignKey("books.id"), index=True)
     line_no: Mapped[int] = mapped_column(Integer)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))

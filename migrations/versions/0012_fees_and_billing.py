@@ -44,7 +44,7 @@ def upgrade() -> None:
         sa.Column("billed_month", sa.Integer(), nullable=True),
         sa.Column("reference", sa.String(60), nullable=False),
         sa.Column("salt", sa.String(32), nullable=False),
-        sa.ForeignKeyConstraint(["entry_id"], ["entries.id"]),
+        sa.ForeignKeyConstraint(["entry_id"], ["entries.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["book_id"], ["books.id"]),
         sa.ForeignKeyConstraint(["unit_id"], ["units.id"]),
         sa.PrimaryKeyConstraint("id"),

@@ -192,3 +192,18 @@ def test_unit_detail_of_a_posted_entry_is_guarded_and_verified(compound, db_url)
         report = verify_book(s, ledger.book(s))
     assert any(p.where == number and "line 1 (1122, 712.28) does not equal its unit detail, which sums to 712.33" in p.message_en
                for p in report.problems)
+
+
+def test_a_rejected_run_can_be_deleted_and_run_again(compound):
+    ledger = compound
+    with ledger.tx() as s:
+        book = ledger.book(s)
+        first = billing.run_billing(s, ledger.user(s, "maker"), book, 2026, 1).entry
+        entries.reject_entry(s, ledger.user(s, "approver1"), book, first, "面积有误")
+    created, billed, _, _ = run(ledger, 2026, 1, approve=False)  # a rejected run does not block a new one
+    assert (created, billed) == (True, 71228)
+    with ledger.tx() as s:
+        entries.delete_draft(s, ledger.user(s, "maker"), ledger.book(s), s.get(Entry, first.id))
+    with ledger.tx() as s:
+        assert s.scalar(select(EntryUnit.id).where(EntryUnit.entry_id == first.id)) is None
+        assert len(s.scalars(select(EntryUnit)).all()) == 4
