@@ -119,14 +119,16 @@ def billing_pay(book_code, unit, amount, channel, reference, date_text, username
 @billing.command("arrears")
 @click.option("--book", "book_code", required=True)
 @click.option("--as-of", "as_of", default=None, help="YYYY-MM-DD (default: today).")
+@click.option("--buildings-only", is_flag=True, help="Leave the units out (for those who may not read them).")
 @_AS
 @_FORMAT
 @refusals
-def billing_arrears(book_code, as_of, username, fmt):
+def billing_arrears(book_code, as_of, buildings_only, username, fmt):
     """Open fees per building and per unit by age, and the collection rate (收缴率) per month and year."""
     with cli_work(username) as uow:
         book = access.get_book(uow.session, book_code)
-        doc = svc.arrears(uow.session, uow.actor, book, parse_date(as_of, "as_of") if as_of else None)
+        doc = svc.arrears(uow.session, uow.actor, book, parse_date(as_of, "as_of") if as_of else None,
+                          per_unit=not buildings_only)
     if fmt == "json":
         click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
         return

@@ -207,3 +207,22 @@ def test_a_rejected_run_can_be_deleted_and_run_again(compound):
     with ledger.tx() as s:
         assert s.scalar(select(EntryUnit.id).where(EntryUnit.entry_id == first.id)) is None
         assert len(s.scalars(select(EntryUnit)).all()) == 4
+
+
+def test_a_prepayment_used_twice_is_refused_at_posting(compound):
+    ledger = compound
+    run(ledger, 2026, 1)
+    pay(ledger, "1-101", 50000, D(2026, 1, 15))  # 289.98 prepaid
+    with ledger.tx() as s:
+        book, maker = ledger.book(s), ledger.user(s, "maker")
+        feb = billing.run_billing(s, maker, book, 2026, 2)
+        mar = billing.run_billing(s, maker, book, 2026, 3)
+        assert feb.prepaid_used_fen == mar.prepaid_used_fen == 21002  # both saw 289.98 posted
+        feb_id, mar_id = feb.entry.id, mar.entry.id
+    with ledger.tx() as s:
+        entries.approve_entry(s, ledger.user(s, "approver1"), ledger.book(s), s.get(Entry, feb_id))
+    with pytest.raises(LedgerError) as refused:
+        with ledger.tx() as s:
+            entries.approve_entry(s, ledger.user(s, "approver1"), ledger.book(s), s.get(Entry, mar_id))
+    assert "1-101 now holds 79.96 yuan prepaid" in refused.value.message_en
+    assert balances(ledger)["1-101"] == (0, 7996)

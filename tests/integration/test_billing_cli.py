@@ -45,3 +45,7 @@ def test_rate_run_pay_arrears(ledger, db_url, monkeypatch):
     assert doc["buildings"][0]["total"] == "210.02"  # the payment waits for approval: only posted entries count
     assert doc["units"][0]["unit"] == "3-1201" and doc["months"][0]["rate"] == "0.00"
     assert cli("billing", "arrears", "--book", "T1", "--as", "reader").exit_code == 1
+    buildings = json.loads(cli("billing", "arrears", "--book", "T1", "--as", "reader", "--buildings-only",
+                               "--as-of", "2026-01-31", "--format", "json").output)
+    assert "units" not in buildings and buildings["buildings"][0]["current"] == "210.02"
+    assert cli("billing", "arrears", "--book", "T1", "--as", "outsider", "--buildings-only").exit_code == 1
