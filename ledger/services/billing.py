@@ -402,18 +402,24 @@ def verify_units(session: Session, book: Book, report) -> None:
     """For `ledger verify`: every posted entry's unit detail matches its chained lines, row for row (a changed,
     added or removed row is named), and every 1122/2202 line of a billing or payment entry has its row."""
     rows_by_entry: dict[int, list[EntryUnit]] = defaultdict(list)
-    for r in session.scalars(select(EntryUnit).where(EntryUnit.book_id == book.id)):
+    for r in session.scalars(select(EntryUnit).join(Entry, Entry.id == EntryUnit.entry_id).where(Entry.book_id == book.id)):
         rows_by_entry[r.entry_id].append(r)
     posted = session.execute(select(Entry.id, Entry.number, Entry.source).where(
         Entry.book_id == book.id, Entry.status == EntryStatus.POSTED.value)).all()
     posted_ids = {eid for eid, _, _ in posted}
-    for eid, number, source in posted:
-        if source not in ("billing", "payment") and eid not in rows_by_entry:
-            continue
-        lines = {no: (code, fen, note or "") for no, code, fen, note in session.execute(
-            select(EntryLine.line_no, Account.code, EntryLine.amount_fen, EntryLine.note)
-            .join(Account, Account.id == EntryLine.account_id).where(EntryLine.entry_id == eid))}
-        for zh, en in rows_vs_lines(rows_by_entry.get(eid, []), lines):
+    checked = [(eid, number) for eid, number, source in posted if source in ("billing", "payment") or eid in rows_by_entry]
+    lines_of: dict[int, dict[int, tuple[str, int, str]]] = defaultdict(dict)
+    wanted = {eid for eid, _ in checked}
+    if wanted:  # one read of the book's fee lines, not one per entry (a compound posts thousands of payments)
+        for eid, no, code, fen, note in session.execute(
+                select(EntryLine.entry_id, EntryLine.line_no, Account.code, EntryLine.amount_fen, EntryLine.note)
+                .join(Account, Account.id == EntryLine.account_id).join(Entry, Entry.id == EntryLine.entry_id)
+                .where(Entry.book_id == book.id, Entry.status == EntryStatus.POSTED.value,
+                       Entry.source.in_(("billing", "payment")) | Entry.id.in_(select(EntryUnit.entry_id)))):
+            if eid in wanted:
+                lines_of[eid][no] = (code, fen, note or "")
+    for eid, number in checked:
+        for zh, en in rows_vs_lines(rows_by_entry.get(eid, []), lines_of.get(eid, {})):
             report.add(number or f"entry id {eid}", f"分户明细：{zh}", f"unit detail: {en}")
     for eid, rows in rows_by_entry.items():
         if eid not in posted_ids:
