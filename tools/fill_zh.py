@@ -312,7 +312,8 @@ ZH = {
     "No unit in the register yet.": "房屋登记簿中还没有房屋。",
     "Collection rate (billed in the month, collected against it)": "收缴率（当月应收及其实收）",
     "Billed": "应收", "Collected": "实收", "Collection rate": "收缴率", "Per unit": "按房屋", "Prepaid": "预收",
-    "Reminder": "催缴通知", "PDF": "PDF",
+    "Reminder": "催缴通知", "PDF": "PDF", "Latest payments": "最近缴费", "Fees paid": "冲抵应收",
+    "No payment recorded yet.": "尚未登记缴费。",
 
 
     # --- the co-managed bank account

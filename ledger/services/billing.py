@@ -463,3 +463,18 @@ def reminder_pdf(session: Session, actor: User, book: Book, unit_label: str, as_
         rows=[r for r in doc["rows"] if r["open"]], total=doc["total"], prepaid=doc["prepaid"], book_name=book.name_zh,
         today=dt.date.today().isoformat())
     return _pdf(html)
+
+
+def recent_payments(session: Session, actor: User, book: Book, limit: int = 20) -> list[dict]:
+    """The latest payments with their unit (newest first), for those who may read per-unit arrears."""
+    require(session, actor, Action.READ_ARREARS, book)
+    ids = list(session.scalars(select(Entry.id).where(Entry.book_id == book.id, Entry.source == "payment")
+                               .order_by(Entry.date.desc(), Entry.id.desc()).limit(limit)))
+    out: dict[int, dict] = {}
+    q = (select(Entry, EntryUnit, Unit).join(EntryUnit, EntryUnit.entry_id == Entry.id).join(Unit, Unit.id == EntryUnit.unit_id)
+         .where(Entry.id.in_(ids)).order_by(Entry.date.desc(), Entry.id.desc(), EntryUnit.line_no)) if ids else None
+    for entry, row, unit in (session.execute(q).all() if q is not None else []):
+        doc = out.setdefault(entry.id, {"entry": entry, "unit": unit.label, "reference": row.reference,
+                                        "to_receivable": 0, "to_prepaid": 0})
+        doc["to_receivable" if row.account_code == RECEIVABLE else "to_prepaid"] -= row.amount_fen
+    return list(out.values())

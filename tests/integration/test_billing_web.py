@@ -39,6 +39,9 @@ def test_fees_pages(app, ledger, sign_in):
         assert payment.total_debit_fen == 10000
         entries.approve_entry(s, ledger.user(s, "approver1"), ledger.book(s), payment)
 
+    fees_page = sign_in("approver1").get("/books/T1/fees").text
+    assert 'data-testid="payments"' in fees_page and "3-1201" in fees_page and "A1" in fees_page
+    assert 'data-testid="payments"' not in sign_in("reader").get("/books/T1/fees").text
     committee = sign_in("approver1").get("/books/T1/fees/arrears?as_of=2026-02-28").text
     assert 'data-testid="arrears-units"' in committee and "3-1201" in committee and "110.02" in committee
     assert "34.48%" in committee  # 100.00 of 290.02

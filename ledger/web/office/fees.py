@@ -41,7 +41,9 @@ def fees(code: str):
             billed = -sum(l.amount_fen for l in entry.lines if l.account.code == "4101")
             shown.append((f"{year:04d}-{month:02d}", entry, billed))
     return render_template("office/fees.html", book=here.book, seat=here, rates=billing.rates_of(here.session, here.book),
-                           rate_text=rate_to_str, runs=shown, period=here.current_period, today=dt.date.today())
+                           rate_text=rate_to_str, runs=shown, period=here.current_period, today=dt.date.today(),
+                           payments=billing.recent_payments(here.session, here.user, here.book)
+                           if here.can(Action.READ_ARREARS) else None)
 
 
 @bp.route("/books/<code>/fees/rates", methods=["POST"])
