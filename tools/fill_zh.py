@@ -330,6 +330,28 @@ ZH = {
 
 
     # --- fees, billing, payments, arrears, my unit
+    "The rate is recorded.": "收费标准已记录。", "Choose a month as YYYY-MM.": "请按 YYYY-MM 选择月份。",
+    "Payment recorded for %(unit)s and submitted for approval.": "已登记 %(unit)s 的缴费，并已提交审批。",
+    "Property fees": "物业费", "Fee rates and billing runs": "收费标准与月度计费", "Arrears and collection rate": "欠费与收缴率",
+    "Fee rates": "收费标准", "Use": "用途", "Basis": "计费方式", "Rate (yuan)": "单价（元）", "Residential": "住宅",
+    "Shop": "商铺", "Parking space": "车位", "per ㎡ per month": "每㎡每月", "fixed per month": "每月固定",
+    "No rate recorded yet.": "尚未登记收费标准。", "Record rate": "登记收费标准", "Billing runs": "月度计费",
+    "No billing run yet.": "尚未计费。", "Run the billing": "生成本月账单",
+    "One entry for the month, submitted for approval; a month already billed is not billed again.":
+        "每月生成一张凭证并提交审批；已计费的月份不会重复计费。",
+    "Record a payment": "登记缴费", "Unit": "房屋", "Channel": "收款方式", "WeChat Pay": "微信支付", "Alipay": "支付宝",
+    "Bank transfer": "银行转账", "Reference": "参考号", "Record payment": "登记缴费",
+    "The unit's oldest open fees are paid first; any rest becomes a prepayment.": "先冲抵该房屋最早的欠费，余额转为预收物业费。",
+    "Current month": "当月", "1–3 months": "1–3个月", "4–6 months": "4–6个月", "7–12 months": "7–12个月",
+    "Over 12 months": "12个月以上",
+    "Only approved (posted) bills and payments count. Payments pay the oldest open fees first.":
+        "只计入已审批过账的账单与缴费；缴费先冲抵最早的欠费。",
+    "Per building": "按楼栋", "Building": "楼栋", "Collection rate this year": "本年收缴率",
+    "No unit in the register yet.": "房屋登记簿中还没有房屋。",
+    "Collection rate (billed in the month, collected against it)": "收缴率（当月应收及其实收）",
+    "Billed": "应收", "Collected": "实收", "Collection rate": "收缴率", "Per unit": "按房屋", "Prepaid": "预收",
+    "Reminder": "催缴通知", "PDF": "PDF", "Latest payments": "最近缴费", "Fees paid": "冲抵应收",
+    "No payment recorded yet.": "尚未登记缴费。",
 
 
     # --- the co-managed bank account

@@ -97,7 +97,7 @@ _SQLITE += [
         AND EXISTS (SELECT 1 FROM entries WHERE book_id = OLD.id)
     BEGIN SELECT RAISE(ABORT, '{BOOK_IDENTITY}'); END""",
 ]
-for _table in ("entry_lines", "attachments", "entry_makers"):
+for _table in ("entry_lines", "attachments", "entry_makers", "entry_units"):
     _SQLITE += [
         f"""CREATE TRIGGER guard_{_table}_insert BEFORE INSERT ON {_table}
         WHEN (SELECT status FROM entries WHERE id = NEW.entry_id) = 'posted'
@@ -130,6 +130,7 @@ APPEND_ONLY_TABLES = (
     "approvals", "audit_log", "period_closes", "flag_replies", "publications", "publication_files",
     "publication_opinions",
     # fees and billing (0012)
+    "fee_rates",
 
     # the bank account (0013)
     "bank_profiles", "bank_imports", "bank_statement_rows", "bank_matches",
@@ -292,7 +293,7 @@ _PG_TRIGGERS += [
     ("guard_books", "books", """CREATE TRIGGER guard_books BEFORE UPDATE ON books
         FOR EACH ROW EXECUTE FUNCTION ledger_guard_books()"""),
 ]
-for _table in ("entry_lines", "attachments", "entry_makers"):
+for _table in ("entry_lines", "attachments", "entry_makers", "entry_units"):
     _PG_TRIGGERS.append((f"guard_{_table}", _table, f"""CREATE TRIGGER guard_{_table}
         BEFORE INSERT OR UPDATE OR DELETE ON {_table}
         FOR EACH ROW EXECUTE FUNCTION ledger_guard_entry_children()"""))
@@ -310,6 +311,7 @@ _NEVER_TRUNCATED = (
     "book_heads", "periods", "accounts", "funds", "books", "flag_replies", "voucher_publics", "publications",
     "publication_files", "publication_opinions",
     # fees and billing (0012)
+    "fee_rates", "entry_units",
 
     # the bank account (0013)
     "bank_profiles", "bank_imports", "bank_statement_rows", "bank_matches",

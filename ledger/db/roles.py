@@ -53,6 +53,7 @@ OFFICE_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "units": KEEP,
     "unit_owners": DRAFTS,
     # Fees and billing (0012)
+    "entry_units": DRAFTS,  # written with its entry; the guards refuse a change once the entry is posted
 
     # The bank account (0013)
     "bank_profiles": APPEND, "bank_imports": APPEND, "bank_statement_rows": APPEND, "bank_matches": APPEND,

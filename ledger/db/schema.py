@@ -551,7 +551,47 @@ class UnitOwner(Base):
 
 
 # --- Fees, billing, payments, arrears and unit access codes (migration 0012). -------------------------------------
-# (billing tables go here)
+
+
+class FeeRate(Base):
+    """A fee rate (收费标准) for one use of unit from a date on. Append-only: a new rate is a new row, and the rate in
+    force on a month's first day is the latest row whose `effective_from` is on or before it.
+
+    per_m2: `rate_centi_fen` is hundredths of a fen per ㎡ per month (2.35 yuan/㎡ is 23500); fixed: the monthly sum in
+    hundredths of a fen (a parking space at 80.00 yuan is 800000)."""
+
+    __tablename__ = "fee_rates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id"), index=True)
+    use: Mapped[str] = mapped_column(String(16))  # "residential" | "shop" | "parking"
+    basis: Mapped[str] = mapped_column(String(16))  # "per_m2" | "fixed"
+    rate_centi_fen: Mapped[int] = mapped_column(BigInteger)
+    effective_from: Mapped[dt.date] = mapped_column(Date)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class EntryUnit(Base):
+    """The per-unit sub-ledger: which units make up one line of a billing or payment entry (several rows per line:
+    the entry's lines are aggregated, so a publication shows no unit). The rows of a line sum to it, and a digest of
+    all the entry's rows with a private salt (`salt`) is in the note of one of its lines, so the chain commits to
+    the detail without revealing it: `ledger verify` recomputes both, and the guards refuse any change once posted."""
+
+    __tablename__ = "entry_units"
+    __table_args__ = (Index("ix_entry_units_unit", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), index=True)  # a deleted draft
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    account_code: Mapped[str] = mapped_column(String(32))  # "1122" receivable or "2202" prepayment
+    amount_fen: Mapped[int] = mapped_column(BigInteger)  # debit positive
+    billed_year: Mapped[int | None] = mapped_column(Integer)  # the month a charge is for
+    billed_month: Mapped[int | None] = mapped_column(Integer)
+    reference: Mapped[str] = mapped_column(String(60), default="")  # a payment's WeChat/Alipay/bank reference
+    salt: Mapped[str] = mapped_column(String(32))  # the same for every row of an entry; never published
 
 
 # --- The co-managed bank account: statement profiles, rows, matches (migration 0013). -----------------------------

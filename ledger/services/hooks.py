@@ -16,6 +16,7 @@ from importlib import import_module
 
 BEFORE_POST: list[str] = [
     # fees and billing
+    "ledger.services.billing:check_before_post",
 
     # budgets
     "ledger.services.budgets:check_entry",

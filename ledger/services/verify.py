@@ -182,6 +182,8 @@ def _verify(session: Session, book: Book, report: VerifyReport, given_key: str |
     if key:
         _verify_public_copies(session, book, report, key)
     _verify_closes(session, book, report, key, closes, by_month, hashes)
+    from .billing import verify_units  # fees: the per-unit sub-ledger against its chained lines
+    verify_units(session, book, report)
     if store is not None:
         _verify_vouchers(report, store, vouchers)
 

@@ -127,6 +127,12 @@ GATES = {
 
 
     # --- fees, billing, payments, arrears, my unit
+    "office.fees": {"GET": EVERYONE_IN_BOOK},
+    "office.fees_arrears": {"GET": EVERYONE_IN_BOOK},  # per unit only for READ_ARREARS (test_billing_web.py)
+    "office.fees_rate": {"POST": _who(Action.KEEP_FEE_RATES)},
+    "office.fees_run": {"POST": _who(Action.RUN_BILLING)},
+    "office.fees_pay": {"POST": _who(Action.RECORD_PAYMENT)},
+    "office.fees_reminder": {"GET": _who(Action.READ_ARREARS)},
 
 
     # --- the co-managed bank account
