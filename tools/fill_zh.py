@@ -288,6 +288,7 @@ ZH = {
         "监察人对本月账目提出了异议，请在该月页面查看异议内容。",
     "(the supervisor objects)": "（监察人有异议）", "on %(day)s": "%(day)s",
     "Trust operations": "物业运营",
+    "Units and owners' resolutions": "房屋名册与业主大会决定",
     # --- units register and owners' resolutions
     "Choose a file first.": "请先选择文件。",
     "Register imported: %(added)s units added, %(updated)s updated, %(unchanged)s unchanged.":
