@@ -90,6 +90,10 @@ def set_budget(session: Session, actor: User, book: Book, year: int, lines: list
     if not lines:
         raise InvalidInput("预算至少要有一行", "a budget needs at least one line", "lines")
     lock_book(session, book)
+    if resolution_id is not None:  # the owners' resolution that approved the budget: of this book, and passed
+        from .resolutions import passed_resolution
+
+        passed_resolution(session, book, resolution_id)
     seen: set[tuple[int, int]] = set()
     resolved = []
     for no, line in enumerate(lines, start=1):

@@ -171,6 +171,13 @@ def _refuse_unpassed(book: Book, resolution: Resolution, field: str = "resolutio
                                  field)
 
 
+def passed_resolution(session: Session, book: Book, resolution_id: int, field: str = "resolution") -> Resolution:
+    """The resolution a budget or an expense cites: of this book, and passed (a failed one cannot be cited)."""
+    found = get_resolution(session, book, resolution_id)
+    _refuse_unpassed(book, found, field)
+    return found
+
+
 def link(session: Session, actor: User, book: Book, entry: Entry, resolution_id: int) -> Entry:
     """Reference a passed resolution from a draft or rejected entry (by its maker's rights)."""
     from .entries import _reread

@@ -235,3 +235,21 @@ def test_a_maker_references_a_passed_resolution_from_the_page(compound, sign_in)
     assert other.headers["Location"].endswith(f"/resolutions/{passed}")
     with compound.tx() as s:
         assert entries.get_entry(s, compound.book(s), draft).resolution_id == passed  # the failed one did not replace it
+
+
+def test_a_budget_cites_only_a_passed_resolution_of_its_book(compound, tmp_path):
+    from ledger.services import budgets
+    from ledger.services.budgets import LineInput
+
+    passed, _ = _record(compound, PASSING, "2026年度预算")
+    failed, status = _record(compound, FAILING, "另一份预算")
+    assert status == "failed"
+    lines = [LineInput("5101", "GEN", 120_000_00, "warn")]
+    for cited, kind in ((failed, "ResolutionRequired"), (999_999, "NotFound")):
+        with pytest.raises(LedgerError) as refused:
+            with compound.tx() as s:
+                budgets.set_budget(s, compound.user(s, "approver1"), compound.book(s), 2026, lines, resolution_id=cited)
+        assert type(refused.value).__name__ == kind and refused.value.field == "resolution"
+    with compound.tx() as s:
+        budget = budgets.set_budget(s, compound.user(s, "approver1"), compound.book(s), 2026, lines, resolution_id=passed)
+        assert budget.resolution_id == passed
