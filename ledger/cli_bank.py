@@ -112,6 +112,19 @@ def bank_draft(book_code, row_id, counter_code, fund_code, username):
         click.echo(f"drafted entry {entry.id} for row {row_id}")
 
 
+@bank.command("fee-payment")
+@click.option("--book", "book_code", required=True)
+@click.option("--row", "row_id", required=True, type=click.IntRange(1, 2**62))
+@click.option("--unit", "unit_label", default="", help="The unit paid for (default: the one the memo or payer names).")
+@click.option("--as", "username", default=None)
+@refusals
+def bank_fee_payment(book_code, row_id, unit_label, username):
+    """Book a statement row as a unit's property-fee payment (oldest fees first, the rest prepaid), for approval."""
+    with cli_work(username) as uow:
+        entry = uow.run(bank_service.fee_payment_from_row, access.get_book(uow.session, book_code), row_id, unit_label)
+        click.echo(f"entry {entry.id}: row {row_id} booked as a fee payment, awaiting approval")
+
+
 @bank.command("reconcile")
 @click.option("--book", "book_code", required=True)
 @click.option("--period", required=True, metavar="YYYY-MM")

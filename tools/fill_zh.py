@@ -396,6 +396,8 @@ ZH = {
     'import a statement': '导入流水',
 
 
+    "The row is booked as a fee payment and awaits approval.": "该笔流水已登记为物业费缴款，等待审批。",
+    "Unit (blank: read from the memo)": "房号（留空则从摘要识别）", "Book as a fee payment": "登记为物业费缴款",
     # --- remuneration, budgets, public revenues
     "The trustee's contract is recorded.": "受托人酬金合同已记录。",
     "The budget is recorded.": "预算已记录。",

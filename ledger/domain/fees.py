@@ -109,3 +109,22 @@ def refund_shares(surplus_fen: int, areas_centi_m2: dict[str, int]) -> dict[str,
     for _, unit in sorted(remainders)[: surplus_fen - sum(shares.values())]:
         shares[unit] += 1
     return shares
+
+
+_SEPARATORS = r"\s*(?:-|栋|幢|号楼|座|#)\s*"
+
+
+def units_named_in(text: str, units: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The units (building, number) a bank memo names: "3-1201", "3栋1201", "3号楼1201室", "３幢１２０１" (full-width
+    folded). A payer writes their unit as they like; only a whole building and a whole number count, so "13-1201"
+    never names 3-1201."""
+    import re
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKC", text or "")
+    found = []
+    for building, number in units:
+        pattern = (r"(?<![0-9A-Za-z])" + re.escape(building) + _SEPARATORS + re.escape(number) + r"(?![0-9A-Za-z])")
+        if re.search(pattern, folded, flags=re.IGNORECASE):
+            found.append((building, number))
+    return found

@@ -306,6 +306,50 @@ def draft_entry(session: Session, actor: User, book: Book, row_id: int, counter_
     return entry
 
 
+def fee_payment_from_row(session: Session, actor: User, book: Book, row_id: int, unit_label: str = "") -> Entry:
+    """A property-fee payment drafted from a statement row in one step: the unit is the one given, else the one the
+    memo names ("3-1201", "3栋1201室") or, failing that, the one unit of the payer named as an owner in the
+    register. The payment is allocated like one typed in by hand (oldest open fees first, the rest prepaid) and
+    goes to approval; the row is linked to it."""
+    from . import billing
+    from ..db.schema import Owner, Unit, UnitOwner
+    from ..domain.fees import CHANNELS, units_named_in
+
+    require(session, actor, Action.MATCH_BANK_ROWS, book)
+    lock_book(session, book)
+    row = get_row(session, book, row_id)
+    if session.execute(_live_matches(session, book).where(BankMatch.row_id == row.id)).first():
+        raise InvalidState(f"银行流水行 {row.id} 已有对应凭证", f"bank row {row.id} already has its entry", "row")
+    if row.amount_fen <= 0:
+        raise InvalidInput(f"银行流水行 {row.id} 是支出，不是缴费", f"bank row {row.id} is a payment out, not a fee received", "row")
+    account = session.get(Account, row.account_id)
+    if account.code != CHANNELS["bank"]:
+        raise InvalidInput(f"物业费只能记入 {CHANNELS['bank']} 账户，此行属于 {account.code}",
+                           f"fees are received on account {CHANNELS['bank']}; this row is on {account.code}", "row")
+    label = (unit_label or "").strip()
+    if not label:
+        units = list(session.scalars(select(Unit).where(Unit.book_id == book.id)))
+        named = units_named_in(f"{row.memo} {row.counterparty}", [(u.building, u.number) for u in units])
+        if not named and row.counterparty.strip():
+            owned = session.execute(
+                select(Unit.building, Unit.number).join(UnitOwner, UnitOwner.unit_id == Unit.id)
+                .join(Owner, Owner.id == UnitOwner.owner_id)
+                .where(Unit.book_id == book.id, Owner.name == row.counterparty.strip())).all()
+            named = [tuple(u) for u in owned]
+        if len(named) != 1:
+            said = "找到多个房屋" if named else "找不到房号"
+            raise InvalidInput(f"银行流水行 {row.id}：摘要和付款人中{said}，请指定房屋（如 3-1201）",
+                               f"bank row {row.id}: the memo and payer name {'several units' if named else 'no unit'}; "
+                               "say which unit (e.g. 3-1201)", "unit")
+        label = f"{named[0][0]}-{named[0][1]}"
+    paid = billing.record_payment(session, actor, book, label, row.amount_fen, row.date, "bank", reference=row.serial[:60])
+    session.add(BankMatch(book_id=book.id, row_id=row.id, entry_id=paid.entry.id, line_no=1, how="draft",
+                          matched_by_id=actor.id))
+    session.flush()
+    audit(session, actor, book, "bank.fee_payment", f"row:{row.id}", entry=paid.entry.id, unit=paid.unit)
+    return paid.entry
+
+
 # -- reconciliation -----------------------------------------------------------------------------------------------
 
 def statement_closing(session: Session, book_id: int, account_id: int, year: int, month: int) -> int | None:

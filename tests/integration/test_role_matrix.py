@@ -143,6 +143,7 @@ GATES = {
     "office.bank_draft": {"POST": _who(Action.MATCH_BANK_ROWS)},
 
 
+    "office.bank_fee_payment": {"POST": _who(Action.MATCH_BANK_ROWS)},
     # --- remuneration, budgets, public revenues
     "office.remuneration_page": {"GET": EVERYONE_IN_BOOK},
     "office.remuneration_set": {"POST": _who(Action.SET_REMUNERATION)},

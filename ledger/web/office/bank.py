@@ -99,6 +99,23 @@ def bank_draft(code: str):
     return redirect(url_for("office.entry", code=code, entry_id=entry.id))
 
 
+@bp.route("/books/<code>/bank/fee-payment", methods=["POST"])
+@login_required
+def bank_fee_payment(code: str):
+    here = seat(code, Action.MATCH_BANK_ROWS)
+    label, _year, _month_no = _month(here)
+    row = request.form.get("row", "")
+    if not row.isdigit() or len(row) > 12:
+        abort(404)
+    try:
+        entry = here.uow.run(bank_service.fee_payment_from_row, here.book, int(row), request.form.get("unit", ""))
+    except LedgerError as e:
+        flash_error(e)
+        return redirect(url_for("office.bank", code=code, period=label))
+    flash(_("The row is booked as a fee payment and awaits approval."), "success")
+    return redirect(url_for("office.entry", code=code, entry_id=entry.id))
+
+
 @bp.route("/books/<code>/bank/reconcile")
 @login_required
 def bank_reconcile(code: str):
