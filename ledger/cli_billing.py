@@ -116,6 +116,32 @@ def billing_pay(book_code, unit, amount, channel, reference, date_text, username
                    f"(entry {doc['entry_id']}, {doc['status']})")
 
 
+@billing.command("refund")
+@click.option("--book", "book_code", required=True)
+@click.option("--year", required=True, type=click.IntRange(2000, 2999))
+@click.option("--resolution", "resolution_id", required=True, type=click.IntRange(1, 2**62),
+              help="The passed owners' resolution that decided the refund.")
+@click.option("--amount", default=None, help="Yuan to refund (default: the whole surplus).")
+@click.option("--date", "date_text", required=True, help="YYYY-MM-DD, after the year's end.")
+@_AS
+@_FORMAT
+@refusals
+def billing_refund(book_code, year, resolution_id, amount, date_text, username, fmt):
+    """Refund a year's surplus to the units pro rata by floor area (to the fen, largest remainder), for approval."""
+    fen = to_fen(amount, "amount") if amount is not None else None
+    with cli_work(username) as uow:
+        book = access.get_book(uow.session, book_code)
+        r = uow.run(svc.refund_surplus, book, year, resolution_id, parse_date(date_text, "date"), fen)
+        doc = {"year": year, "surplus": fen_to_str(r.surplus_fen), "refunded": fen_to_str(r.refunded_fen),
+               "entry_id": r.entry.id, "status": r.entry.status,
+               "shares": {label: fen_to_str(fen) for label, fen in sorted(r.shares.items())}}
+    if fmt == "json":
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"{year}: surplus {doc['surplus']}, refunded {doc['refunded']} to {len(doc['shares'])} units "
+                   f"(entry {doc['entry_id']}, {doc['status']})")
+
+
 @billing.command("arrears")
 @click.option("--book", "book_code", required=True)
 @click.option("--as-of", "as_of", default=None, help="YYYY-MM-DD (default: today).")

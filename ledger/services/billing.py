@@ -24,7 +24,8 @@ from ..db.schema import Account, Book, Entry, EntryLine, EntryUnit, FeeRate, Uni
 from ..domain import arrears as ar
 from ..domain.errors import InvalidInput, InvalidState, NotFound
 from ..domain.fees import (
-    BASES, CHANNELS, FEE_INCOME, PREPAID, RECEIVABLE, USES, Rate, monthly_fee_fen, rate_in_force, split_payment,
+    BASES, CHANNELS, FEE_INCOME, PREPAID, RECEIVABLE, USES, Rate, monthly_fee_fen, rate_in_force, refund_shares,
+    split_payment,
 )
 from ..domain.model import EntryInput, EntryStatus, Line, parse_date
 from ..domain.money import fen_to_str
@@ -112,6 +113,7 @@ def balances(session: Session, book: Book) -> dict[int, tuple[int, int]]:
 
 
 Detail = tuple  # (line_no, unit, account, fen, billed_year, billed_month, reference)
+UNIT_SOURCES = ("billing", "payment", "refund")  # entries whose 1122/2202 lines carry a per-unit detail
 DIGEST = re.compile(r"sha256:([0-9a-f]{64})")
 
 
@@ -304,7 +306,7 @@ def rows_vs_lines(rows, lines: dict[int, tuple[str, int, str]]) -> list[tuple[st
 def check_before_post(session: Session, book: Book, entry: Entry) -> None:
     """Under the lock, just before posting: a billing or payment entry's unit detail still matches its lines, a
     prepayment it uses is still held, and a payment's split still matches the unit's posted receivable."""
-    if entry.source not in ("billing", "payment"):
+    if entry.source not in UNIT_SOURCES:
         return
     problems = _rows_match_lines(session, entry)
     if problems:
@@ -407,7 +409,7 @@ def verify_units(session: Session, book: Book, report) -> None:
     posted = session.execute(select(Entry.id, Entry.number, Entry.source).where(
         Entry.book_id == book.id, Entry.status == EntryStatus.POSTED.value)).all()
     posted_ids = {eid for eid, _, _ in posted}
-    checked = [(eid, number) for eid, number, source in posted if source in ("billing", "payment") or eid in rows_by_entry]
+    checked = [(eid, number) for eid, number, source in posted if source in UNIT_SOURCES or eid in rows_by_entry]
     lines_of: dict[int, dict[int, tuple[str, int, str]]] = defaultdict(dict)
     wanted = {eid for eid, _ in checked}
     if wanted:  # one read of the book's fee lines, not one per entry (a compound posts thousands of payments)
@@ -415,7 +417,7 @@ def verify_units(session: Session, book: Book, report) -> None:
                 select(EntryLine.entry_id, EntryLine.line_no, Account.code, EntryLine.amount_fen, EntryLine.note)
                 .join(Account, Account.id == EntryLine.account_id).join(Entry, Entry.id == EntryLine.entry_id)
                 .where(Entry.book_id == book.id, Entry.status == EntryStatus.POSTED.value,
-                       Entry.source.in_(("billing", "payment")) | Entry.id.in_(select(EntryUnit.entry_id)))):
+                       Entry.source.in_(UNIT_SOURCES) | Entry.id.in_(select(EntryUnit.entry_id)))):
             if eid in wanted:
                 lines_of[eid][no] = (code, fen, note or "")
     for eid, number in checked:
@@ -478,3 +480,80 @@ def recent_payments(session: Session, actor: User, book: Book, limit: int = 20) 
                                         "to_receivable": 0, "to_prepaid": 0})
         doc["to_receivable" if row.account_code == RECEIVABLE else "to_prepaid"] -= row.amount_fen
     return list(out.values())
+
+
+# --- the year-end surplus (结余) ------------------------------------------------------------------------------------
+
+def year_surplus(session: Session, book: Book, year: int) -> int:
+    """The trust's surplus of a year in fen (income less expenses of posted entries dated in it; negative: a deficit)."""
+    from sqlalchemy import func
+
+    total = session.scalar(
+        select(func.coalesce(func.sum(EntryLine.amount_fen), 0)).join(Entry, Entry.id == EntryLine.entry_id)
+        .join(Account, Account.id == EntryLine.account_id)
+        .where(Entry.book_id == book.id, Entry.status == EntryStatus.POSTED.value, Account.type.in_(("income", "expense")),
+               Entry.date >= dt.date(year, 1, 1), Entry.date <= dt.date(year, 12, 31)))
+    return -int(total)
+
+
+@dataclass
+class RefundResult:
+    entry: Entry
+    surplus_fen: int
+    refunded_fen: int
+    shares: dict[str, int]  # unit label -> fen
+
+
+def refund_surplus(session: Session, actor: User, book: Book, year: int, resolution_id: int, date,
+                   amount_fen: int | None = None) -> RefundResult:
+    """The owners decided to refund a year's surplus (all of it, or `amount_fen` of it) pro rata by floor area: one
+    entry, Dr 3101 / Cr 2202, each unit's share (largest remainder, summing exactly to the refund) credited to its
+    prepaid fees and used by the next billing runs. Cites the passed resolution; goes to approval like any entry."""
+    from .entries import create_entry
+    from .resolutions import passed_resolution
+
+    require(session, actor, Action.DECIDE_SURPLUS, book)
+    date = parse_date(date, "date")
+    if date <= dt.date(year, 12, 31):
+        raise InvalidInput(f"结余退还须在 {year} 年结束之后入账", f"a refund of {year}'s surplus is entered after the year ends",
+                           "date")
+    lock_book(session, book)
+    resolution = passed_resolution(session, book, resolution_id)
+    surplus = year_surplus(session, book, year)
+    amount = surplus if amount_fen is None else amount_fen
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise InvalidInput(f"{year} 年没有可退还的结余（结余 {fen_to_str(surplus)} 元）" if amount_fen is None else "退还金额须大于零",
+                           f"{year} has no surplus to refund (surplus {fen_to_str(surplus)} yuan)" if amount_fen is None
+                           else "the amount must be more than zero", "amount")
+    if amount > surplus:
+        raise InvalidInput(f"退还 {fen_to_str(amount)} 元超过 {year} 年结余 {fen_to_str(surplus)} 元",
+                           f"refunding {fen_to_str(amount)} yuan is more than {year}'s surplus of {fen_to_str(surplus)}",
+                           "amount")
+    units = [u for u in _units(session, book) if u.active and u.area_centi_m2 > 0]
+    shares = refund_shares(amount, {u.label: u.area_centi_m2 for u in units})
+    by_label = {u.label: u for u in units}
+    held = balances(session, book)
+    # Like a payment: a share first settles the unit's open fees, the rest is prepaid for the coming months.
+    splits = {label: split_payment(fen, held.get(by_label[label].id, (0, 0))[0]) for label, fen in shares.items() if fen}
+    to_recv, to_prepaid = sum(r for r, _ in splits.values()), sum(p for _, p in splits.values())
+    prepaid_line = 2 + bool(to_recv)
+    detail: list[Detail] = []
+    for label, (recv, prepaid) in sorted(splits.items()):
+        if recv:
+            detail.append((2, by_label[label], RECEIVABLE, -recv, None, None, ""))
+        if prepaid:
+            detail.append((prepaid_line, by_label[label], PREPAID, -prepaid, None, None, ""))
+    salt = secrets.token_hex(16)
+    lines = [Line("3101", FUND, amount, f"分户明细 sha256:{_digest_of(salt, detail)}")]
+    if to_recv:
+        lines.append(Line(RECEIVABLE, FUND, -to_recv, "退还结余，抵扣欠费"))
+    if to_prepaid:
+        lines.append(Line(PREPAID, FUND, -to_prepaid, "退还结余，计入预收物业费"))
+    lines = tuple(lines)
+    summary = f"退还 {year} 年结余（按建筑面积分摊，业主大会决定 {resolution.id}）"
+    entry = create_entry(session, actor, book, EntryInput(date=date, summary=summary, lines=lines), submit=True,
+                         source="refund")
+    _write_units(session, entry, salt, detail)
+    audit(session, actor, book, "fees.refund", f"entry:{entry.id}", year=year, amount=amount, resolution=resolution.id)
+    return RefundResult(entry, surplus, amount, shares)
+
