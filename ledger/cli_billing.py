@@ -181,3 +181,34 @@ def billing_reminder(book_code, unit, as_of, out, username):
     with open(out, "wb") as f:
         f.write(pdf)
     click.echo(f"wrote {out}")
+
+
+@billing.command("code")
+@click.option("--book", "book_code", required=True)
+@click.option("--unit", required=True, help="Building-number, e.g. 3-1201.")
+@_AS
+@refusals
+def billing_code(book_code, unit, username):
+    """Issue a unit's access code for the "my unit" page (its earlier code stops working). Shown this once only."""
+    from .services import unit_access
+
+    with cli_work(username) as uow:
+        book = access.get_book(uow.session, book_code)
+        label, code = uow.run(unit_access.issue, book, unit)
+    click.echo(f"{label}: {code}")
+    click.echo(f"查询地址 / address: {unit_access.office_url()}/my-unit  (此码只显示这一次 / shown this once only)")
+
+
+@billing.command("revoke-code")
+@click.option("--book", "book_code", required=True)
+@click.option("--unit", required=True, help="Building-number, e.g. 3-1201.")
+@_AS
+@refusals
+def billing_revoke_code(book_code, unit, username):
+    """Revoke a unit's access code (the "my unit" page no longer opens with it)."""
+    from .services import unit_access
+
+    with cli_work(username) as uow:
+        book = access.get_book(uow.session, book_code)
+        uow.run(unit_access.revoke, book, unit)
+    click.echo(f"{unit}: revoked")

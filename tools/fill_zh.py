@@ -353,6 +353,23 @@ ZH = {
     "Billed": "应收", "Collected": "实收", "Collection rate": "收缴率", "Per unit": "按房屋", "Prepaid": "预收",
     "Reminder": "催缴通知", "PDF": "PDF", "Latest payments": "最近缴费", "Fees paid": "冲抵应收",
     "No payment recorded yet.": "尚未登记缴费。",
+    "This access code does not open any unit. Check it on your fee notice, or ask the committee for a new one.":
+        "查询码无效，无法打开任何房屋。请核对缴费通知上的查询码，或向业主委员会申请新的查询码。",
+    "The access code of %(unit)s is revoked.": "%(unit)s 的查询码已作废。", "Access code": "查询码",
+    "Issue code": "发放查询码", "My unit": "我的房屋",
+    "Type the access code printed on your fee notice to see your unit's bills, payments and arrears.":
+        "输入缴费通知上印的查询码，查看本户的账单、缴费和欠费。",
+    "Show my unit": "查看本户", "The committee can issue a new code (the old one then stops working).":
+        "业主委员会可以发放新的查询码（旧码随即失效）。",
+    "cash": "现金", "bank transfer": "银行转账",
+    "As of %(date)s. Only approved (posted) bills and payments count; payments pay the oldest open fees first.":
+        "截至 %(date)s。只计入已审批过账的账单与缴费；缴费先冲抵最早的欠费。",
+    "Open fees": "未缴物业费", "Open fees by age": "欠费账龄", "Bills": "账单", "Paid": "已缴", "Open": "未缴",
+    "No bill yet.": "尚无账单。", "Payments": "缴费记录", "Paid by": "缴费方式", "No payment yet.": "尚无缴费。",
+    "Done": "完成", "Access code of %(unit)s": "%(unit)s 的查询码",
+    "This code is shown this once only and is not kept in the clear: copy it onto the unit's fee notice now. Its earlier code no longer works.":
+        "此查询码只显示这一次，系统不保存明文：请现在抄到该房屋的缴费通知上。该房屋原来的查询码已失效。",
+    "The owner types it at %(address)s.": "业主在 %(address)s 输入此码。", "Back to arrears": "返回欠费页",
 
 
     # --- the co-managed bank account

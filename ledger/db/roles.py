@@ -65,6 +65,8 @@ OFFICE_PRIVILEGES: dict[str, tuple[str, ...]] = {
     # Owners' resolutions (0015)
     "resolutions": APPEND,
     "resolution_votes": APPEND,
+    # My unit (0016)
+    "unit_access_codes": KEEP,  # revoked, never deleted
 
 }
 

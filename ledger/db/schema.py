@@ -789,3 +789,23 @@ class ResolutionVote(Base):
     resolution_id: Mapped[int] = mapped_column(ForeignKey("resolutions.id"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     vote: Mapped[str] = mapped_column(String(16))  # "agree" | "against" | "abstain"
+
+
+# --- My unit: the access codes printed on fee notices (migration 0016). -------------------------------------------
+
+
+class UnitAccessCode(Base):
+    """A unit's access code for the "my unit" page: only sha256(salt + code) is kept (the code is shown once, when
+    issued). Revoked, never deleted; a unit has at most one live code (issuing a new one revokes the old)."""
+
+    __tablename__ = "unit_access_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    salt: Mapped[str] = mapped_column(String(32))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    issued_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -463,8 +463,14 @@ def reminder_pdf(session: Session, actor: User, book: Book, unit_label: str, as_
     html = _env.get_template("reminder.html").render(
         css=(TEMPLATES / "notice.css").read_text("utf-8"), unit=doc["unit"], as_of=doc["as_of"],
         rows=[r for r in doc["rows"] if r["open"]], total=doc["total"], prepaid=doc["prepaid"], book_name=book.name_zh,
-        today=dt.date.today().isoformat())
+        today=dt.date.today().isoformat(), my_unit_url=_my_unit_url())
     return _pdf(html)
+
+
+def _my_unit_url() -> str:
+    from .unit_access import office_url
+
+    return f"{office_url()}/my-unit"
 
 
 def recent_payments(session: Session, actor: User, book: Book, limit: int = 20) -> list[dict]:

@@ -133,6 +133,9 @@ GATES = {
     "office.fees_run": {"POST": _who(Action.RUN_BILLING)},
     "office.fees_pay": {"POST": _who(Action.RECORD_PAYMENT)},
     "office.fees_reminder": {"GET": _who(Action.READ_ARREARS)},
+    "office.my_unit": {"GET": PUBLIC, "POST": PUBLIC},  # the access code is the key (test_my_unit.py)
+    "office.fees_code_issue": {"POST": _who(Action.ISSUE_ACCESS_CODES)},
+    "office.fees_code_revoke": {"POST": _who(Action.ISSUE_ACCESS_CODES)},
 
 
     # --- the co-managed bank account

@@ -103,7 +103,12 @@ def fees_arrears(code: str):
         doc = billing.arrears(here.session, here.user, here.book, as_of, per_unit=per_unit)
     except LedgerError:
         abort(404)
-    return render_template("office/fees_arrears.html", book=here.book, seat=here, doc=doc, as_of=as_of)
+    coded = set()
+    if per_unit and here.can(Action.ISSUE_ACCESS_CODES):
+        from ...services import unit_access
+
+        coded = unit_access.coded_labels(here.session, here.book)
+    return render_template("office/fees_arrears.html", book=here.book, seat=here, doc=doc, as_of=as_of, coded=coded)
 
 
 @bp.route("/books/<code>/fees/reminder.pdf")
@@ -118,3 +123,4 @@ def fees_reminder(code: str):
         abort(404)
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f"inline; filename=reminder-{here.book.code}.pdf"})
+from . import my_unit  # noqa: E402,F401  (the "my unit" page and its codes)
