@@ -372,6 +372,10 @@ ZH = {
     "The owner types it at %(address)s.": "业主在 %(address)s 输入此码。", "Back to arrears": "返回欠费页",
 
 
+    "Your share of the year-end surplus refunded": "本户分得的年度结余退还",
+    "My unit: where owners open their unit with its access code": "本户查询：业主凭查询码查看本户账单的页面",
+    "The owners decided to refund the trust's surplus by floor area; your share first paid any open fees, the rest pays the coming bills.":
+        "业主大会决定按建筑面积退还信托结余；本户所得先抵扣欠费，其余用于抵扣以后的物业费。",
     # --- the co-managed bank account
     'This file does not follow on from the rows already imported: after %(after)s the balance was %(held)s, this file opens at %(opens)s. Is a statement missing?': '此文件与已导入的流水不衔接：%(after)s 之后余额为 %(held)s，此文件期初为 %(opens)s。是否缺少一份对账单？',
     'Choose a statement file (CSV or XLSX).': '请选择对账单文件（CSV 或 XLSX）。',

@@ -153,10 +153,14 @@ def statement(session: Session, book: Book, unit: Unit, as_of: dt.date | None = 
         for eid, entry in sorted(entries.items(), key=lambda kv: (dates[kv[0]], kv[0])):
             payments.append({"date": dates[eid].isoformat(), "amount": paid_by_entry[eid],
                              "channel": _channel(entry, accounts[eid])})
+    # The unit's share of a year-end surplus the owners decided to refund (it settled open fees or was prepaid).
+    refunds = [{"date": dates[eid].isoformat(), "amount": paid_by_entry[eid]} for eid in sorted(
+        session.scalars(select(Entry.id).where(Entry.id.in_(list(paid_by_entry)), Entry.source == "refund")),
+        key=lambda eid: (dates[eid], eid))] if paid_by_entry else []
     allocated = ar.allocate(charges, {unit.label: credits})
     rows = [{"period": f"{a.charge.year:04d}-{a.charge.month:02d}", "billed": a.charge.fen, "paid": a.paid_fen,
              "open": a.open_fen} for a in allocated]
     aging = ar.aging(allocated, as_of.year, as_of.month).get(unit.label, {b: 0 for b in (*ar.BUCKETS, "total")})
     return {"book": book.code, "book_name": book.name_zh, "unit": unit.label, "as_of": as_of.isoformat(),
-            "charges": rows, "payments": payments, "buckets": list(ar.BUCKETS), "aging": aging,
+            "charges": rows, "payments": payments, "refunds": refunds, "buckets": list(ar.BUCKETS), "aging": aging,
             "open": aging["total"], "prepaid": prepaid}

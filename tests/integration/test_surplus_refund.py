@@ -12,6 +12,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from ledger.cli import main
 from ledger.db.schema import Resolution
@@ -92,3 +93,26 @@ def test_the_command_prints_each_units_share(year_2026, db_url, tmp_path, monkey
     doc = json.loads(result.output)
     assert doc["surplus"] == "412.28" and doc["refunded"] == "100.00" and doc["status"] == "submitted"
     assert sum(int(v.replace(".", "")) for v in doc["shares"].values()) == 10000
+
+
+def test_the_owner_sees_the_units_refund_share_on_my_unit(year_2026, app):
+    from flask import render_template
+
+    from ledger.db.schema import Unit
+    from ledger.services import unit_access
+
+    ledger = year_2026
+    passed = _resolution(ledger, "passed")
+    with ledger.tx() as s:
+        book = ledger.book(s)
+        result = billing.refund_surplus(s, ledger.user(s, "approver1"), book, 2026, passed, D(2027, 1, 5))
+        entries.approve_entry(s, ledger.user(s, "approver2"), book, result.entry)
+        unit = next(u for u in s.scalars(select(Unit)) if u.label == "1-101")
+        # as of the end of January 2027 (the refund is dated after the year it shares out)
+        doc = unit_access.statement(s, book, unit, as_of=D(2027, 1, 31))
+    assert doc["refunds"] == [{"date": "2027-01-05", "amount": 14877}] and doc["prepaid"] == 14877
+    with app.test_request_context("/my-unit"):
+        page = render_template("office/my_unit_view.html", doc=doc)
+    refunds = page[page.index('data-testid="my-unit-refunds"'):]
+    assert "2027-01-05" in refunds and "148.77" in refunds and "本户分得的年度结余退还" in page
+    assert "166.96" not in page  # the neighbour's share
