@@ -325,7 +325,7 @@ ZH = {
     "All resolutions": "全部业主大会决定",
     "Give the entry's number as shown on it (#123).": "请填写凭证上显示的编号（#123）。",
     "The entry now references this resolution.": "该凭证已引用此业主大会决定。",
-    "Reference it from my draft entry #": "在我的草稿凭证中引用，凭证 #", "Reference": "引用",
+    "Reference it from my draft entry #": "在我的草稿凭证中引用，凭证 #", "Cite this resolution": "引用此决定",
     "Save": "保存", "Expense threshold saved.": "支出门槛已保存。", "Expense threshold removed.": "已取消支出门槛。",
     "Expenses above this amount need a passed resolution (empty: none)": "超过此金额的支出须经业主大会决定（留空：不设）",
 
@@ -393,7 +393,7 @@ ZH = {
     'Statement rows': '银行流水',
     'Match rows to posted entries': '与已过账凭证核对',
     'Date': '日期',
-    'Counterparty': '对方户名',
+    "Other party's account": '对方户名',
     'Memo': '摘要',
     'Serial': '流水号',
     'matched': '已核对',

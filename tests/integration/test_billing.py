@@ -6,7 +6,6 @@ Units (rates from 2026-01-01: residential 2.35/㎡, shop 4.10/㎡, parking 80.00
 """
 from __future__ import annotations
 
-import datetime as dt
 
 import pytest
 from sqlalchemy import select, text

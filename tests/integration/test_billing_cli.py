@@ -4,13 +4,11 @@ from __future__ import annotations
 import json
 
 from click.testing import CliRunner
-from sqlalchemy import select
 
 from ledger.cli import main
 from ledger.db.schema import Entry, Unit
 from ledger.services import entries
 
-from ..conftest import D
 
 
 def test_rate_run_pay_arrears(ledger, db_url, monkeypatch):

@@ -28,15 +28,27 @@ def _report(ledger, year=2025, month=None):
         return budgets.report(s, book, year, month).as_json(book)
 
 
+def _passed_resolution(ledger) -> int:
+    from ledger.db.schema import Resolution
+
+    with ledger.tx() as s:
+        r = Resolution(book_id=ledger.book(s).id, title="2025年度预算", matter="ordinary", held_on=D(2024, 12, 20),
+                       status="passed", tally="{}", recorded_by_id=ledger.user(s, "approver1").id)
+        s.add(r)
+        s.flush()
+        return r.id
+
+
 def test_budget_against_actual_per_month_and_year_to_date(ledger):
+    passed = _passed_resolution(ledger)
     # 12,000.01 a year: 1,000.00 a month, December 1,000.01
     _set(ledger, [LineInput("5101", "GEN", to_fen("12000.01"), "warn"), LineInput("4101", "GEN", to_fen("600000.00"), "warn")],
-         resolution_id=7, note="2025年业主大会通过")
+         resolution_id=passed, note="2025年业主大会通过")
     ledger.post(D(2025, 1, 5), "保洁", ("5101", "GEN", "900.00"), ("1002", "GEN", "-900.00"))
     ledger.post(D(2025, 2, 5), "保洁", ("5101", "GEN", "1234.56"), ("1002", "GEN", "-1234.56"))
     ledger.post(D(2025, 2, 6), "收费", ("1002", "GEN", "48000.00"), ("4101", "GEN", "-48000.00"))
     got = _report(ledger, 2025, 2)
-    assert got["resolution_id"] == 7
+    assert got["resolution_id"] == passed
     cleaning = next(l for l in got["lines"] if l["account"] == "5101")
     assert cleaning["annual"] == "12000.01" and cleaning["on_overrun"] == "warn"
     assert cleaning["month"] == {"budget": "1000.00", "actual": "1234.56", "variance": "234.56", "percent": "123.5"}

@@ -123,4 +123,3 @@ def fees_reminder(code: str):
         abort(404)
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f"inline; filename=reminder-{here.book.code}.pdf"})
-from . import my_unit  # noqa: E402,F401  (the "my unit" page and its codes)
