@@ -668,3 +668,7 @@ from .cli_trust import remuneration as remuneration_group, budget as budget_grou
 main.add_command(remuneration_group)
 main.add_command(budget_group)
 main.add_command(revenues_group)
+
+from .cli_matching import matching_group  # noqa: E402
+
+main.add_command(matching_group)
