@@ -387,10 +387,11 @@ class MatchState:
         (project, donor, match_fen)."""
         state = cls(pool_remaining_fen)
         for project, donor, fen in live_matches:
+            if not fen:
+                continue  # a zero match used up nothing, as when it was applied
             state.donor_used[(project, donor)] = state.donor_used.get((project, donor), 0) + fen
             state.project_used[project] = state.project_used.get(project, 0) + fen
-            if fen > 0:
-                state.matched.add((project, donor))
+            state.matched.add((project, donor))
         return state
 
     def copy(self) -> "MatchState":
@@ -485,8 +486,11 @@ def claw_back(rule: Rule, match: Match, state: MatchState, refunded_fen: int | N
         after.project_used[match.project] = after.project_used.get(match.project, 0) - clawed
         if after.pool_remaining_fen is not None:
             after.pool_remaining_fen += clawed
-        if after.donor_used[key] <= 0:
+        if after.donor_used[key] <= 0:  # nothing live left: as if never matched (and `rebuild` would say the same)
+            del after.donor_used[key]
             after.matched.discard(key)
+        if after.project_used[match.project] <= 0:
+            del after.project_used[match.project]
     return ClawBack(clawed, kept), after
 
 
@@ -732,8 +736,8 @@ def _in_order_zh(rule: Rule, funder: str, f: _Facts) -> list[str]:
             lines.append(f"· 捐 {_span_zh(t.min_fen, t.max_fen)}：配 {rate}，例如捐 {_yuan(t.min_fen)} 元配 "
                          f"{_yuan(_rate_match(rule, t.min_fen) if t.min_fen >= rule.min_donation_fen else 0)} 元")
         for low, high in f.gaps:
-            span = f"不足 {_yuan(high + 1)} 元" if low <= max(rule.min_donation_fen, 1) and high is not None else _span_zh(low, high)
-            lines.append(f"· 捐 {span}：不在任何一档内，不配捐")
+            below = low <= max(rule.min_donation_fen, 1) and high is not None
+            lines.append(f"· {f'不足 {_yuan(high + 1)} 元' if below else '捐 ' + _span_zh(low, high)}：不在任何一档内，不配捐")
     if f.match and f.capped == f.match:
         lines.append(f"例如：你捐 {_yuan(f.amount)} 元，{funder}再配 {_yuan(f.match)} 元，项目共得 {_yuan(f.amount + f.match)} 元。")
     elif f.match:
@@ -774,9 +778,9 @@ def _in_order_en(rule: Rule, funder: str, f: _Facts) -> list[str]:
             lines.append(f"· give {_span_en(t.min_fen, t.max_fen)}: matched {rate}, e.g. {_yuan(t.min_fen)} yuan gets "
                          f"{_yuan(_rate_match(rule, t.min_fen) if t.min_fen >= rule.min_donation_fen else 0)} yuan")
         for low, high in f.gaps:
-            span = (f"under {_yuan(high + 1)} yuan" if low <= max(rule.min_donation_fen, 1) and high is not None
-                    else _span_en(low, high))
-            lines.append(f"· give {span}: in no tier, not matched")
+            below = low <= max(rule.min_donation_fen, 1) and high is not None
+            lines.append(f"· {f'under {_yuan(high + 1)} yuan' if below else 'give ' + _span_en(low, high)}: in no tier, "
+                         "not matched")
     if f.match and f.capped == f.match:
         lines.append(f"For example: you give {_yuan(f.amount)} yuan, {funder} adds {_yuan(f.match)} yuan, and the "
                      f"project gets {_yuan(f.amount + f.match)} yuan.")
