@@ -109,7 +109,7 @@ def _read_donations(path: str, need_project: bool) -> tuple[list[matching.Donati
 
 def _kind_text(rule: matching.Rule) -> str:
     if rule.kind == "ratio":
-        return f"按比例 {matching.ratio_text(rule.ratio)}"
+        return f"按比例 {rule.ratio_written or matching.ratio_text(rule.ratio)}"
     return {"tiers": "分档", "quadratic": "二次方"}[rule.kind]
 
 

@@ -31,7 +31,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from fractions import Fraction
 
 from .errors import InvalidInput, LedgerError
@@ -62,6 +62,7 @@ class Tier:
     min_fen: int
     max_fen: int | None
     rate: Fraction
+    ratio_written: str | None = None  # "given:matched" as the rule wrote it, for a tier given by a ratio
 
     def covers(self, amount_fen: int) -> bool:
         return amount_fen >= self.min_fen and (self.max_fen is None or amount_fen <= self.max_fen)
@@ -80,6 +81,7 @@ class Rule:
     pool_fen: int | None = None  # None: the pool's real balance, which the service supplies
     cap_share: Fraction | None = None  # quadratic: a project's cap as a share of the pool
     name: str = ""
+    ratio_written: str | None = None  # "given:matched" as the rule wrote it (canonical decimals), e.g. "2:1"
 
     def rate_for(self, amount_fen: int) -> Fraction | None:
         """The rate a donation of this size is matched at, or None (in no tier)."""
@@ -105,11 +107,11 @@ class Rule:
         if self.name:
             d["name"] = self.name
         if self.kind == "ratio":
-            d["ratio"] = ratio_text(self.ratio)
+            d["ratio"] = self.ratio_written or ratio_text(self.ratio)
         if self.kind == "tiers":
             d["tiers"] = [{"min": fen_to_str(t.min_fen), **({"max": fen_to_str(t.max_fen)} if t.max_fen is not None else {}),
-                           **({"percent": _decimal_text(t.rate * 100)} if _terminates(t.rate)
-                              else {"ratio": ratio_text(t.rate)})} for t in self.tiers]
+                           **({"ratio": t.ratio_written} if t.ratio_written
+                              else {"percent": _decimal_text(t.rate * 100)})} for t in self.tiers]
         if self.once_per_donor:
             d["once_per_donor"] = True
         if self.min_donation_fen:
@@ -139,7 +141,9 @@ def _terminates(value: Fraction) -> bool:
 def _decimal_text(value: Fraction) -> str:
     """An exact decimal of a fraction that has one: Fraction(1, 5) -> "0.2"."""
     assert _terminates(value), value
-    d = Decimal(value.numerator) / Decimal(value.denominator)  # exact: at most a few dozen digits here
+    with localcontext() as ctx:
+        ctx.prec = 200  # exact: a terminating fraction of 6-decimal inputs has well under 200 digits
+        d = Decimal(value.numerator) / Decimal(value.denominator)
     text = format(d, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
 
@@ -191,6 +195,17 @@ def _decimal(value, field: str, what_zh: str, what_en: str) -> Decimal:
 def parse_ratio(value, field: str = "ratio") -> Fraction:
     """The match per yuan given, exact: "given:matched", so "1:1" -> 1, "1:0.5" and "2:1" -> 1/2, "3:1" -> 1/3.
     Full-width "１：０.５" is read too."""
+    return _read_ratio(value, field)[0]
+
+
+def _plain(d: Decimal) -> str:
+    """Decimal("1.50") -> "1.5", Decimal("100") -> "100": the canonical way a ratio's sides are written back."""
+    text = format(d, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _read_ratio(value, field: str) -> tuple[Fraction, str]:
+    """The rate and the ratio as written, canonically ("1:0.50" -> "1:0.5")."""
     text = unicodedata.normalize("NFKC", str(value)).strip() if isinstance(value, str) else None
     if text is None or text.count(":") != 1:
         raise InvalidInput(f"配比“{value}”应写成“捐:配”，如 \"1:1\" 或 \"1:0.5\"",
@@ -202,7 +217,7 @@ def parse_ratio(value, field: str = "ratio") -> Fraction:
     if rate > MAX_RATE:
         raise InvalidInput(f"配比“{value}”过大（每捐 1 元最多配 100 元）",
                            f"ratio \"{value}\" is too large (at most 100 matched per 1 given)", field)
-    return rate
+    return rate, f"{_plain(given)}:{_plain(matched)}"
 
 
 def _percent(value, field: str) -> Fraction:
@@ -271,7 +286,8 @@ def parse_rule(data) -> Rule:
         if "ratio" not in data:
             raise InvalidInput("ratio：按比例配捐须给出配比，如 \"1:1\"", "ratio: a ratio rule needs a ratio such as \"1:1\"",
                                "ratio")
-        return replace(rule, ratio=parse_ratio(data["ratio"]))
+        rate, written = _read_ratio(data["ratio"], "ratio")
+        return replace(rule, ratio=rate, ratio_written=written)
     if kind == "tiers":
         return replace(rule, tiers=_parse_tiers(data.get("tiers")))
     if rule.pool_fen is None:
@@ -313,8 +329,11 @@ def _parse_tiers(raw) -> tuple[Tier, ...]:
         if ("percent" in t) == ("ratio" in t):
             raise InvalidInput(f"{where}：每一档须给出 percent 或 ratio 之一", f"{where}: give one of percent or ratio",
                                where)
-        rate = _percent(t["percent"], f"{where}.percent") if "percent" in t else parse_ratio(t["ratio"], f"{where}.ratio")
-        tiers.append((low, i, Tier(low, high, rate)))
+        if "percent" in t:
+            tier = Tier(low, high, _percent(t["percent"], f"{where}.percent"))
+        else:
+            tier = Tier(low, high, *_read_ratio(t["ratio"], f"{where}.ratio"))
+        tiers.append((low, i, tier))
     tiers.sort(key=lambda x: x[0])
     for (_, i, before), (_, j, after) in zip(tiers, tiers[1:]):
         if before.max_fen is None or before.max_fen >= after.min_fen:
@@ -716,6 +735,13 @@ def explain(rule: Rule, lang: str = "zh_CN", funder: str | None = None) -> str:
     return "\n".join(_in_order_zh(rule, funder or "政府", _facts(rule)))
 
 
+def _ratio_sides(rule: Rule) -> tuple[str, str]:
+    if rule.ratio_written:
+        given, matched = rule.ratio_written.split(":")
+        return given, matched
+    return ratio_parts(rule.ratio)
+
+
 def _span_zh(low: int, high: int | None) -> str:
     return f"{_yuan(low)} 元至 {_yuan(high)} 元" if high is not None else f"{_yuan(low)} 元及以上"
 
@@ -727,12 +753,12 @@ def _span_en(low: int, high: int | None) -> str:
 def _in_order_zh(rule: Rule, funder: str, f: _Facts) -> list[str]:
     lines = [f"配捐规则{'“' + rule.name + '”' if rule.name else ''}（第 {rule.version} 版）"]
     if rule.kind == "ratio":
-        given, matched = ratio_parts(rule.ratio)
-        lines.append(f"按比例配捐 {ratio_text(rule.ratio)}：你每捐 {given} 元，{funder}再配 {matched} 元（按分向下取整）。")
+        given, matched = _ratio_sides(rule)
+        lines.append(f"按比例配捐 {given}:{matched}：你每捐 {given} 元，{funder}再配 {matched} 元（按分向下取整）。")
     else:
         lines.append("按单笔捐款金额分档配捐（每档两端的金额都含在档内；按分向下取整）：")
         for t in rule.tiers:
-            rate = f"{_decimal_text(t.rate * 100)}%" if _terminates(t.rate) else f"按 {ratio_text(t.rate)}"
+            rate = f"按 {t.ratio_written}" if t.ratio_written else f"{_decimal_text(t.rate * 100)}%"
             lines.append(f"· 捐 {_span_zh(t.min_fen, t.max_fen)}：配 {rate}，例如捐 {_yuan(t.min_fen)} 元配 "
                          f"{_yuan(_rate_match(rule, t.min_fen) if t.min_fen >= rule.min_donation_fen else 0)} 元")
         for low, high in f.gaps:
@@ -767,14 +793,14 @@ def _in_order_zh(rule: Rule, funder: str, f: _Facts) -> list[str]:
 def _in_order_en(rule: Rule, funder: str, f: _Facts) -> list[str]:
     lines = [f"Matching rule{' “' + rule.name + '”' if rule.name else ''} (version {rule.version})"]
     if rule.kind == "ratio":
-        given, matched = ratio_parts(rule.ratio)
-        lines.append(f"Matched {ratio_text(rule.ratio)}: for every {given} yuan you give, {funder} adds {matched} yuan "
+        given, matched = _ratio_sides(rule)
+        lines.append(f"Matched {given}:{matched}: for every {given} yuan you give, {funder} adds {matched} yuan "
                      "(rounded down to the fen).")
     else:
         lines.append("Matched in tiers by the size of each donation (both ends of a tier are inside it; rounded down "
                      "to the fen):")
         for t in rule.tiers:
-            rate = f"{_decimal_text(t.rate * 100)}%" if _terminates(t.rate) else f"at {ratio_text(t.rate)}"
+            rate = f"at {t.ratio_written}" if t.ratio_written else f"{_decimal_text(t.rate * 100)}%"
             lines.append(f"· give {_span_en(t.min_fen, t.max_fen)}: matched {rate}, e.g. {_yuan(t.min_fen)} yuan gets "
                          f"{_yuan(_rate_match(rule, t.min_fen) if t.min_fen >= rule.min_donation_fen else 0)} yuan")
         for low, high in f.gaps:

@@ -3,6 +3,7 @@ exceeded, a quadratic round's shares summing to its pool to the fen, and an inde
 (Decimal square roots of each pair, water-filling for the caps) agreeing with the one the ledger uses."""
 from __future__ import annotations
 
+import json
 import math
 from decimal import Decimal, localcontext
 from fractions import Fraction
@@ -172,12 +173,15 @@ def test_a_bad_rule_is_refused_naming_its_field_in_both_languages(data, field):
     {"kind": "ratio", "ratio": "1:0.5", "min_donation": "10", "per_donor_cap": "500", "per_project_cap": "5000",
      "pool": "100000.00", "once_per_donor": True, "version": 3, "name": "街道 1:0.5 配捐"},
     {"kind": "ratio", "ratio": "3:1"},
+    {"kind": "ratio", "ratio": "549755.813888:1"},  # 1/2^39 × 10^6: an exact decimal of 39 places, written as given
+    {"kind": "ratio", "ratio": "１：０.５０"},
     {"kind": "tiers", "tiers": [{"min": "100", "max": "499", "percent": "20"}, {"min": "500", "ratio": "3:1"}]},
     {"kind": "quadratic", "pool": "10000", "cap_share": "0.25", "min_donation": "1"},
 ])
 def test_a_rule_reads_back_what_it_writes(data):
     rule = parse_rule(data)
     assert parse_rule(rule.to_dict()) == rule
+    assert parse_rule(json.loads(json.dumps(rule.to_dict()))).to_dict() == rule.to_dict()
     assert parse_rule(rule.to_dict()).digest() == rule.digest()
     assert parse_rule({**data, "version": 9}).digest() != rule.digest()
 
