@@ -122,8 +122,11 @@ def units_named_in(text: str, units: list[tuple[str, str]]) -> list[tuple[str, s
     import unicodedata
 
     folded = unicodedata.normalize("NFKC", text or "")
+    lowered = folded.lower()
     found = []
     for building, number in units:
+        if number.lower() not in lowered or building.lower() not in lowered:
+            continue  # cheap first: a compound has hundreds of units and a memo names one
         pattern = (r"(?<![0-9A-Za-z])" + re.escape(building) + _SEPARATORS + re.escape(number) + r"(?![0-9A-Za-z])")
         if re.search(pattern, folded, flags=re.IGNORECASE):
             found.append((building, number))

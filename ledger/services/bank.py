@@ -328,8 +328,8 @@ def fee_payment_from_row(session: Session, actor: User, book: Book, row_id: int,
                            f"fees are received on account {CHANNELS['bank']}; this row is on {account.code}", "row")
     label = (unit_label or "").strip()
     if not label:
-        units = list(session.scalars(select(Unit).where(Unit.book_id == book.id)))
-        named = units_named_in(f"{row.memo} {row.counterparty}", [(u.building, u.number) for u in units])
+        units = session.execute(select(Unit.building, Unit.number).where(Unit.book_id == book.id)).all()
+        named = units_named_in(f"{row.memo} {row.counterparty}", [(b, n) for b, n in units])
         if not named and row.counterparty.strip():
             owned = session.execute(
                 select(Unit.building, Unit.number).join(UnitOwner, UnitOwner.unit_id == Unit.id)

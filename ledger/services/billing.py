@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from ..db.schema import Account, Book, Entry, EntryLine, EntryUnit, FeeRate, Unit, User
 from ..domain import arrears as ar
@@ -34,6 +34,7 @@ from .access import audit, require
 from .posting import lock_book
 
 FUND = "GEN"  # fees are unrestricted trust property
+MAX_BATCH = 5000  # payments in one batch entry
 CHANNEL_NAMES = {"cash": ("现金", "cash"), "bank": ("银行转账", "bank transfer"), "wechat": ("微信支付", "WeChat Pay"),
                  "alipay": ("支付宝", "Alipay")}
 
@@ -71,14 +72,25 @@ def rates_of(session: Session, book: Book) -> list[FeeRate]:
 # --- the sub-ledger --------------------------------------------------------------------------------------------
 
 def _units(session: Session, book: Book) -> list[Unit]:
-    return list(session.scalars(select(Unit).where(Unit.book_id == book.id).order_by(Unit.building, Unit.number, Unit.id)))
+    """The book's units, without their owners (billing needs areas and uses, never names)."""
+    return list(session.scalars(select(Unit).where(Unit.book_id == book.id).options(lazyload(Unit.owners))
+                                .order_by(Unit.building, Unit.number, Unit.id)))
+
+
+def unit_labels(session: Session, book: Book, ids=None) -> dict[int, str]:
+    """unit id -> label ("3-1201"), of the given units or all of the book's."""
+    q = select(Unit.id, Unit.building, Unit.number).where(Unit.book_id == book.id)
+    if ids is not None:
+        q = q.where(Unit.id.in_(list(ids)))
+    return {uid: f"{b}-{n}" for uid, b, n in session.execute(q)}
 
 
 def find_unit(session: Session, book: Book, label: str) -> Unit:
     label = (label or "").strip()
-    for unit in _units(session, book):
-        if unit.label == label:
-            return unit
+    found = session.scalar(select(Unit).where(Unit.book_id == book.id, (Unit.building + "-" + Unit.number) == label)
+                           .options(lazyload(Unit.owners)).limit(1))
+    if found is not None:
+        return found
     raise NotFound(f"账簿 {book.code} 中没有房屋 {label}", f"book {book.code} has no unit {label}", "unit")
 
 
@@ -101,14 +113,27 @@ def posted_rows(session: Session, book: Book, through: dt.date | None = None) ->
             if eid not in reversed_ids]
 
 
-def balances(session: Session, book: Book) -> dict[int, tuple[int, int]]:
-    """unit id -> (open receivable fen, prepaid fen), from posted entries only."""
+def balances(session: Session, book: Book, unit_ids=None) -> dict[int, tuple[int, int]]:
+    """unit id -> (open receivable fen, prepaid fen), from posted entries only (reversed ones left out), of the
+    given units or all. Summed in the database: every payment and post asks, and a compound's rows run to tens of
+    thousands."""
+    from sqlalchemy import func
+
+    q = (select(EntryUnit.unit_id, EntryUnit.account_code, func.sum(EntryUnit.amount_fen))
+         .join(Entry, Entry.id == EntryUnit.entry_id)
+         .where(EntryUnit.book_id == book.id, Entry.book_id == book.id, Entry.status == EntryStatus.POSTED.value)
+         .group_by(EntryUnit.unit_id, EntryUnit.account_code))
+    if unit_ids is not None:
+        q = q.where(EntryUnit.unit_id.in_(sorted(set(unit_ids))))
+    reversed_ids = _reversed_ids(session, book)
+    if reversed_ids:
+        q = q.where(Entry.id.not_in(reversed_ids))
     out: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for row, _ in posted_rows(session, book):
-        if row.account_code == RECEIVABLE:
-            out[row.unit_id][0] += row.amount_fen
-        elif row.account_code == PREPAID:
-            out[row.unit_id][1] -= row.amount_fen
+    for unit_id, account, total in session.execute(q):
+        if account == RECEIVABLE:
+            out[unit_id][0] += int(total)
+        elif account == PREPAID:
+            out[unit_id][1] -= int(total)
     return {k: (v[0], v[1]) for k, v in out.items()}
 
 
@@ -129,11 +154,15 @@ def _digest_of(salt: str, detail: list[Detail]) -> str:
 
 
 def _write_units(session: Session, entry: Entry, salt: str, detail: list[Detail]) -> None:
-    for line_no, unit, account, fen, year, month, reference in detail:
-        session.add(EntryUnit(entry_id=entry.id, book_id=entry.book_id, line_no=line_no, unit_id=unit.id,
-                              account_code=account, amount_fen=fen, billed_year=year, billed_month=month,
-                              reference=reference or "", salt=salt))
+    from sqlalchemy import insert
+
     session.flush()
+    if not detail:
+        return
+    session.execute(insert(EntryUnit), [  # one statement: a compound's billing run writes hundreds of rows
+        dict(entry_id=entry.id, book_id=entry.book_id, line_no=line_no, unit_id=unit.id, account_code=account,
+             amount_fen=fen, billed_year=year, billed_month=month, reference=reference or "", salt=salt)
+        for line_no, unit, account, fen, year, month, reference in detail])
 
 
 # --- the billing run -------------------------------------------------------------------------------------------
@@ -226,45 +255,118 @@ class PaymentResult:
     to_prepaid_fen: int
 
 
-def record_payment(session: Session, actor: User, book: Book, unit_label: str, amount_fen: int, date,
-                   channel: str, reference: str = "") -> PaymentResult:
-    """A unit's payment: Dr the cash account / Cr 1122 up to its posted open receivable, the rest Cr 2202."""
-    from .entries import create_entry
-
-    require(session, actor, Action.RECORD_PAYMENT, book)
+def _check_channel_and_reference(channel: str, reference: str) -> str:
     if channel not in CHANNELS:
         raise InvalidInput(f"收款方式“{channel}”无效，应为 {'、'.join(CHANNELS)}",
                            f"channel \"{channel}\" is not one of {', '.join(CHANNELS)}", "channel")
-    if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen <= 0:
-        raise InvalidInput("收款金额须大于零", "the amount must be more than zero", "amount")
     reference = (reference or "").strip()
     if len(reference) > 60 or any(ord(ch) < 32 for ch in reference):
         raise InvalidInput("参考号最多60个字符，且不含控制字符", "the reference holds at most 60 characters and no control "
                            "characters", "reference")
-    date = parse_date(date, "date")
-    lock_book(session, book)
-    unit = find_unit(session, book, unit_label)
-    receivable = balances(session, book).get(unit.id, (0, 0))[0]
-    to_recv, to_prepaid = split_payment(amount_fen, receivable)
-    zh, en = CHANNEL_NAMES[channel]
+    return reference
+
+
+def _check_amount(amount_fen, field: str = "amount") -> None:
+    if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen <= 0:
+        raise InvalidInput("收款金额须大于零", "the amount must be more than zero", field)
+
+
+def _payment_entry(session: Session, actor: User, book: Book, paid: list[tuple[Unit, int, str]], date: dt.date,
+                   channel: str, summary: str) -> tuple[Entry, dict[int, tuple[int, int]]]:
+    """One entry for one or more units' payments: Dr the channel's cash account / Cr 1122 up to each unit's posted
+    open receivable, the rest Cr 2202. Returns the entry and unit id -> (to receivable, to prepaid)."""
+    from .entries import create_entry
+
+    held = balances(session, book, [unit.id for unit, _fen, _ref in paid])
+    splits: dict[int, tuple[int, int]] = {}
+    for unit, fen, _ref in paid:
+        splits[unit.id] = split_payment(fen, held.get(unit.id, (0, 0))[0])
+    to_recv, to_prepaid = sum(r for r, _ in splits.values()), sum(p for _, p in splits.values())
+    prepaid_line = 2 + bool(to_recv)
     detail: list[Detail] = []
-    if to_recv:
-        detail.append((2, unit, RECEIVABLE, -to_recv, None, None, reference))
-    if to_prepaid:
-        detail.append((2 + bool(to_recv), unit, PREPAID, -to_prepaid, None, None, reference))
+    for unit, _fen, ref in paid:
+        recv, prepaid = splits[unit.id]
+        if recv:
+            detail.append((2, unit, RECEIVABLE, -recv, None, None, ref))
+        if prepaid:
+            detail.append((prepaid_line, unit, PREPAID, -prepaid, None, None, ref))
     salt = secrets.token_hex(16)
-    lines = [Line(CHANNELS[channel], FUND, amount_fen, f"分户明细 sha256:{_digest_of(salt, detail)}")]
+    total = to_recv + to_prepaid
+    lines = [Line(CHANNELS[channel], FUND, total, f"分户明细 sha256:{_digest_of(salt, detail)}")]
     if to_recv:
         lines.append(Line(RECEIVABLE, FUND, -to_recv, "收物业费"))
     if to_prepaid:
         lines.append(Line(PREPAID, FUND, -to_prepaid, "预收物业费"))
-    # The summary names no unit: a published month shows fees per building at most, never a household's payment.
-    entry = create_entry(session, actor, book, EntryInput(date=date, summary=f"收物业费（{zh}）", lines=tuple(lines)),
+    entry = create_entry(session, actor, book, EntryInput(date=date, summary=summary, lines=tuple(lines)),
                          submit=True, source="payment")
     _write_units(session, entry, salt, detail)
+    return entry, splits
+
+
+def record_payment(session: Session, actor: User, book: Book, unit_label: str, amount_fen: int, date,
+                   channel: str, reference: str = "") -> PaymentResult:
+    """A unit's payment: Dr the cash account / Cr 1122 up to its posted open receivable, the rest Cr 2202."""
+    require(session, actor, Action.RECORD_PAYMENT, book)
+    reference = _check_channel_and_reference(channel, reference)
+    _check_amount(amount_fen)
+    date = parse_date(date, "date")
+    lock_book(session, book)
+    unit = find_unit(session, book, unit_label)
+    zh, _en = CHANNEL_NAMES[channel]
+    # The summary names no unit: a published month shows fees per building at most, never a household's payment.
+    entry, splits = _payment_entry(session, actor, book, [(unit, amount_fen, reference)], date, channel, f"收物业费（{zh}）")
     audit(session, actor, book, "fees.payment", f"entry:{entry.id}", unit=unit.label, amount=amount_fen,
           channel=channel)
+    to_recv, to_prepaid = splits[unit.id]
     return PaymentResult(entry, unit.label, to_recv, to_prepaid)
+
+
+@dataclass
+class BatchResult:
+    entry: Entry
+    units: int
+    total_fen: int
+    to_receivable_fen: int
+    to_prepaid_fen: int
+
+
+def record_payments(session: Session, actor: User, book: Book, items: list[tuple[str, int, str]], date,
+                    channel: str, batch_reference: str = "") -> BatchResult:
+    """A batch of payments received together (a day's WeChat Pay or Alipay settlement, the office's cash of a day,
+    a bank's collection file) as one entry: items are (unit label, amount in fen, reference). Each unit's money is
+    allocated as if paid alone; a unit listed twice is paid its sum. All or nothing: a bad item names its row."""
+    require(session, actor, Action.RECORD_PAYMENT, book)
+    batch_reference = _check_channel_and_reference(channel, batch_reference)
+    date = parse_date(date, "date")
+    if not items:
+        raise InvalidInput("这批收款是空的", "the batch holds no payment", "items")
+    if len(items) > MAX_BATCH:
+        raise InvalidInput(f"一批最多 {MAX_BATCH} 笔收款", f"a batch holds at most {MAX_BATCH} payments", "items")
+    lock_book(session, book)
+    by_label = {u.label: u for u in _units(session, book)}
+    summed: dict[int, list] = {}
+    for no, (label, fen, ref) in enumerate(items, start=1):
+        where = (f"第 {no} 笔", f"item {no}", f"items[{no - 1}]")
+        unit = by_label.get((label or "").strip())
+        if unit is None:
+            raise NotFound(f"{where[0]}：房屋“{label}”不存在", f"{where[1]}: unit \"{label}\" does not exist", f"{where[2]}.unit")
+        try:
+            _check_amount(fen)
+            ref = _check_channel_and_reference(channel, ref)
+        except InvalidInput as e:
+            raise e.located(where[0], where[1], where[2]) from None
+        if unit.id in summed:
+            summed[unit.id][1] += fen
+        else:
+            summed[unit.id] = [unit, fen, ref]
+    paid = [(unit, fen, ref) for unit, fen, ref in summed.values()]
+    zh, _en = CHANNEL_NAMES[channel]
+    summary = f"收物业费（{zh}，{len(paid)} 户{'，' + batch_reference if batch_reference else ''}）"[:200]
+    entry, splits = _payment_entry(session, actor, book, paid, date, channel, summary)
+    to_recv, to_prepaid = sum(r for r, _ in splits.values()), sum(p for _, p in splits.values())
+    audit(session, actor, book, "fees.payment_batch", f"entry:{entry.id}", units=len(paid), amount=to_recv + to_prepaid,
+          channel=channel)
+    return BatchResult(entry, len(paid), to_recv + to_prepaid, to_recv, to_prepaid)
 
 
 # --- the check before posting (services/hooks.py) --------------------------------------------------------------
@@ -314,8 +416,8 @@ def check_before_post(session: Session, book: Book, entry: Entry) -> None:
                            "the unit detail does not match the entry, so it cannot post: " + "; ".join(en for _, en in problems),
                            "entry")
     rows = list(session.scalars(select(EntryUnit).where(EntryUnit.entry_id == entry.id).order_by(EntryUnit.line_no)))
-    held = balances(session, book)
-    labels = {u.id: u.label for u in session.scalars(select(Unit).where(Unit.book_id == book.id))}
+    held = balances(session, book, {r.unit_id for r in rows})
+    labels = unit_labels(session, book, {r.unit_id for r in rows})
     if entry.source == "billing":
         for r in rows:
             if r.account_code == PREPAID and r.amount_fen > held.get(r.unit_id, (0, 0))[1]:
