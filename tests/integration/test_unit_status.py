@@ -19,8 +19,11 @@ from ledger.domain.errors import InvalidInput, InvalidState, LedgerError, Permis
 from ledger.services import billing, register, resolutions, unit_access
 
 from ..conftest import D
-from .test_billing import balances, compound, pay, run  # noqa: F401  (compound is a fixture)
+from . import test_billing
+from .test_billing import balances, pay, run
 from .test_register import CSV_ZH
+
+compound = test_billing.compound  # the fixture: test_billing.py's four units and rates
 
 
 def _set(ledger, unit, active, day, reason="与1-101合并", by="approver1"):
