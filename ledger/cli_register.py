@@ -74,13 +74,55 @@ def units_list(book_code, username, fmt):
         book = access.get_book(uow.session, book_code)
         rows = register.listing(uow.session, uow.actor, book)
         t = register.totals(uow.session, book)
+        off = [{"unit": o.unit.label, "area_m2": o.area, "from": o.since.isoformat(), "reason": o.reason,
+                "back_from": o.back_from.isoformat() if o.back_from else None}
+               for o in register.off_register(uow.session, book)]
     if fmt == "json":
-        click.echo(json.dumps({"units": rows, "totals": {"units": t.units, "owners": t.owners, "area_m2": t.area}},
-                              ensure_ascii=False, indent=2))
+        click.echo(json.dumps({"units": rows, "totals": {"units": t.units, "owners": t.owners, "area_m2": t.area},
+                               "off_register": off}, ensure_ascii=False, indent=2))
         return
     for r in rows:
         click.echo(f"{r['label']}\t{r['area_m2']}\t{r['use']}\t" + "、".join(o["name"] for o in r["owners"]))
     click.echo(f"{t.units} units, {t.owners} owners, {t.area} m2")
+    for o in off:
+        click.echo(f"off the register: {o['unit']} from {o['from']} ({o['reason']})"
+                   + (f", back from {o['back_from']}" if o["back_from"] else ""))
+
+
+def _unit_status(book_code, unit, effective_from, reason, username, active):
+    from .services import register
+
+    with cli_work(username) as uow:
+        book = access.get_book(uow.session, book_code)
+        change = uow.run(register.set_unit_active, book, unit, active, effective_from, reason)
+        day = change.effective_from.isoformat()
+    click.echo(f"{unit} is back on the register from {day}" if active else f"{unit} is off the register from {day}")
+
+
+@units.command("deactivate")
+@click.option("--book", "book_code", required=True)
+@click.option("--unit", required=True, help="The unit, e.g. 1-101.")
+@click.option("--from", "effective_from", required=True, metavar="YYYY-MM-01",
+              help="The first month it is no longer billed.")
+@click.option("--reason", required=True, help="Sold and merged, demolished, entered in error...")
+@click.option("--as", "username", default=None)
+@refusals
+def units_deactivate(book_code, unit, effective_from, reason, username):
+    """Take a unit off the register from a month on (no bills, no vote, no refund share); refused while it has open
+    fees or a prepayment."""
+    _unit_status(book_code, unit, effective_from, reason, username, False)
+
+
+@units.command("reactivate")
+@click.option("--book", "book_code", required=True)
+@click.option("--unit", required=True, help="The unit, e.g. 1-101.")
+@click.option("--from", "effective_from", required=True, metavar="YYYY-MM-01", help="The first month it is billed again.")
+@click.option("--reason", required=True)
+@click.option("--as", "username", default=None)
+@refusals
+def units_reactivate(book_code, unit, effective_from, reason, username):
+    """Put a unit back on the register from a month not yet billed."""
+    _unit_status(book_code, unit, effective_from, reason, username, True)
 
 
 def _tally_text(d: dict) -> str:

@@ -183,3 +183,38 @@ def revenues_receive(book_code, contract_id, date_, amount, fund, summary, key, 
         entry = uow.run(revenue_service.receive, book, contract, _date(date_, "date"), to_fen(amount, "amount"), fund,
                         summary, key)
         click.echo(f"entry {entry.id} {entry.status}")
+
+
+@revenues.command("end")
+@click.option("--book", "book_code", required=True)
+@click.option("--contract", "contract_id", type=int, required=True)
+@click.option("--date", "end", required=True, help="YYYY-MM-DD: the last day of the contract; nothing is expected after.")
+@click.option("--reason", default="")
+@click.option("--as", "username", default=None)
+@refusals
+def revenues_end(book_code, contract_id, end, reason, username):
+    """End a revenue contract on a day (earlier than a fixed term said, never later)."""
+    with cli_work(username) as uow:
+        book = access.get_book(uow.session, book_code)
+        contract = revenue_service.get_contract(uow.session, book, contract_id)
+        contract = uow.run(revenue_service.end_contract, book, contract, _date(end, "end"), reason)
+        click.echo(f"contract {contract.id} ends on {contract.end_date.isoformat()}")
+
+
+@revenues.command("terms")
+@click.option("--book", "book_code", required=True)
+@click.option("--contract", "contract_id", type=int, required=True)
+@click.option("--from", "effective_from", required=True, help="YYYY-MM-DD: the first receipt on the new terms falls due.")
+@click.option("--amount", required=True, help="Per period, e.g. 3500.00.")
+@click.option("--schedule", type=click.Choice(list(revenue_service.SCHEDULES)), required=True)
+@click.option("--as", "username", default=None)
+@refusals
+def revenues_terms(book_code, contract_id, effective_from, amount, schedule, username):
+    """New terms of a revenue contract from a date on; receipts expected before it keep their amounts."""
+    with cli_work(username) as uow:
+        book = access.get_book(uow.session, book_code)
+        contract = revenue_service.get_contract(uow.session, book, contract_id)
+        terms = uow.run(revenue_service.change_terms, book, contract, _date(effective_from, "from"),
+                        to_fen(amount, "amount"), schedule)
+        click.echo(f"contract {contract.id}: {fen_to_str(terms.amount_fen)} {terms.schedule} from "
+                   f"{terms.effective_from.isoformat()}")

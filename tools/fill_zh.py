@@ -487,6 +487,59 @@ ZH = {
 
 
 }
+ZH.update({
+    # units off the register, revenue terms and ends, bank layouts from a refused file (0017)
+    "Each field must name a column of the header found.": "每个字段须选自找到的表头中的一列。",
+    "Layout %(name)s saved.": "流水格式 %(name)s 已保存。",
+    "%(unit)s is back on the register from %(day)s.": "%(unit)s 自 %(day)s 起恢复在册。",
+    "%(unit)s is off the register from %(day)s: it is no longer billed, has no vote and its access code is revoked.":
+        "%(unit)s 自 %(day)s 起停用：不再计收物业费，没有表决权，查询码已作废。",
+    "The contract with %(who)s ends on %(day)s; no receipt is expected after it.":
+        "与 %(who)s 的合同于 %(day)s 结束，此后不再有应收款。",
+    "New terms from %(day)s are recorded.": "自 %(day)s 起的新条款已记录。",
+    "Ended a public-revenue contract": "结束公共收益合同",
+    "Changed a public-revenue contract's terms": "变更公共收益合同条款",
+    "Took a unit off the register": "停用房屋",
+    "Put a unit back on the register": "恢复房屋在册",
+    "unit": "房屋",
+    "access codes revoked": "作废的查询码",
+    "Income (money in)": "收入（转入）",
+    "Spending (money out)": "支出（转出）",
+    "Signed amount (instead of income and spending)": "带符号的金额（代替收入与支出两列）",
+    "Save this layout and import the file": "保存此流水格式并导入文件",
+    "The header found:": "找到的表头：",
+    "Say which column holds each field: a date, a balance, and either income and spending or one signed amount. "
+    "Saving under the name of a layout already kept makes its next version; the file is imported with it, and if the "
+    "file still cannot be read nothing is saved.":
+        "请指明各字段所在的列：日期、余额，以及收入与支出两列或一个带符号的金额列。用已有格式的名称保存即为其新版本；"
+        "保存后即用它导入此文件，若文件仍无法读取，则不保存任何内容。",
+    "File: %(name)s": "文件：%(name)s",
+    "Choose the same file again (it is too large to keep in this form)": "请再次选择同一文件（文件较大，无法随表单保留）",
+    "Layout name": "格式名称",
+    "(none)": "（无）",
+    "Save the layout and import": "保存格式并导入",
+    "from %(day)s:": "自 %(day)s 起：",
+    "Change the terms or end the contract": "变更条款或结束合同",
+    "New terms from": "新条款生效日",
+    "Record the new terms": "记录新条款",
+    "Ends on": "结束日期",
+    "Reason": "原因",
+    "End the contract": "结束合同",
+    "Take a unit off the register": "停用房屋",
+    "A unit sold and merged, demolished, or entered in error: from the first day of a month it is no longer billed, "
+    "has no vote and gets no share of a refund; its fee history stays. Refused while it has open fees or a "
+    "prepayment.":
+        "出售合并、拆除或登记有误的房屋：自某月1日起不再计收物业费，没有表决权，也不参与结余退还；其收费记录保留。"
+        "尚有欠费或预收款时不能停用。",
+    "From (the first day of a month)": "生效日（某月1日）",
+    "merged with 1-102": "与1-102合并",
+    "Take off the register": "停用",
+    "Units off the register": "已停用的房屋",
+    "Off from": "停用日",
+    "back on the register from %(day)s": "自 %(day)s 起恢复在册",
+    "Put back on the register": "恢复在册",
+})
+
 
 
 def main(path="translations/zh_Hans_CN/LC_MESSAGES/messages.po") -> int:

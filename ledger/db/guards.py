@@ -141,6 +141,9 @@ APPEND_ONLY_TABLES = (
     # owners' resolutions (0015)
     "resolutions", "resolution_votes",
 
+    # a unit taken off the register or put back; a revenue contract's new terms (0017)
+    "unit_status_changes", "revenue_terms",
+
 )
 for _table in APPEND_ONLY_TABLES:
     _SQLITE += [
@@ -321,6 +324,9 @@ _NEVER_TRUNCATED = (
 
     # owners' resolutions (0015)
     "resolutions", "resolution_votes",
+
+    # a unit taken off the register or put back; a revenue contract's new terms (0017)
+    "unit_status_changes", "revenue_terms",
 
 )
 for _table in _NEVER_TRUNCATED:

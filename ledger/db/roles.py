@@ -67,6 +67,7 @@ OFFICE_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "resolution_votes": APPEND,
     # My unit (0016)
     "unit_access_codes": KEEP,  # revoked, never deleted
+    # Units off the register and revenue terms (0017): append-only, in APPEND_ONLY_TABLES above
 
 }
 

@@ -541,6 +541,23 @@ class Unit(Base):
         return f"{self.building}-{self.number}"
 
 
+class UnitStatusChange(Base):
+    """A unit taken off the register (sold and merged, demolished, entered in error) or put back, from the first day
+    of a month on (migration 0017). Append-only; the newest change is the unit's standing (`units.active` follows
+    it), and the changes in date order say whether the unit was on the register in any month (billing asks)."""
+
+    __tablename__ = "unit_status_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean)
+    effective_from: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(200))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class UnitOwner(Base):
     __tablename__ = "unit_owners"
     __table_args__ = (UniqueConstraint("unit_id", "owner_id"),)
@@ -704,7 +721,7 @@ class Budget(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     book_id: Mapped[int] = mapped_column(ForeignKey("books.id"), index=True)
     year: Mapped[int] = mapped_column(Integer)
-    resolution_id: Mapped[int | None] = mapped_column(Integer)
+    resolution_id: Mapped[int | None] = mapped_column(ForeignKey("resolutions.id"))  # a foreign key from 0017
     note: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
@@ -747,6 +764,22 @@ class RevenueContract(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     account: Mapped[Account] = relationship(lazy="joined")
+
+
+class RevenueTerms(Base):
+    """New terms of a revenue contract from a date on (migration 0017): the amount per period and the schedule that
+    hold from `effective_from` until the next terms or the contract's end. The contract's own amount and schedule
+    are its first terms, from its start. Append-only: receipts expected before a change keep their amounts."""
+
+    __tablename__ = "revenue_terms"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("revenue_contracts.id"), index=True)
+    effective_from: Mapped[dt.date] = mapped_column(Date)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    schedule: Mapped[str] = mapped_column(String(16))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class RevenueReceipt(Base):

@@ -27,9 +27,10 @@ MAX_PROBLEMS = 50
 class StatementRefused(LedgerError):
     """A bank file that cannot be imported; `problems` lists each (row, column, zh, en)."""
 
-    def __init__(self, problems: list[dict], header: list[str] | None = None):
+    def __init__(self, problems: list[dict], header: list[str] | None = None, unknown_layout: bool = False):
         self.problems = problems[:MAX_PROBLEMS]
         self.header = header
+        self.unknown_layout = unknown_layout  # no profile fits the header: a new layout may be saved from it
         first = self.problems[0]
         more_zh = f"（共 {len(problems)} 处问题）" if len(problems) > 1 else ""
         more_en = f" ({len(problems)} problems)" if len(problems) > 1 else ""
@@ -258,8 +259,24 @@ def detect_profile(cells: list[list[str]], profiles: list[Profile], wanted: str 
     found = " | ".join(c for c in header if c) or "（无）"
     raise StatementRefused(
         [_problem(None, None, f"无法识别的流水格式，找到的表头为：{found}", f"unknown statement layout; the header found: {found}")],
-        header=[c for c in header if c],
+        header=[c for c in header if c], unknown_layout=True,
     )
+
+
+def suggest_columns(header: list[str], profiles: list[Profile]) -> dict[str, str]:
+    """For a header no profile fits: each field mapped to a header cell that some known profile uses for it, as a
+    first guess the treasurer corrects. A signed amount is guessed only when no income/spending pair is."""
+    cells = [c for c in header if c]
+    guess: dict[str, str] = {}
+    for field_name in FIELDS:
+        for p in profiles:
+            name = p.columns.get(field_name)
+            if name and name in cells and name not in guess.values():
+                guess[field_name] = name
+                break
+    if guess.get("income") and guess.get("spending"):
+        guess.pop("amount", None)
+    return guess
 
 
 def parse_statement(data: bytes, profiles: list[Profile], account: str, wanted: str | None = None,

@@ -212,3 +212,15 @@ def parse_rows(rows: list[list[str]]) -> list[UnitRow]:
     if not out:
         raise RegisterFileError([Problem(2, "building", "文件中没有房屋", "the file holds no units")])
     return out
+
+
+def active_on(changes: list[tuple], day, standing: bool) -> bool:
+    """Whether a unit was on the register on `day`, from its status changes (effective date, active) in date order:
+    the latest change on or before the day decides; before its first change the unit stood as that change found it
+    (the opposite of what it made it); a unit never changed stands as `standing` says."""
+    state = (not changes[0][1]) if changes else standing
+    for since, active in changes:
+        if since > day:
+            break
+        state = active
+    return state

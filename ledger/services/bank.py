@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ..db.schema import (
     Account, BankImport, BankMatch, BankProfile, BankStatementRow, Book, Entry, EntryLine, Fund, User, utcnow,
 )
-from ..domain.bankfiles import BUILTIN_PROFILES, FIELDS, Profile, StatementRefused, parse_statement
+from ..domain.bankfiles import BUILTIN_PROFILES, FIELDS, Profile, StatementRefused, parse_statement, suggest_columns
 from ..domain.errors import InvalidInput, InvalidState, LedgerError, NotFound
 from ..domain.model import EntryInput, EntryStatus, Line
 from ..domain.money import fen_to_str
@@ -69,6 +69,17 @@ def save_profile(session: Session, actor: User, book: Book, name: str, columns: 
     session.flush()
     audit(session, actor, book, "bank.profile", f"{name}:v{version}")
     return Profile(name, columns, version)
+
+
+def save_profile_and_import(session: Session, actor: User, book: Book, name: str, columns: dict[str, str],
+                            filename: str, data: bytes, account_code: str = BANK_PREFIX) -> "ImportResult":
+    """A file refused for its unknown layout: save the layout the treasurer mapped from its header (a new version
+    when the name is used) and import the file with it, in one transaction, so a layout that does not read the
+    file is not kept (StatementRefused names its rows and columns, and nothing is saved)."""
+    require(session, actor, Action.EDIT_BANK_PROFILES, book)
+    require(session, actor, Action.IMPORT_BANK_STATEMENT, book)
+    profile = save_profile(session, actor, book, name, columns)
+    return import_statement(session, actor, book, filename, data, account_code, profile.name)
 
 
 # -- import -------------------------------------------------------------------------------------------------------
@@ -428,5 +439,5 @@ def check_profile_columns(pairs: list[str]) -> dict[str, str]:
     return columns
 
 
-__all__ = ["StatementRefused", "LedgerError", "import_statement", "match_month", "draft_entry", "reconcile",
+__all__ = ["StatementRefused", "LedgerError", "import_statement", "save_profile_and_import", "suggest_columns", "FIELDS", "match_month", "draft_entry", "reconcile",
            "profiles_of", "save_profile", "statement_closing"]

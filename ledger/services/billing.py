@@ -32,6 +32,7 @@ from ..domain.money import fen_to_str
 from ..domain.permissions import Action
 from .access import audit, require
 from .posting import lock_book
+from .register import active_ids_on
 
 FUND = "GEN"  # fees are unrestricted trust property
 MAX_BATCH = 5000  # payments in one batch entry
@@ -206,12 +207,13 @@ def run_billing(session: Session, actor: User, book: Book, year: int, month: int
     day = dt.date(year, month, 1)
     rates = [Rate(r.use, r.basis, r.rate_centi_fen, r.effective_from) for r in rates_of(session, book)]
     held = balances(session, book)
+    on_register = active_ids_on(session, book, day)
     detail: list[Detail] = []
     skipped = []
     total = used_total = count = 0
     # Lines: 1 Dr 1122 the fees, 2 Cr 4101 the fees, and when prepayments are used 3 Dr 2202 / 4 Cr 1122.
     for unit in _units(session, book):
-        if not unit.active:
+        if unit.id not in on_register:  # off the register on the month's first day
             continue
         rate = rate_in_force(rates, unit.use, day)
         if rate is None:
@@ -281,6 +283,15 @@ def _payment_entry(session: Session, actor: User, book: Book, paid: list[tuple[U
     splits: dict[int, tuple[int, int]] = {}
     for unit, fen, _ref in paid:
         splits[unit.id] = split_payment(fen, held.get(unit.id, (0, 0))[0])
+    active = active_ids_on(session, book, date) if any(p for _, p in splits.values()) else set()
+    for unit, _fen, _ref in paid:
+        receivable, prepaid = held.get(unit.id, (0, 0))[0], splits[unit.id][1]
+        if prepaid and unit.id not in active:
+            # Prepaid money of a unit off the register would never be used by a bill.
+            raise InvalidState(
+                f"房屋 {unit.label} 已停用，只能收取其欠费 {fen_to_str(receivable)} 元，不能预收",
+                f"unit {unit.label} is off the register: a payment can settle its open fees ({fen_to_str(receivable)} yuan) "
+                "but cannot be prepaid", "amount")
     to_recv, to_prepaid = sum(r for r, _ in splits.values()), sum(p for _, p in splits.values())
     prepaid_line = 2 + bool(to_recv)
     detail: list[Detail] = []
@@ -496,9 +507,13 @@ def arrears(session: Session, actor: User, book: Book, as_of: dt.date | None = N
             total[k] += v
     doc["total"] = figures(total)
     if per_unit:
+        # A unit off the register is listed while something is still open or prepaid; its history stays in the
+        # buildings' figures and the collection rates either way.
+        on_register = active_ids_on(session, book, as_of)
         doc["units"] = [dict(unit=u.label, building=u.building, **figures(by_unit.get(u.label, {k: 0 for k in total})),
                              prepaid=fen_to_str(prepaid.get(u.label, 0)))
-                        for u in units.values()]
+                        for u in units.values()
+                        if u.id in on_register or by_unit.get(u.label, {}).get("total") or prepaid.get(u.label)]
     return doc
 
 
@@ -637,7 +652,8 @@ def refund_surplus(session: Session, actor: User, book: Book, year: int, resolut
         raise InvalidInput(f"退还 {fen_to_str(amount)} 元超过 {year} 年结余 {fen_to_str(surplus)} 元",
                            f"refunding {fen_to_str(amount)} yuan is more than {year}'s surplus of {fen_to_str(surplus)}",
                            "amount")
-    units = [u for u in _units(session, book) if u.active and u.area_centi_m2 > 0]
+    on_register = active_ids_on(session, book, date)  # a unit off the register has no share
+    units = [u for u in _units(session, book) if u.id in on_register and u.area_centi_m2 > 0]
     shares = refund_shares(amount, {u.label: u.area_centi_m2 for u in units})
     by_label = {u.label: u for u in units}
     held = balances(session, book)

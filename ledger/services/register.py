@@ -2,18 +2,23 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ..db.schema import Book, Owner, Unit, UnitOwner, User
+from ..db.schema import Book, Entry, EntryUnit, Owner, Unit, UnitAccessCode, UnitOwner, UnitStatusChange, User, utcnow
 from ..domain import register as reg
 from ..domain.cells import safe_row
-from ..domain.errors import InvalidInput
+from ..domain.errors import InvalidInput, InvalidState
+from ..domain.model import EntryStatus, parse_date
+from ..domain.money import format_fen
 from ..domain.permissions import Action
+from ..domain.text import first_control
 from .access import audit, record_export, require
 from .posting import lock_book
 
@@ -87,6 +92,16 @@ def import_units(session: Session, actor: User, book: Book, data: bytes, filenam
     lock_book(session, book)
     owners = _owners_by_identity(session, book)
     units = {(u.building, u.number): u for u in session.scalars(select(Unit).where(Unit.book_id == book.id))}
+    # A unit taken off the register comes back only by being put back (from a date), never by an import.
+    history = status_history(session, book)
+    today = dt.date.today()
+    off = [reg.Problem(row.row, "unit", f"房屋 {row.label} 已停用（自 {history[u.id][-1][0]} 起），请先在名册中恢复它",
+                       f"unit {row.label} is off the register (from {history[u.id][-1][0]}); put it back on the "
+                       "register first")
+           for row in rows if (u := units.get((row.building, row.number))) is not None
+           and not reg.active_on(history.get(u.id, []), today, u.active) and history.get(u.id)]
+    if off:
+        raise reg.RegisterFileError(off)
     added = updated = unchanged = owners_added = 0
     for row in rows:
         wanted: list[Owner] = []
@@ -107,12 +122,12 @@ def import_units(session: Session, actor: User, book: Book, data: bytes, filenam
             session.flush()
             added += 1
         else:
-            same = (unit.area_centi_m2 == row.area_centi_m2 and unit.use == row.use and unit.active
+            same = (unit.area_centi_m2 == row.area_centi_m2 and unit.use == row.use
                     and [o.id for o in unit.owners] == sorted(o.id for o in wanted))
             if same:
                 unchanged += 1
                 continue
-            unit.area_centi_m2, unit.use, unit.active = row.area_centi_m2, row.use, True
+            unit.area_centi_m2, unit.use = row.area_centi_m2, row.use
             session.execute(delete(UnitOwner).where(UnitOwner.unit_id == unit.id))
             updated += 1
         for owner in wanted:
@@ -125,9 +140,161 @@ def import_units(session: Session, actor: User, book: Book, data: bytes, filenam
     return result
 
 
-def units_of(session: Session, book: Book) -> list[Unit]:
-    return list(session.scalars(select(Unit).where(Unit.book_id == book.id, Unit.active.is_(True))
-                                .order_by(Unit.building, Unit.number)))
+def status_history(session: Session, book: Book) -> dict[int, list[tuple[dt.date, bool]]]:
+    """unit id -> its status changes (effective date, active) in date order."""
+    out: dict[int, list[tuple[dt.date, bool]]] = defaultdict(list)
+    for unit_id, since, active in session.execute(
+            select(UnitStatusChange.unit_id, UnitStatusChange.effective_from, UnitStatusChange.active)
+            .where(UnitStatusChange.book_id == book.id).order_by(UnitStatusChange.effective_from, UnitStatusChange.id)):
+        out[unit_id].append((since, bool(active)))
+    return out
+
+
+def active_ids_on(session: Session, book: Book, day: dt.date) -> set[int]:
+    """The ids of the units on the register on `day` (billing, refunds and votes ask this)."""
+    history = status_history(session, book)
+    return {uid for uid, active in session.execute(select(Unit.id, Unit.active).where(Unit.book_id == book.id))
+            if reg.active_on(history.get(uid, []), day, active)}
+
+
+def units_of(session: Session, book: Book, on: dt.date | None = None) -> list[Unit]:
+    """The units on the register on `on` (today by default), by building and number."""
+    ids = active_ids_on(session, book, on or dt.date.today())
+    return [u for u in session.scalars(select(Unit).where(Unit.book_id == book.id).order_by(Unit.building, Unit.number))
+            if u.id in ids]
+
+
+@dataclass
+class OffRegister:
+    unit: Unit
+    since: dt.date  # off the register from this day on
+    reason: str
+    back_from: dt.date | None = None  # put back from this (later) day, when that is already decided
+
+    @property
+    def area(self) -> str:
+        return reg.format_area(self.unit.area_centi_m2)
+
+
+def off_register(session: Session, book: Book, on: dt.date | None = None) -> list[OffRegister]:
+    """Units off the register on `on` (today by default), or to be taken off later, with the day and the reason."""
+    on = on or dt.date.today()
+    history = status_history(session, book)
+    reasons = {(r.unit_id, r.effective_from): r.reason for r in session.scalars(
+        select(UnitStatusChange).where(UnitStatusChange.book_id == book.id))}
+    out = []
+    for u in session.scalars(select(Unit).where(Unit.book_id == book.id).order_by(Unit.building, Unit.number)):
+        changes = history.get(u.id, [])
+        if not changes:
+            continue
+        last_off = next((c for c in reversed(changes) if not c[1]), None)
+        if last_off is None:
+            continue
+        back = next((c[0] for c in changes if c[1] and c[0] > last_off[0]), None)
+        if back is not None and back <= on:
+            continue  # taken off and put back again: on the register
+        out.append(OffRegister(u, last_off[0], reasons.get((u.id, last_off[0]), ""), back))
+    return out
+
+
+def _month_label(year: int, month: int) -> str:
+    return f"{year:04d}-{month:02d}"
+
+
+def _billed_months(session: Session, book: Book, unit: Unit | None = None) -> list[tuple[int, int, str]]:
+    """(year, month, entry number or #id) of the billing runs not rejected, of the book or charging the unit."""
+    q = (select(EntryUnit.billed_year, EntryUnit.billed_month, Entry.number, Entry.id)
+         .join(Entry, Entry.id == EntryUnit.entry_id)
+         .where(Entry.book_id == book.id, Entry.source == "billing", Entry.status != EntryStatus.REJECTED.value,
+                EntryUnit.billed_year.is_not(None)))
+    if unit is not None:
+        q = q.where(EntryUnit.unit_id == unit.id)
+    return sorted({(y, m, number or f"#{eid}") for y, m, number, eid in session.execute(q)})
+
+
+def set_unit_active(session: Session, actor: User, book: Book, unit_label: str, active: bool, effective_from,
+                    reason: str) -> UnitStatusChange:
+    """Take a unit off the register (sold and merged, demolished, entered in error) or put it back, from the first
+    day of a month on. Off the register, a unit is not billed, has no vote and gets no share of a refund; its fee
+    history stays. Refused while it holds open fees or a prepayment (the amounts are said), while an entry that
+    moves its fees awaits approval, or when a month from that day on is already billed (with the unit, for taking
+    it off; without it, for putting it back). A new change is never dated before the unit's last one."""
+    from .billing import UNIT_SOURCES, balances, find_unit
+
+    require(session, actor, Action.KEEP_REGISTER, book)
+    field = "from"
+    effective_from = parse_date(effective_from, field)
+    if effective_from.day != 1:
+        raise InvalidInput("停用或恢复须从某月1日起生效（物业费按月计收）",
+                           "a unit goes off or back on the register from the first day of a month (fees are monthly)",
+                           field)
+    reason = " ".join((reason or "").split())
+    if not reason or len(reason) > 200 or first_control(reason) is not None:
+        raise InvalidInput("请写明原因（最多200字）", "give the reason (200 characters at most)", "reason")
+    lock_book(session, book)
+    unit = find_unit(session, book, unit_label)
+    session.refresh(unit)
+    changes = status_history(session, book).get(unit.id, [])
+    standing = changes[-1][1] if changes else unit.active
+    label = unit.label
+    if standing == active:
+        raise InvalidState(f"房屋 {label} 已在名册中" if active else f"房屋 {label} 已停用",
+                           f"unit {label} is already on the register" if active else f"unit {label} is already off the register",
+                           "unit")
+    if changes and effective_from < changes[-1][0]:  # the same day undoes a change made in error
+        raise InvalidInput(f"房屋 {label} 上次变更自 {changes[-1][0]} 起生效，新的变更不能早于该日",
+                           f"unit {label}'s last change took effect on {changes[-1][0]}; a new one cannot be dated "
+                           "before it", field)
+    start = (effective_from.year, effective_from.month)
+    if active:
+        billed = [b for b in _billed_months(session, book) if (b[0], b[1]) >= start]
+        if billed:
+            y, m, number = billed[-1]
+            nxt = _month_label(y + m // 12, m % 12 + 1)
+            raise InvalidState(
+                f"{_month_label(y, m)} 已生成物业费账单（{number}），其中没有房屋 {label}；请从 {nxt}-01 起恢复",
+                f"{_month_label(y, m)} is already billed ({number}) without unit {label}; put it back from {nxt}-01",
+                field)
+    else:
+        billed = [b for b in _billed_months(session, book, unit) if (b[0], b[1]) >= start]
+        if billed:
+            y, m, number = billed[-1]
+            nxt = _month_label(y + m // 12, m % 12 + 1)
+            raise InvalidState(
+                f"房屋 {label} 已计收 {_month_label(y, m)} 物业费（{number}）；请从 {nxt}-01 起停用，或先冲销该账单",
+                f"unit {label} is billed for {_month_label(y, m)} ({number}); take it off from {nxt}-01, or reverse that "
+                "bill first", field)
+        receivable, prepaid = balances(session, book).get(unit.id, (0, 0))
+        if receivable or prepaid:
+            raise InvalidState(
+                f"房屋 {label} 尚有应收物业费 {format_fen(receivable)} 元、预收款 {format_fen(prepaid)} 元，不能停用："
+                "请先收清欠费，预收款由以后的账单抵扣完毕",
+                f"unit {label} still has {format_fen(receivable)} yuan of open fees and {format_fen(prepaid)} yuan prepaid, "
+                "so it cannot go off the register: collect the open fees first, and let billing use up the prepayment",
+                "unit")
+        waiting = session.execute(
+            select(Entry.id, Entry.number, Entry.status).join(EntryUnit, EntryUnit.entry_id == Entry.id)
+            .where(Entry.book_id == book.id, EntryUnit.unit_id == unit.id, Entry.source.in_(UNIT_SOURCES),
+                   Entry.status.in_((EntryStatus.DRAFT.value, EntryStatus.SUBMITTED.value))).limit(1)).first()
+        if waiting is not None:
+            raise InvalidState(
+                f"凭证 #{waiting.id} 涉及房屋 {label} 的物业费，尚待审批；请先审批或退回它",
+                f"entry #{waiting.id} moves unit {label}'s fees and awaits approval; approve or reject it first", "unit")
+    change = UnitStatusChange(book_id=book.id, unit_id=unit.id, active=active, effective_from=effective_from,
+                              reason=reason, created_by_id=actor.id)
+    session.add(change)
+    unit.active = active
+    revoked = 0
+    if not active:  # the unit's access code opens nothing any more
+        now = utcnow()
+        for code in session.scalars(select(UnitAccessCode).where(UnitAccessCode.unit_id == unit.id,
+                                                                  UnitAccessCode.revoked_at.is_(None))):
+            code.revoked_at, code.revoked_by_id = now, actor.id
+            revoked += 1
+    session.flush()
+    audit(session, actor, book, "register.unit_back" if active else "register.unit_off", f"unit:{unit.id}", unit=label,
+          effective_from=effective_from.isoformat(), reason=reason, **({"codes_revoked": revoked} if revoked else {}))
+    return change
 
 
 @dataclass
@@ -141,13 +308,12 @@ class Totals:
         return reg.format_area(self.area_centi_m2)
 
 
-def totals(session: Session, book: Book) -> Totals:
-    """Units, owners (an owner of several units once; the developer once) and floor area of the register."""
-    units, area = session.execute(select(func.count(Unit.id), func.coalesce(func.sum(Unit.area_centi_m2), 0))
-                                  .where(Unit.book_id == book.id, Unit.active.is_(True))).one()
-    owners = session.scalar(select(func.count(func.distinct(UnitOwner.owner_id))).join(Unit, Unit.id == UnitOwner.unit_id)
-                            .where(Unit.book_id == book.id, Unit.active.is_(True)))
-    return Totals(units, owners or 0, int(area))
+def totals(session: Session, book: Book, on: dt.date | None = None) -> Totals:
+    """Units, owners (an owner of several units once; the developer once) and floor area of the register on `on`
+    (today by default): units off the register count for nothing."""
+    units = units_of(session, book, on)
+    owners = {o.id for u in units for o in u.owners}
+    return Totals(len(units), len(owners), sum(u.area_centi_m2 for u in units))
 
 
 def listing(session: Session, actor: User, book: Book) -> list[dict]:

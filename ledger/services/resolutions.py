@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ..db.schema import Book, Entry, Resolution, ResolutionVote, Unit, User
 from ..domain import resolutions as rules
 from ..domain.errors import InvalidInput, InvalidState, LedgerError, NotFound
-from ..domain.model import AccountType
+from ..domain.model import AccountType, parse_date
 from ..domain.permissions import Action
 from ..domain.register import Problem, RegisterFileError
 from .access import audit, require
@@ -40,13 +40,15 @@ class ResolutionRequired(LedgerError):
     code = "resolution_required"
 
 
-def shares(session: Session, book: Book) -> tuple[list[rules.UnitShare], dict[str, Unit]]:
-    units = units_of(session, book)
+def shares(session: Session, book: Book, on: dt.date | None = None) -> tuple[list[rules.UnitShare], dict[str, Unit]]:
+    """The votes' shares: the units on the register on `on` (today by default). A unit off the register has no
+    vote, and an owner whose units are all off it is not counted among the owners."""
+    units = units_of(session, book, on)
     return ([rules.UnitShare(u.id, u.area_centi_m2, tuple(o.id for o in u.owners)) for u in units],
             {u.label: u for u in units})
 
 
-def read_votes(session: Session, book: Book, data: bytes, filename: str) -> dict[int, str]:
+def read_votes(session: Session, book: Book, data: bytes, filename: str, on: dt.date | None = None) -> dict[int, str]:
     """unit id -> vote, from a CSV/XLSX with columns unit ("3-1201") and vote (agree/against/abstain, 同意/反对/弃权).
     An unknown unit, an unknown vote word or a unit voting twice is refused with its row."""
     rows = read_table(data, filename)
@@ -62,7 +64,8 @@ def read_votes(session: Session, book: Book, data: bytes, filename: str) -> dict
         where[key] = idx
     if problems:
         raise VotesFileError(problems)
-    _, by_label = shares(session, book)
+    _, by_label = shares(session, book, on)
+    off = {u.label for u in session.scalars(select(Unit).where(Unit.book_id == book.id))} - set(by_label)
     votes: dict[int, str] = {}
     seen: dict[int, int] = {}
     for n, raw in enumerate(rows[1:], start=2):
@@ -71,7 +74,10 @@ def read_votes(session: Session, book: Book, data: bytes, filename: str) -> dict
         if not unit_text and not vote_text:
             continue
         unit = by_label.get(unit_text)
-        if unit is None:
+        if unit is None and unit_text in off:
+            problems.append(Problem(n, "unit", f"房屋 {unit_text} 已停用，没有表决权",
+                                    f"unit {unit_text} is off the register and has no vote"))
+        elif unit is None:
             problems.append(Problem(n, "unit", f"名册中没有房屋“{unit_text}”", f"no unit '{unit_text}' on the register"))
         elif unit.id in seen:
             problems.append(Problem(n, "unit", f"房屋 {unit_text} 已在第{seen[unit.id]}行表决",
@@ -111,9 +117,10 @@ def record(session: Session, actor: User, book: Book, title: str, matter: str, h
     if not title or len(title) > 200 or "\x00" in title:
         raise InvalidInput("标题不能为空，最多200字", "the title must not be empty (200 characters at most)", "title")
     _matter(matter)
+    held_on = parse_date(held_on, "held_on")
     lock_book(session, book)
-    units, _ = shares(session, book)
-    votes = read_votes(session, book, data, filename)
+    units, _ = shares(session, book, held_on)
+    votes = read_votes(session, book, data, filename, held_on)
     result = rules.tally(units, votes, matter)
     resolution = Resolution(book_id=book.id, title=title, matter=matter, held_on=held_on,
                             status="passed" if result.passed else "failed",

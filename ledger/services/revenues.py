@@ -8,14 +8,14 @@ without being settled is overdue. Revenues belong to the trust: only a trust boo
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..db.schema import Account, Book, Entry, EntryLine, RevenueContract, RevenueReceipt, User
-from ..domain.errors import InvalidInput, NotFound
-from ..domain.model import MAX_DATE, MIN_DATE, EntryInput, EntryStatus, Line
+from ..db.schema import Account, Book, Entry, EntryLine, RevenueContract, RevenueReceipt, RevenueTerms, User
+from ..domain.errors import InvalidInput, InvalidState, NotFound
+from ..domain.model import MAX_DATE, MIN_DATE, EntryInput, EntryStatus, Line, parse_date
 from ..domain.money import fen_to_str
 from ..domain.permissions import Action
 from ..domain.trustmath import STEP_MONTHS, due_dates
@@ -123,6 +123,85 @@ def pending(session: Session, contract: RevenueContract) -> list[Entry]:
                                 .order_by(Entry.id)))
 
 
+@dataclass(frozen=True)
+class Terms:
+    effective_from: dt.date
+    amount_fen: int
+    schedule: str
+
+
+def terms_of(session: Session, contract: RevenueContract) -> list[Terms]:
+    """The contract's terms in date order: its own amount and schedule from its start, then each change."""
+    return [Terms(contract.start_date, contract.amount_fen, contract.schedule)] + [
+        Terms(t.effective_from, t.amount_fen, t.schedule) for t in session.scalars(
+            select(RevenueTerms).where(RevenueTerms.contract_id == contract.id)
+            .order_by(RevenueTerms.effective_from, RevenueTerms.id))]
+
+
+def _amount_and_schedule(amount_fen: int, schedule: str) -> None:
+    if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen <= 0:
+        raise InvalidInput("每期金额须大于0", "the amount per period must be more than 0", "amount")
+    if schedule not in SCHEDULES:
+        raise InvalidInput(f"收款周期须为 {', '.join(SCHEDULES)} 之一", f"schedule must be one of {', '.join(SCHEDULES)}",
+                           "schedule")
+
+
+def _reread(session: Session, actor: User, book: Book, contract: RevenueContract) -> RevenueContract:
+    require(session, actor, Action.MANAGE_REVENUES, book)
+    require_trust(book)
+    if contract.book_id != book.id:
+        raise NotFound("收益合同不属于此账簿", "the revenue contract is not in this book", "contract")
+    lock_book(session, book)
+    session.refresh(contract)  # decide on the contract as it is now, under the book's lock
+    return contract
+
+
+def change_terms(session: Session, actor: User, book: Book, contract: RevenueContract, effective_from, amount_fen: int,
+                 schedule: str) -> RevenueTerms:
+    """New terms from a date on (a new version): receipts expected before that day keep their amounts; from it, one
+    falls due on that day and then every period of the new schedule, until the contract ends."""
+    effective_from = parse_date(effective_from, "from")
+    _amount_and_schedule(amount_fen, schedule)
+    contract = _reread(session, actor, book, contract)
+    current = terms_of(session, contract)[-1]
+    if effective_from <= current.effective_from:
+        raise InvalidInput(f"新条款须晚于现行条款的生效日 {current.effective_from}",
+                           f"new terms must take effect after the current terms' {current.effective_from}", "from")
+    if contract.end_date is not None and effective_from > contract.end_date:
+        raise InvalidState(f"合同已于 {contract.end_date} 结束，不能在其后变更条款",
+                           f"the contract ends on {contract.end_date}; its terms cannot change after that", "from")
+    if (amount_fen, schedule) == (current.amount_fen, current.schedule):
+        raise InvalidInput("新条款与现行条款相同", "the new terms are the same as the current ones", "amount")
+    terms = RevenueTerms(contract_id=contract.id, effective_from=effective_from, amount_fen=amount_fen,
+                         schedule=schedule, created_by_id=actor.id)
+    session.add(terms)
+    session.flush()
+    audit(session, actor, book, "revenue.terms", f"revenue:{contract.id}", effective_from=effective_from.isoformat(),
+          before=f"{fen_to_str(current.amount_fen)} {current.schedule}", after=f"{fen_to_str(amount_fen)} {schedule}")
+    return terms
+
+
+def end_contract(session: Session, actor: User, book: Book, contract: RevenueContract, end, reason: str = "") -> RevenueContract:
+    """End the contract on a day: no receipt is expected after it (money received later still counts). It may end
+    earlier than a fixed term said, never later (a renewal is a new contract), and not before its current terms."""
+    end = parse_date(end, "end")
+    reason = clean_text(reason, 200)
+    contract = _reread(session, actor, book, contract)
+    current = terms_of(session, contract)[-1]
+    if end < current.effective_from:
+        raise InvalidInput(f"结束日期不能早于现行条款的生效日 {current.effective_from}",
+                           f"the end cannot be before the current terms' {current.effective_from}", "end")
+    if contract.end_date is not None and end >= contract.end_date:
+        raise InvalidState(f"合同已定于 {contract.end_date} 结束；续约请登记新合同",
+                           f"the contract already ends on {contract.end_date}; record a renewal as a new contract", "end")
+    before = contract.end_date
+    contract.end_date = end
+    session.flush()
+    audit(session, actor, book, "revenue.end", f"revenue:{contract.id}", end=end.isoformat(),
+          before=before.isoformat() if before else None, reason=reason or None)
+    return contract
+
+
 @dataclass
 class Due:
     date: dt.date
@@ -141,6 +220,7 @@ class Standing:
     dues: list[Due]
     received_fen: int
     receipts: list[tuple[Entry, int]]
+    terms: list[Terms] = field(default_factory=list)
 
     @property
     def expected_fen(self) -> int:
@@ -164,6 +244,8 @@ class Standing:
             "dues": [{"date": d.date.isoformat(), "amount": fen_to_str(d.amount), "paid": fen_to_str(d.paid),
                       "overdue": d.overdue} for d in self.dues],
             "receipts": [{"entry": e.number, "date": e.date.isoformat(), "amount": fen_to_str(f)} for e, f in self.receipts],
+            "terms": [{"from": t.effective_from.isoformat(), "amount": fen_to_str(t.amount_fen), "schedule": t.schedule}
+                      for t in self.terms],
         }
 
 
@@ -172,12 +254,17 @@ def standing(session: Session, contract: RevenueContract, as_of: dt.date | None 
     as_of = as_of or dt.date.today()
     receipts = received(session, contract)
     left = total = sum(f for _, f in receipts)
+    terms = terms_of(session, contract)
     dues = []
-    for day in due_dates(contract.start_date, contract.end_date, contract.schedule, as_of):
-        paid = min(max(left, 0), contract.amount_fen)
-        left -= paid
-        dues.append(Due(day, contract.amount_fen, paid, overdue=day < as_of and paid < contract.amount_fen))
-    return Standing(contract, dues, total, receipts)
+    for n, t in enumerate(terms):  # each version's dates, from its day until the next version's (or the end)
+        last = terms[n + 1].effective_from - dt.timedelta(days=1) if n + 1 < len(terms) else contract.end_date
+        if contract.end_date is not None and last is not None:
+            last = min(last, contract.end_date)
+        for day in due_dates(t.effective_from, last, t.schedule, as_of):
+            paid = min(max(left, 0), t.amount_fen)
+            left -= paid
+            dues.append(Due(day, t.amount_fen, paid, overdue=day < as_of and paid < t.amount_fen))
+    return Standing(contract, dues, total, receipts, terms)
 
 
 def standings(session: Session, book: Book, as_of: dt.date | None = None) -> list[Standing]:

@@ -26,6 +26,7 @@ from ..domain.permissions import Action
 from .access import audit, require
 from .billing import CHANNEL_NAMES, find_unit, posted_rows
 from .posting import lock_book
+from .register import active_ids_on
 
 # 31 characters without 0/O, 1/I/L or U: 12 of them are about 59 bits, far beyond guessing at 10 tries a minute.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -61,6 +62,9 @@ def issue(session: Session, actor: User, book: Book, unit_label: str) -> tuple[s
     require(session, actor, Action.ISSUE_ACCESS_CODES, book)
     lock_book(session, book)
     unit = find_unit(session, book, unit_label)
+    if unit.id not in active_ids_on(session, book, dt.date.today()):
+        raise InvalidState(f"房屋 {unit.label} 已停用，不发放查询码", f"unit {unit.label} is off the register: it gets no "
+                           "access code", "unit")
     now = utcnow()
     for old in _live(session, book, unit):
         old.revoked_at, old.revoked_by_id = now, actor.id

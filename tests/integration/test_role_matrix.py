@@ -118,6 +118,8 @@ GATES = {
     # --- units register and owners' resolutions
     "office.units": {"GET": _who(Action.READ_REGISTER)},
     "office.units_import": {"POST": _who(Action.KEEP_REGISTER)},
+    "office.units_deactivate": {"POST": _who(Action.KEEP_REGISTER)},
+    "office.units_reactivate": {"POST": _who(Action.KEEP_REGISTER)},
     "office.units_export": {"GET": _who(Action.READ_REGISTER)},  # names and phones: private, audited as an export
     "office.resolutions_page": {"GET": EVERYONE_IN_BOOK},
     "office.resolution": {"GET": EVERYONE_IN_BOOK},  # the votes by unit only for those who read the register
@@ -147,6 +149,7 @@ GATES = {
 
 
     "office.bank_fee_payment": {"POST": _who(Action.MATCH_BANK_ROWS)},
+    "office.bank_layout": {"POST": _who(Action.EDIT_BANK_PROFILES)},
     # --- remuneration, budgets, public revenues
     "office.remuneration_page": {"GET": EVERYONE_IN_BOOK},
     "office.remuneration_set": {"POST": _who(Action.SET_REMUNERATION)},
@@ -156,6 +159,8 @@ GATES = {
     "office.revenues_page": {"GET": EVERYONE_IN_BOOK},
     "office.revenues_add": {"POST": _who(Action.MANAGE_REVENUES)},
     "office.revenues_receive": {"POST": _who(Action.MANAGE_REVENUES)},
+    "office.revenues_end": {"POST": _who(Action.MANAGE_REVENUES)},
+    "office.revenues_terms": {"POST": _who(Action.MANAGE_REVENUES)},
 
 
 }

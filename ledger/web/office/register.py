@@ -32,7 +32,38 @@ def units(code: str):
     here = seat(code, Action.READ_REGISTER)
     rows = register.listing(here.session, here.user, here.book)
     return render_template("office/units.html", book=here.book, seat=here, rows=rows,
-                           totals=register.totals(here.session, here.book))
+                           totals=register.totals(here.session, here.book),
+                           off=register.off_register(here.session, here.book),
+                           next_month=(dt.date.today().replace(day=1) + dt.timedelta(days=32)).replace(day=1))
+
+
+def _unit_status(code: str, active: bool):
+    here = seat(code, Action.KEEP_REGISTER)
+    form = request.form
+    unit = (form.get("unit") or "").strip()
+    try:
+        change = here.uow.run(register.set_unit_active, here.book, unit, active, (form.get("from") or "").strip(),
+                              form.get("reason", ""))
+        message = (_("%(unit)s is back on the register from %(day)s.", unit=unit, day=change.effective_from.isoformat())
+                   if active else
+                   _("%(unit)s is off the register from %(day)s: it is no longer billed, has no vote and its access "
+                     "code is revoked.", unit=unit, day=change.effective_from.isoformat()))
+        flash(message, "success")
+    except LedgerError as e:
+        flash_error(e)
+    return redirect(url_for("office.units", code=code))
+
+
+@bp.route("/books/<code>/units/deactivate", methods=["POST"])
+@login_required
+def units_deactivate(code: str):
+    return _unit_status(code, False)
+
+
+@bp.route("/books/<code>/units/reactivate", methods=["POST"])
+@login_required
+def units_reactivate(code: str):
+    return _unit_status(code, True)
 
 
 @bp.route("/books/<code>/units/import", methods=["POST"])

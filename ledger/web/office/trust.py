@@ -184,3 +184,39 @@ def revenues_receive(code: str):
     except LedgerError as e:
         flash_error(e)
     return redirect(url_for("office.revenues_page", code=code))
+
+
+def _contract(here):
+    raw = (request.form.get("contract") or "").strip()
+    if not raw.isdigit() or len(raw) > 9:
+        raise InvalidInput("请选择收益合同", "choose the revenue contract", "contract")
+    return revenues.get_contract(here.session, here.book, int(raw))
+
+
+@bp.route("/books/<code>/revenues/end", methods=["POST"])
+@login_required
+def revenues_end(code: str):
+    """End a contract on a day: no receipt is expected after it."""
+    here = _trust_seat(code, Action.MANAGE_REVENUES)
+    try:
+        contract = here.uow.run(revenues.end_contract, here.book, _contract(here), _form_date("end"),
+                                request.form.get("reason", ""))
+        flash(_("The contract with %(who)s ends on %(day)s; no receipt is expected after it.",
+                who=contract.counterparty, day=contract.end_date.isoformat()), "success")
+    except LedgerError as e:
+        flash_error(e)
+    return redirect(url_for("office.revenues_page", code=code))
+
+
+@bp.route("/books/<code>/revenues/terms", methods=["POST"])
+@login_required
+def revenues_terms(code: str):
+    """New terms from a date on; receipts expected before it keep their amounts."""
+    here = _trust_seat(code, Action.MANAGE_REVENUES)
+    try:
+        terms = here.uow.run(revenues.change_terms, here.book, _contract(here), _form_date("from"), _form_fen("amount"),
+                             request.form.get("schedule", ""))
+        flash(_("New terms from %(day)s are recorded.", day=terms.effective_from.isoformat()), "success")
+    except LedgerError as e:
+        flash_error(e)
+    return redirect(url_for("office.revenues_page", code=code))

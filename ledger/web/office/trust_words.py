@@ -12,6 +12,10 @@ ACTIONS.update({
     "budget.overrun": _("Posted above a budget line (warning)"),
     "revenue.contract": _("Recorded a public-revenue contract"),
     "revenue.receive": _("Drafted a public-revenue receipt"),
+    "revenue.end": _("Ended a public-revenue contract"),
+    "revenue.terms": _("Changed a public-revenue contract's terms"),
+    "register.unit_off": _("Took a unit off the register"),
+    "register.unit_back": _("Put a unit back on the register"),
 })
 
 for _key, _words in {
@@ -19,6 +23,7 @@ for _key, _words in {
     "calculation": _("calculation"), "period": _("period"), "contract": _("contract"), "year": _("year"),
     "lines": _("lines"), "total": _("total"), "resolution_id": _("resolution"), "monthly": _("monthly"),
     "percent_bp": _("percentage (basis points)"), "cap": _("monthly cap"), "effective_from": _("in force from"),
-    "schedule": _("schedule"), "start": _("start"), "end": _("end"),
+    "schedule": _("schedule"), "start": _("start"), "end": _("end"), "unit": _("unit"),
+    "codes_revoked": _("access codes revoked"), "before": _("before"), "after": _("after"),
 }.items():
     KEYS.setdefault(_key, _words)
