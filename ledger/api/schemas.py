@@ -514,6 +514,14 @@ class Yuan(fields.String):
         super().__init__(**kwargs)
 
 
+class IsoDate(fields.String):
+    """A date a service already wrote as YYYY-MM-DD."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("metadata", {}).update(format="date")
+        super().__init__(**kwargs)
+
+
 def _text(pattern: str, **kwargs) -> fields.String:
     kwargs.setdefault("metadata", {})["pattern"] = pattern
     return fields.String(**kwargs)
@@ -665,7 +673,7 @@ class ArrearsSchema(Schema):
     """Open fees by age (months since billed: current, 1-3, 4-6, 7-12, over 12) and the collection rate."""
 
     book = fields.String(required=True)
-    as_of = fields.Date(required=True)
+    as_of = IsoDate(required=True)
     buckets = fields.List(fields.String(), required=True)
     buildings = fields.List(fields.Nested(BuildingArrearsSchema), required=True)
     total = fields.Nested(BucketsSchema, required=True)
@@ -684,7 +692,7 @@ class StatementUploadSchema(FileUploadSchema):
 
 
 class StatementGapSchema(Schema):
-    after = fields.Date(required=True)
+    after = IsoDate(required=True)
     held_balance = Yuan(required=True)
     file_opens_at = Yuan(required=True)
     missing = Yuan(required=True)
@@ -725,7 +733,7 @@ class BankMatchSchema(Schema):
 
 class BankRowSchema(Schema):
     id = fields.Integer(required=True)
-    date = fields.Date(required=True)
+    date = IsoDate(required=True)
     amount = Yuan(required=True, metadata={"description": "Signed: money in positive."})
     balance = Yuan(required=True)
     counterparty = fields.String(required=True)
@@ -736,7 +744,7 @@ class BankRowSchema(Schema):
 class BookLineSchema(Schema):
     entry = fields.String(required=True, allow_none=True)
     line = fields.Integer(required=True)
-    date = fields.Date(required=True)
+    date = IsoDate(required=True)
     amount = Yuan(required=True)
     summary = fields.String(required=True)
 
@@ -874,7 +882,7 @@ class RevenueQuerySchema(Schema):
 
 
 class RevenueDueSchema(Schema):
-    date = fields.Date(required=True)
+    date = IsoDate(required=True)
     amount = Yuan(required=True)
     paid = Yuan(required=True)
     overdue = fields.Boolean(required=True)
@@ -882,7 +890,7 @@ class RevenueDueSchema(Schema):
 
 class RevenueReceiptSchema(Schema):
     entry = fields.String(required=True, allow_none=True)
-    date = fields.Date(required=True)
+    date = IsoDate(required=True)
     amount = Yuan(required=True)
 
 
@@ -893,8 +901,8 @@ class RevenueContractSchema(Schema):
     account = fields.String(required=True)
     amount = Yuan(required=True, metadata={"description": "Per period."})
     schedule = fields.String(required=True, validate=validate.OneOf(["monthly", "quarterly", "yearly"]))
-    start = fields.Date(required=True)
-    end = fields.Date(required=True, allow_none=True)
+    start = IsoDate(required=True)
+    end = IsoDate(required=True, allow_none=True)
     expected = Yuan(required=True, metadata={"description": "Due on or before as_of."})
     received = Yuan(required=True, metadata={"description": "Posted receipts."})
     overdue = Yuan(required=True)
