@@ -15,9 +15,10 @@ from ..domain.fees import parse_rate, rate_to_str
 from ..domain.model import BookKind, parse_period
 from ..domain.money import to_fen
 from ..domain.permissions import Action
-from ..services import access, billing
+from ..services import access, billing, entries as entry_service
 from .auth import actor, readable_book, unit_of_work
 from .common import IN_BOOK, QUERY, WRITE, api_blueprint, refusals, requires
+from .entries import _key as idempotency_key
 from .schemas import (
     ArrearsQuerySchema,
     ArrearsSchema,
@@ -25,6 +26,7 @@ from .schemas import (
     BillingRunSchema,
     FeeRateCreateSchema,
     FeeRateSchema,
+    IdempotencyHeaderSchema,
     PaymentCreateSchema,
     PaymentSchema,
 )
@@ -92,16 +94,23 @@ def run_billing(book, body):
 @bp.route("/books/<ledgercode:book>/fees/payments", methods=["POST"])
 @requires(Action.RECORD_PAYMENT)
 @bp.arguments(PaymentCreateSchema, arg_name="body")
+@bp.arguments(IdempotencyHeaderSchema, location="headers", arg_name="headers")
 @bp.response(201, PaymentSchema)
+@bp.alt_response(200, schema=PaymentSchema, success=True,
+                 description="Sent before with this idempotency key: the payment recorded then, nothing new.")
 @refusals(bp, *WRITE)
-def record_payment(book, body):
+def record_payment(book, body, headers):
     """Record a unit's payment (treasurer, committee, trustee): its oldest open fees first, the rest prepaid;
-    one entry submitted for approval."""
-    b = trust_book(book)
+    one entry submitted for approval. With an `Idempotency-Key`, a retry records nothing more."""
+    session, b = db(), trust_book(book)
     fen = to_fen(body["amount"], "amount")
-    r = unit_of_work().run(billing.record_payment, b, body["unit"], fen, body["date"], body["channel"], body["reference"])
-    return {"unit": r.unit, "amount": fen, "to_receivable": r.to_receivable_fen, "to_prepaid": r.to_prepaid_fen,
-            "entry": _ref(r.entry)}
+    key = idempotency_key(headers, body)
+    earlier = entry_service.made_with_key(session, b, key)
+    r = unit_of_work().run(billing.record_payment, b, body["unit"], fen, body["date"], body["channel"], body["reference"],
+                           idempotency_key=key)
+    doc = {"unit": r.unit, "amount": fen, "to_receivable": r.to_receivable_fen, "to_prepaid": r.to_prepaid_fen,
+           "entry": _ref(r.entry)}
+    return doc, 200 if earlier is not None and earlier == r.entry.id else 201
 
 
 @bp.route("/books/<ledgercode:book>/fees/arrears")

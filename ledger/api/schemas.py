@@ -617,6 +617,8 @@ class PaymentCreateSchema(Schema):
     channel = fields.String(required=True, validate=validate.OneOf(["cash", "bank", "wechat", "alipay"]))
     reference = Text(validate=validate.Length(0, 60), load_default="",
                      metadata={"description": "The WeChat Pay or Alipay reference, a receipt number."})
+    idempotency_key = IdempotencyKey(
+        metadata={"description": "Same as the Idempotency-Key header: the same payment sent again is recorded once."})
 
 
 class PaymentSchema(Schema):

@@ -226,10 +226,30 @@ class PaymentResult:
     to_prepaid_fen: int
 
 
+def _earlier_payment(session: Session, book: Book, key: str, unit: Unit, amount_fen: int, date: dt.date,
+                     summary: str, reference: str) -> PaymentResult | None:
+    """The payment an earlier request with this idempotency key recorded, if any; a key reused for another payment
+    is refused. (A payment's lines carry a salted digest, so the entries' own request digest cannot compare them.)"""
+    from .entries import _key_conflict
+
+    earlier = session.scalar(select(Entry).where(Entry.book_id == book.id, Entry.idempotency_key == key))
+    if earlier is None:
+        return None
+    rows = list(session.scalars(select(EntryUnit).where(EntryUnit.entry_id == earlier.id)))
+    same = (earlier.source == "payment" and earlier.date == date and earlier.summary == summary
+            and earlier.total_debit_fen == amount_fen and rows
+            and all(r.unit_id == unit.id and r.reference == reference for r in rows))
+    if not same:
+        raise _key_conflict(key)
+    to_recv = -sum(r.amount_fen for r in rows if r.account_code == RECEIVABLE)
+    return PaymentResult(earlier, unit.label, to_recv, amount_fen - to_recv)
+
+
 def record_payment(session: Session, actor: User, book: Book, unit_label: str, amount_fen: int, date,
-                   channel: str, reference: str = "") -> PaymentResult:
-    """A unit's payment: Dr the cash account / Cr 1122 up to its posted open receivable, the rest Cr 2202."""
-    from .entries import create_entry
+                   channel: str, reference: str = "", idempotency_key: str | None = None) -> PaymentResult:
+    """A unit's payment: Dr the cash account / Cr 1122 up to its posted open receivable, the rest Cr 2202. With an
+    idempotency key, the same payment sent again is recorded once (the earlier one is returned)."""
+    from .entries import _check_key, create_entry
 
     require(session, actor, Action.RECORD_PAYMENT, book)
     if channel not in CHANNELS:
@@ -242,11 +262,16 @@ def record_payment(session: Session, actor: User, book: Book, unit_label: str, a
         raise InvalidInput("参考号最多60个字符，且不含控制字符", "the reference holds at most 60 characters and no control "
                            "characters", "reference")
     date = parse_date(date, "date")
+    _check_key(idempotency_key)
     lock_book(session, book)
     unit = find_unit(session, book, unit_label)
+    zh, en = CHANNEL_NAMES[channel]
+    if idempotency_key:  # after the lock: a retry racing the first request finds what it recorded
+        earlier = _earlier_payment(session, book, idempotency_key, unit, amount_fen, date, f"收物业费（{zh}）", reference)
+        if earlier is not None:
+            return earlier
     receivable = balances(session, book).get(unit.id, (0, 0))[0]
     to_recv, to_prepaid = split_payment(amount_fen, receivable)
-    zh, en = CHANNEL_NAMES[channel]
     detail: list[Detail] = []
     if to_recv:
         detail.append((2, unit, RECEIVABLE, -to_recv, None, None, reference))
@@ -259,8 +284,8 @@ def record_payment(session: Session, actor: User, book: Book, unit_label: str, a
     if to_prepaid:
         lines.append(Line(PREPAID, FUND, -to_prepaid, "预收物业费"))
     # The summary names no unit: a published month shows fees per building at most, never a household's payment.
-    entry = create_entry(session, actor, book, EntryInput(date=date, summary=f"收物业费（{zh}）", lines=tuple(lines)),
-                         submit=True, source="payment")
+    entry = create_entry(session, actor, book, EntryInput(date=date, summary=f"收物业费（{zh}）", lines=tuple(lines),
+                                                          idempotency_key=idempotency_key), submit=True, source="payment")
     _write_units(session, entry, salt, detail)
     audit(session, actor, book, "fees.payment", f"entry:{entry.id}", unit=unit.label, amount=amount_fen,
           channel=channel)

@@ -84,9 +84,16 @@ def compound(api, ledger):
     assert run["entry"]["status"] == "submitted" and run["message"]["en"].startswith("billed 2026-01")
     approve(api, run["entry"]["id"])
 
-    paid = clerk.post(f"{BOOK}/fees/payments", json={"unit": "1-101", "amount": "500.00", "date": "2026-01-15",
-                                                     "channel": "wechat", "reference": "WX-4200001"})
+    payment = {"unit": "1-101", "amount": "500.00", "date": "2026-01-15", "channel": "wechat", "reference": "WX-4200001"}
+    paid = clerk.post(f"{BOOK}/fees/payments", json=payment, headers={"Idempotency-Key": "wx-4200001"})
     assert paid.status_code == 201, paid.get_json()
+    # the same payment sent again (a lost answer, a retry) is recorded once; the key for another payment is refused
+    made = count(ledger, Entry)
+    again = clerk.post(f"{BOOK}/fees/payments", json=dict(payment, idempotency_key="wx-4200001"))
+    assert again.status_code == 200 and again.get_json() == paid.get_json()
+    assert_error(clerk.post(f"{BOOK}/fees/payments", json=dict(payment, amount="50.00"),
+                            headers={"Idempotency-Key": "wx-4200001"}), 409, "idempotency_conflict", "idempotency_key")
+    assert count(ledger, Entry) == made
     assert {k: paid.get_json()[k] for k in ("unit", "amount", "to_receivable", "to_prepaid")} == {
         "unit": "1-101", "amount": "500.00", "to_receivable": "210.02", "to_prepaid": "289.98"}
     approve(api, paid.get_json()["entry"]["id"])
