@@ -11,7 +11,7 @@ from ..db.session import get_session as db
 from ..domain.permissions import Action
 from ..services import bank as bank_service
 from .auth import actor, readable_book, unit_of_work
-from .common import IN_BOOK, QUERY, WRITE, api_blueprint, refusals, requires
+from .common import QUERY, WRITE, api_blueprint, refusals, requires
 from .register import UPLOAD, read_upload
 from .schemas import (
     BankAccountQuerySchema,
