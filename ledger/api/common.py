@@ -4,8 +4,11 @@ from __future__ import annotations
 from http import HTTPStatus
 
 from flask_smorest import Blueprint
+import functools
+
 from marshmallow import RAISE
 from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.routing import BaseConverter
 
 from .auth import authenticate
@@ -42,7 +45,14 @@ ID = "int(min=1, max=2147483647)"
 
 class Parser(FlaskParser):
     """webargs' parser; JSON nested deeper than Python's parser can go, or an integer literal longer
-    than Python converts (4,300 digits), is a 400 too, not a 500."""
+    than Python converts (4,300 digits), is a 400 too, not a 500. Location `multipart` reads a
+    multipart/form-data body's files and text fields together (flask-smorest documents one request
+    body per operation, so a file with options cannot be two arguments)."""
+
+    __location_map__ = dict(FlaskParser.__location_map__, multipart="load_multipart")
+
+    def load_multipart(self, req, schema):
+        return self._makeproxy(CombinedMultiDict([req.files, req.form]), schema)
 
     def _raw_load_json(self, req):
         try:
@@ -58,6 +68,8 @@ def api_blueprint(name: str, description: str) -> Blueprint:
     """A blueprint under /api/v1 whose every view needs an authenticated caller."""
     bp = Blueprint(name, __name__, url_prefix=PREFIX, description=description)
     bp.ARGUMENTS_PARSER = PARSER  # before any view is decorated with bp.arguments
+    bp.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = dict(Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+                                                    multipart="multipart/form-data")
     bp.before_request(authenticate)
     register_error_handlers(bp)
     return bp
@@ -70,6 +82,24 @@ def refusals(bp: Blueprint, *codes: int):
         for code in sorted({401, *codes}, reverse=True):
             func = bp.alt_response(code, response=HTTPStatus(code).name)(func)
         return func
+
+    return decorator
+
+
+def requires(action):
+    """Refuse (403) a caller who may not take `action` in the path's book before the request's body is read,
+    as the web page's gate does; the service asks the same table again when it acts."""
+    from ..db.session import get_session
+    from ..services import access
+    from .auth import actor, readable_book
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            access.require(get_session(), actor(), action, readable_book(kwargs["book"]))
+            return view(*args, **kwargs)
+
+        return wrapper
 
     return decorator
 

@@ -23,10 +23,12 @@ class RequestedWithMissing(PermissionDenied):
 
 
 def error_response(status: int, code: str, zh: str, en: str, field: str | None = None,
-                   details: dict | None = None, headers: dict | None = None):
+                   details: dict | None = None, headers: dict | None = None, problems: list | None = None):
     body = {"code": code, "message": {"zh_CN": zh, "en": en}, "field": field}
     if details:
         body["details"] = details
+    if problems:
+        body["problems"] = problems
     response = jsonify(body)
     response.status_code = status
     if status == 401:
@@ -37,7 +39,26 @@ def error_response(status: int, code: str, zh: str, en: str, field: str | None =
 
 
 def ledger_error(e: LedgerError):
-    return error_response(e.status, e.code, e.message_zh, e.message_en, e.field)
+    return error_response(e.status, e.code, e.message_zh, e.message_en, e.field, problems=file_problems(e))
+
+
+def file_problems(e: LedgerError) -> list[dict] | None:
+    """Every bad row of a refused file (a register, a votes file, a bank statement), each with its row, column and
+    message in both languages: {"row", "column", "message": {"zh_CN", "en"}}."""
+    found = getattr(e, "problems", None)
+    if not found:
+        return None
+    out = []
+    for p in found:
+        if isinstance(p, dict):  # a bank statement's: its messages already say where
+            out.append({"row": p.get("row"), "column": p.get("column"), "message": {"zh_CN": p["zh"], "en": p["en"]}})
+        else:  # ledger.domain.register.Problem
+            from ..domain.register import COLUMN_NAMES
+
+            out.append({"row": p.row, "column": p.column, "message": {
+                "zh_CN": f"第{p.row}行“{COLUMN_NAMES.get(p.column, p.column)}”列：{p.message_zh}",
+                "en": f"row {p.row}, column {p.column}: {p.message_en}"}})
+    return out
 
 
 # ------------------------------------------------------------- validation messages
@@ -60,6 +81,8 @@ _ZH = {
     "Must be 1 to 32 letters, digits, - or _, starting with a letter or digit.": "须为1到32位字母、数字、- 或 _，以字母或数字开头",
     "Must be 1 to 128 printable ASCII characters.": "须为1到128个可打印的 ASCII 字符",
     "Give year with month.": "指定月份时须同时指定年份",
+    "Must be a month as YYYY-MM.": "须为 YYYY-MM 格式的月份",
+    "Must be a decimal string with at most four decimals, e.g. \"2.35\".": "须为最多四位小数的数字字符串，如 \"2.35\"",
     "Must be a decimal string of yuan with at most two decimals, e.g. \"1234.56\".":
         "金额须为字符串形式的元，最多两位小数，如 \"1234.56\"",
 }

@@ -137,6 +137,14 @@ class MessageSchema(Schema):
     en = fields.String(required=True)
 
 
+class ProblemSchema(Schema):
+    """One bad row or column of a refused file."""
+
+    row = fields.Integer(required=True, allow_none=True, metadata={"description": "1 is the header row."})
+    column = fields.String(required=True, allow_none=True)
+    message = fields.Nested(MessageSchema, required=True)
+
+
 class ApiErrorSchema(Schema):
     """Every error: a code, the message in Chinese and English, and the field at fault."""
 
@@ -146,6 +154,11 @@ class ApiErrorSchema(Schema):
     details = fields.Dict(
         keys=fields.String(), values=fields.List(fields.String()),
         metadata={"description": "For request validation errors: every field at fault and what was wrong."},
+    )
+    problems = fields.List(
+        fields.Nested(ProblemSchema),
+        metadata={"description": "For a refused file (register, votes, bank statement): every bad row and column. "
+                                 "Nothing of the file was saved."},
     )
 
 
@@ -480,3 +493,445 @@ class ChecklistSchema(Schema):
                                    metadata={"description": "Posted expense entries with neither a voucher nor a reason."})
     banks = fields.List(fields.Nested(BankCheckSchema), required=True)
     open_flags = fields.List(fields.Nested(FlagRefSchema), required=True, metadata={"description": "Shown, not blocking."})
+
+
+# ---------------------------------------------------------------- trust-property operations (信托制物业)
+#
+# The services of these operations hand back figures already as decimal strings of yuan (the CLI prints the same
+# documents); `Yuan` documents such a string as money without converting it again.
+
+PERCENT_PATTERN = r"^[0-9]{1,4}\.[0-9]{2}$"
+AREA_PATTERN = r"^[0-9]{1,9}\.[0-9]{2}$"
+RATE_PATTERN = r"^[0-9]{1,8}(\.[0-9]{1,4})?$"
+
+
+class Yuan(fields.String):
+    """A decimal string of yuan that a service already formatted (e.g. "1234.56")."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("metadata", {}).update(format="decimal", pattern=MONEY_PATTERN)
+        kwargs["metadata"].setdefault("example", "1234.56")
+        super().__init__(**kwargs)
+
+
+class IsoDate(fields.String):
+    """A date a service already wrote as YYYY-MM-DD."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("metadata", {}).update(format="date")
+        super().__init__(**kwargs)
+
+
+def _text(pattern: str, **kwargs) -> fields.String:
+    kwargs.setdefault("metadata", {})["pattern"] = pattern
+    return fields.String(**kwargs)
+
+
+class FileUploadSchema(Schema):
+    file = Upload(required=True, metadata={"description": "XLSX, or CSV in UTF-8 (with or without BOM) or GBK."})
+
+
+# units register
+
+
+class OwnerSchema(Schema):
+    name = fields.String(required=True)
+    phone = fields.String(required=True)
+    kind = fields.String(required=True)
+
+
+class UnitSchema(Schema):
+    building = fields.String(required=True)
+    unit = fields.String(required=True, metadata={"description": "The unit's number in its building."})
+    label = fields.String(required=True, metadata={"example": "3-1201"})
+    area_m2 = _text(AREA_PATTERN, required=True, metadata={"description": "Floor area in ㎡, two decimals."})
+    use = fields.String(required=True, validate=validate.OneOf(["residential", "shop", "parking"]))
+    owners = fields.List(fields.Nested(OwnerSchema), required=True,
+                         metadata={"description": "Private: names and phones."})
+
+
+class RegisterTotalsSchema(Schema):
+    units = fields.Integer(required=True)
+    owners = fields.Integer(required=True, metadata={"description": "An owner of several units counts once."})
+    area_m2 = _text(AREA_PATTERN, required=True)
+
+
+class RegisterSchema(Schema):
+    units = fields.List(fields.Nested(UnitSchema), required=True)
+    totals = fields.Nested(RegisterTotalsSchema, required=True)
+
+
+class RegisterImportSchema(Schema):
+    added = fields.Integer(required=True)
+    updated = fields.Integer(required=True)
+    unchanged = fields.Integer(required=True)
+    owners_added = fields.Integer(required=True)
+
+
+# fees
+
+
+class FeeRateSchema(Schema):
+    id = fields.Integer(required=True)
+    use = fields.String(required=True, validate=validate.OneOf(["residential", "shop", "parking"]))
+    basis = fields.String(required=True, validate=validate.OneOf(["per_m2", "fixed"]))
+    rate = _text(RATE_PATTERN, required=True,
+                 metadata={"description": "Yuan per ㎡ a month (per_m2) or a month (fixed), up to four decimals."})
+    effective_from = fields.Date(required=True)
+
+
+class FeeRateCreateSchema(Schema):
+    use = fields.String(required=True, validate=validate.OneOf(["residential", "shop", "parking"]))
+    basis = fields.String(required=True, validate=validate.OneOf(["per_m2", "fixed"]))
+    rate = Text(required=True, validate=validate.Regexp(RATE_PATTERN, error="Must be a decimal string with at most four decimals, e.g. \"2.35\"."),
+                metadata={"pattern": RATE_PATTERN, "example": "2.35",
+                          "description": "Yuan per ㎡ a month (per_m2) or a month (fixed), as a decimal string."})
+    effective_from = LedgerDate(required=True, metadata={"description": "The first day of a month."})
+
+
+class BillingRunCreateSchema(Schema):
+    period = Text(required=True, validate=validate.Regexp(PERIOD_PATTERN, error="Must be a month as YYYY-MM."),
+                  metadata={"pattern": PERIOD_PATTERN, "example": "2026-03"})
+
+
+class BilingualSchema(Schema):
+    zh_CN = fields.String(required=True)
+    en = fields.String(required=True)
+
+
+class BillingRunSchema(Schema):
+    period = fields.String(required=True, metadata={"pattern": PERIOD_PATTERN})
+    created = fields.Boolean(required=True, metadata={"description": "False when the month was billed already."})
+    entry = fields.Nested(EntryRefSchema, required=True, allow_none=True)
+    units = fields.Integer(required=True)
+    billed = Money(required=True)
+    prepaid_used = Money(required=True)
+    skipped = fields.List(fields.String(), required=True, metadata={"description": "Units with no rate in force."})
+    message = fields.Nested(BilingualSchema, required=True)
+
+
+class PaymentCreateSchema(Schema):
+    unit = Text(required=True, validate=validate.Length(1, 64), metadata={"example": "3-1201"})
+    amount = Money(required=True)
+    date = LedgerDate(required=True)
+    channel = fields.String(required=True, validate=validate.OneOf(["cash", "bank", "wechat", "alipay"]))
+    reference = Text(validate=validate.Length(0, 60), load_default="",
+                     metadata={"description": "The WeChat Pay or Alipay reference, a receipt number."})
+    idempotency_key = IdempotencyKey(
+        metadata={"description": "Same as the Idempotency-Key header: the same payment sent again is recorded once."})
+
+
+class PaymentSchema(Schema):
+    unit = fields.String(required=True)
+    amount = Money(required=True)
+    to_receivable = Money(required=True, metadata={"description": "Settles the unit's oldest open fees."})
+    to_prepaid = Money(required=True, metadata={"description": "The rest, prepaid (预收物业费) for later months."})
+    entry = fields.Nested(EntryRefSchema, required=True)
+
+
+class ArrearsQuerySchema(Schema):
+    as_of = LedgerDate(metadata={"description": "Default today."})
+    per_unit = fields.Boolean(metadata={"description": "Include each unit (needs the right to read arrears per "
+                                                         "unit); default: when you have it."})
+
+
+class CollectionSchema(Schema):
+    billed = Yuan(required=True)
+    collected = Yuan(required=True)
+    rate = _text(PERCENT_PATTERN, required=True, allow_none=True,
+                 metadata={"description": "收缴率, collected ÷ billed, per cent; null when nothing was billed."})
+    fraction = fields.String(required=True, allow_none=True, metadata={"description": "The same, exact."})
+
+
+class BucketsSchema(Schema):
+    current = Yuan(required=True)
+    m1_3 = Yuan(required=True, data_key="1-3", attribute="1-3")
+    m4_6 = Yuan(required=True, data_key="4-6", attribute="4-6")
+    m7_12 = Yuan(required=True, data_key="7-12", attribute="7-12")
+    over12 = Yuan(required=True)
+    total = Yuan(required=True)
+
+
+class BuildingArrearsSchema(BucketsSchema):
+    building = fields.String(required=True)
+    collection = fields.Nested(CollectionSchema, required=True, metadata={"description": "In the as-of year."})
+
+
+class UnitArrearsSchema(BucketsSchema):
+    unit = fields.String(required=True)
+    building = fields.String(required=True)
+    prepaid = Yuan(required=True)
+
+
+class MonthCollectionSchema(CollectionSchema):
+    period = fields.String(required=True, metadata={"pattern": PERIOD_PATTERN})
+
+
+class YearCollectionSchema(CollectionSchema):
+    year = fields.Integer(required=True)
+
+
+class ArrearsSchema(Schema):
+    """Open fees by age (months since billed: current, 1-3, 4-6, 7-12, over 12) and the collection rate."""
+
+    book = fields.String(required=True)
+    as_of = IsoDate(required=True)
+    buckets = fields.List(fields.String(), required=True)
+    buildings = fields.List(fields.Nested(BuildingArrearsSchema), required=True)
+    total = fields.Nested(BucketsSchema, required=True)
+    months = fields.List(fields.Nested(MonthCollectionSchema), required=True)
+    years = fields.List(fields.Nested(YearCollectionSchema), required=True)
+    units = fields.List(fields.Nested(UnitArrearsSchema),
+                        metadata={"description": "Only with per_unit: no owner is named."})
+
+
+# bank
+
+
+class StatementUploadSchema(FileUploadSchema):
+    profile = Text(validate=validate.Length(1, 64), metadata={"description": "The bank's layout; default: detected."})
+    account = Code(load_default="1002", metadata={"description": "The bank account (1002 or a sub-account)."})
+
+
+class StatementGapSchema(Schema):
+    after = IsoDate(required=True)
+    held_balance = Yuan(required=True)
+    file_opens_at = Yuan(required=True)
+    missing = Yuan(required=True)
+
+
+class StatementImportSchema(Schema):
+    added = fields.Integer(required=True)
+    duplicates = fields.Integer(required=True, metadata={"description": "Rows already imported: not added again."})
+    refused = fields.List(fields.Nested(ProblemSchema), required=True,
+                          metadata={"description": "Always empty here: a file with a bad row is refused whole (400)."})
+    profile = fields.String(required=True)
+    import_id = fields.Integer(required=True)
+    months = fields.List(fields.String(), required=True)
+    gap = fields.Nested(StatementGapSchema, required=True, allow_none=True,
+                        metadata={"description": "The file does not follow on from the rows held: a statement is "
+                                                 "missing."})
+
+
+class BankAccountQuerySchema(Schema):
+    account = Code(load_default="1002")
+
+
+class BankMatchBodySchema(Schema):
+    account = Code(load_default="1002")
+
+
+class BankMatchItemSchema(Schema):
+    row = fields.Integer(required=True)
+    entry = fields.String(required=True, allow_none=True, metadata={"description": "The entry's number."})
+    amount = Yuan(required=True)
+
+
+class BankMatchSchema(Schema):
+    matched = fields.Integer(required=True)
+    unmatched = fields.Integer(required=True)
+    matches = fields.List(fields.Nested(BankMatchItemSchema), required=True)
+
+
+class BankRowSchema(Schema):
+    id = fields.Integer(required=True)
+    date = IsoDate(required=True)
+    amount = Yuan(required=True, metadata={"description": "Signed: money in positive."})
+    balance = Yuan(required=True)
+    counterparty = fields.String(required=True)
+    memo = fields.String(required=True)
+    serial = fields.String(required=True)
+
+
+class BookLineSchema(Schema):
+    entry = fields.String(required=True, allow_none=True)
+    line = fields.Integer(required=True)
+    date = IsoDate(required=True)
+    amount = Yuan(required=True)
+    summary = fields.String(required=True)
+
+
+class ReconciliationSchema(Schema):
+    period = fields.String(required=True, metadata={"pattern": PERIOD_PATTERN})
+    account = fields.String(required=True)
+    bank_closing = Yuan(required=True, allow_none=True, metadata={"description": "Null when no row covers the month."})
+    book_balance = Yuan(required=True)
+    difference = Yuan(required=True, allow_none=True)
+    unmatched_bank_rows = fields.List(fields.Nested(BankRowSchema), required=True)
+    unmatched_book_lines = fields.List(fields.Nested(BookLineSchema), required=True)
+    reconciled = fields.Boolean(required=True)
+
+
+# budgets
+
+
+class BudgetQuerySchema(Schema):
+    month = fields.Integer(validate=validate.Range(1, 12),
+                           metadata={"description": "Default: this month for this year, else December."})
+
+
+class BudgetFiguresSchema(Schema):
+    budget = Yuan(required=True)
+    actual = Yuan(required=True)
+    variance = Yuan(required=True, metadata={"description": "Actual less budget."})
+    percent = fields.String(required=True, allow_none=True, metadata={"description": "Actual ÷ budget × 100, one decimal."})
+
+
+class BudgetMonthSchema(BudgetFiguresSchema):
+    month = fields.Integer(required=True)
+
+
+class BudgetLineSchema(Schema):
+    account = fields.String(required=True)
+    account_name = fields.String(required=True)
+    fund = fields.String(required=True)
+    on_overrun = fields.String(required=True, validate=validate.OneOf(["warn", "block"]))
+    annual = Yuan(required=True)
+    month = fields.Nested(BudgetFiguresSchema, required=True)
+    ytd = fields.Nested(BudgetFiguresSchema, required=True)
+    months = fields.List(fields.Nested(BudgetMonthSchema), required=True)
+
+
+class BudgetTotalsSchema(Schema):
+    month = fields.Nested(BudgetFiguresSchema, required=True)
+    ytd = fields.Nested(BudgetFiguresSchema, required=True)
+
+
+class BudgetKindTotalsSchema(Schema):
+    income = fields.Nested(BudgetTotalsSchema, required=True)
+    expense = fields.Nested(BudgetTotalsSchema, required=True)
+
+
+class BudgetReportSchema(Schema):
+    book = fields.String(required=True)
+    year = fields.Integer(required=True)
+    month = fields.Integer(required=True)
+    budget_id = fields.Integer(required=True, allow_none=True, metadata={"description": "Null: no budget for the year."})
+    resolution_id = fields.Integer(required=True, allow_none=True)
+    lines = fields.List(fields.Nested(BudgetLineSchema), required=True)
+    totals = fields.Nested(BudgetKindTotalsSchema, required=True)
+
+
+# owners' resolutions
+
+
+class FigureSchema(Schema):
+    fraction = fields.String(required=True, metadata={"example": "2/3", "description": "Exact: what the rule decides on."})
+    decimal = fields.String(required=True, metadata={"example": "0.666667"})
+    percent = fields.String(required=True, metadata={"example": "66.67%"})
+
+
+class ShareSchema(Schema):
+    area = fields.Nested(FigureSchema, required=True)
+    owners = fields.Nested(FigureSchema, required=True)
+    required = fields.String(required=True)
+    met = fields.Boolean(required=True)
+
+
+class AreaOwnersSchema(Schema):
+    area_centi_m2 = fields.Integer(required=True, metadata={"description": "Hundredths of a ㎡."})
+    owners = fields.Integer(required=True)
+
+
+class VotedSchema(AreaOwnersSchema):
+    units = fields.Integer(required=True)
+
+
+class TallySchema(Schema):
+    """Civil Code Art. 278: participation (≥ 2/3 of area and owners) and approval (ordinary > 1/2, special ≥ 3/4)."""
+
+    matter = fields.String(required=True, validate=validate.OneOf(["ordinary", "special"]))
+    totals = fields.Nested(AreaOwnersSchema, required=True)
+    voted = fields.Nested(VotedSchema, required=True)
+    agreed = fields.Nested(AreaOwnersSchema, required=True)
+    votes = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
+                        metadata={"description": "Units by vote: agree, against, abstain."})
+    participation = fields.Nested(ShareSchema, required=True)
+    approval = fields.Nested(ShareSchema, required=True)
+    passed = fields.Boolean(required=True)
+
+
+class TallyUploadSchema(FileUploadSchema):
+    matter = fields.String(required=True, validate=validate.OneOf(["ordinary", "special"]),
+                           metadata={"description": "special: Art. 278 items 6-8."})
+
+
+class ResolutionSummarySchema(Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    matter = fields.String(required=True, validate=validate.OneOf(["ordinary", "special"]))
+    held_on = fields.Date(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["passed", "failed"]))
+    recorded_at = UtcDateTime(required=True)
+
+
+class UnitVoteSchema(Schema):
+    unit = fields.String(required=True)
+    vote = fields.String(required=True, validate=validate.OneOf(["agree", "against", "abstain"]))
+
+
+class ResolutionSchema(ResolutionSummarySchema):
+    tally = fields.Nested(TallySchema, required=True)
+    votes = fields.List(fields.Nested(UnitVoteSchema), required=True, allow_none=True,
+                        metadata={"description": "Each unit's vote; null unless you may read the register."})
+
+
+# public revenues
+
+
+class RevenueQuerySchema(Schema):
+    as_of = LedgerDate(metadata={"description": "Default today."})
+
+
+class RevenueDueSchema(Schema):
+    date = IsoDate(required=True)
+    amount = Yuan(required=True)
+    paid = Yuan(required=True)
+    overdue = fields.Boolean(required=True)
+
+
+class RevenueReceiptSchema(Schema):
+    entry = fields.String(required=True, allow_none=True)
+    date = IsoDate(required=True)
+    amount = Yuan(required=True)
+
+
+class RevenueContractSchema(Schema):
+    id = fields.Integer(required=True)
+    counterparty = fields.String(required=True)
+    kind = fields.String(required=True)
+    account = fields.String(required=True)
+    amount = Yuan(required=True, metadata={"description": "Per period."})
+    schedule = fields.String(required=True, validate=validate.OneOf(["monthly", "quarterly", "yearly"]))
+    start = IsoDate(required=True)
+    end = IsoDate(required=True, allow_none=True)
+    expected = Yuan(required=True, metadata={"description": "Due on or before as_of."})
+    received = Yuan(required=True, metadata={"description": "Posted receipts."})
+    overdue = Yuan(required=True)
+    dues = fields.List(fields.Nested(RevenueDueSchema), required=True)
+    receipts = fields.List(fields.Nested(RevenueReceiptSchema), required=True)
+
+
+# the trustee's remuneration
+
+
+class TrusteeContractSchema(Schema):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["fixed", "percent"]))
+    monthly = Money(required=True, allow_none=True)
+    percent = fields.String(required=True, allow_none=True, metadata={"example": "12.5"})
+    cap = Money(required=True, allow_none=True, metadata={"description": "At most this a month."})
+    effective_from = fields.Date(required=True)
+    note = fields.String(required=True)
+
+
+class RemunerationSchema(Schema):
+    period = fields.String(required=True, metadata={"pattern": PERIOD_PATTERN})
+    contract = fields.Nested(TrusteeContractSchema, required=True, allow_none=True,
+                             metadata={"description": "In force on the month's last day; null: none."})
+    collected_fees = Money(required=True, metadata={"description": "Property fees collected in the month (the base of "
+                                                                    "a percentage)."})
+    amount = Money(required=True, allow_none=True)
+    calculation = fields.String(required=True, allow_none=True, metadata={"description": "As written on the accrual."})
+    accrual = fields.Nested(EntryRefSchema, required=True, allow_none=True,
+                            metadata={"description": "The month's accrual entry, submitted or posted."})

@@ -27,6 +27,8 @@ MAX_PROBLEMS = 50
 class StatementRefused(LedgerError):
     """A bank file that cannot be imported; `problems` lists each (row, column, zh, en)."""
 
+    code = "statement_refused"
+
     def __init__(self, problems: list[dict], header: list[str] | None = None, unknown_layout: bool = False):
         self.problems = problems[:MAX_PROBLEMS]
         self.header = header

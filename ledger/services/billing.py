@@ -257,6 +257,25 @@ class PaymentResult:
     to_prepaid_fen: int
 
 
+def _earlier_payment(session: Session, book: Book, key: str, unit: Unit, amount_fen: int, date: dt.date,
+                     summary: str, reference: str) -> PaymentResult | None:
+    """The payment an earlier request with this idempotency key recorded, if any; a key reused for another payment
+    is refused. (A payment's lines carry a salted digest, so the entries' own request digest cannot compare them.)"""
+    from .entries import _key_conflict
+
+    earlier = session.scalar(select(Entry).where(Entry.book_id == book.id, Entry.idempotency_key == key))
+    if earlier is None:
+        return None
+    rows = list(session.scalars(select(EntryUnit).where(EntryUnit.entry_id == earlier.id)))
+    same = (earlier.source == "payment" and earlier.date == date and earlier.summary == summary
+            and earlier.total_debit_fen == amount_fen and rows
+            and all(r.unit_id == unit.id and r.reference == reference for r in rows))
+    if not same:
+        raise _key_conflict(key)
+    to_recv = -sum(r.amount_fen for r in rows if r.account_code == RECEIVABLE)
+    return PaymentResult(earlier, unit.label, to_recv, amount_fen - to_recv)
+
+
 def _check_channel_and_reference(channel: str, reference: str) -> str:
     if channel not in CHANNELS:
         raise InvalidInput(f"收款方式“{channel}”无效，应为 {'、'.join(CHANNELS)}",
@@ -274,7 +293,8 @@ def _check_amount(amount_fen, field: str = "amount") -> None:
 
 
 def _payment_entry(session: Session, actor: User, book: Book, paid: list[tuple[Unit, int, str]], date: dt.date,
-                   channel: str, summary: str) -> tuple[Entry, dict[int, tuple[int, int]]]:
+                   channel: str, summary: str, idempotency_key: str | None = None
+                   ) -> tuple[Entry, dict[int, tuple[int, int]]]:
     """One entry for one or more units' payments: Dr the channel's cash account / Cr 1122 up to each unit's posted
     open receivable, the rest Cr 2202. Returns the entry and unit id -> (to receivable, to prepaid)."""
     from .entries import create_entry
@@ -308,24 +328,34 @@ def _payment_entry(session: Session, actor: User, book: Book, paid: list[tuple[U
         lines.append(Line(RECEIVABLE, FUND, -to_recv, "收物业费"))
     if to_prepaid:
         lines.append(Line(PREPAID, FUND, -to_prepaid, "预收物业费"))
-    entry = create_entry(session, actor, book, EntryInput(date=date, summary=summary, lines=tuple(lines)),
-                         submit=True, source="payment")
+    entry = create_entry(session, actor, book, EntryInput(date=date, summary=summary, lines=tuple(lines),
+                                                          idempotency_key=idempotency_key), submit=True, source="payment")
     _write_units(session, entry, salt, detail)
     return entry, splits
 
 
 def record_payment(session: Session, actor: User, book: Book, unit_label: str, amount_fen: int, date,
-                   channel: str, reference: str = "") -> PaymentResult:
-    """A unit's payment: Dr the cash account / Cr 1122 up to its posted open receivable, the rest Cr 2202."""
+                   channel: str, reference: str = "", idempotency_key: str | None = None) -> PaymentResult:
+    """A unit's payment: Dr the cash account / Cr 1122 up to its posted open receivable, the rest Cr 2202. With an
+    idempotency key, the same payment sent again is recorded once (the earlier one is returned)."""
+    from .entries import _check_key
+
     require(session, actor, Action.RECORD_PAYMENT, book)
     reference = _check_channel_and_reference(channel, reference)
     _check_amount(amount_fen)
     date = parse_date(date, "date")
+    _check_key(idempotency_key)
     lock_book(session, book)
     unit = find_unit(session, book, unit_label)
     zh, _en = CHANNEL_NAMES[channel]
     # The summary names no unit: a published month shows fees per building at most, never a household's payment.
-    entry, splits = _payment_entry(session, actor, book, [(unit, amount_fen, reference)], date, channel, f"收物业费（{zh}）")
+    summary = f"收物业费（{zh}）"
+    if idempotency_key:  # after the lock: a retry racing the first request finds what it recorded
+        earlier = _earlier_payment(session, book, idempotency_key, unit, amount_fen, date, summary, reference)
+        if earlier is not None:
+            return earlier
+    entry, splits = _payment_entry(session, actor, book, [(unit, amount_fen, reference)], date, channel, summary,
+                                   idempotency_key)
     audit(session, actor, book, "fees.payment", f"entry:{entry.id}", unit=unit.label, amount=amount_fen,
           channel=channel)
     to_recv, to_prepaid = splits[unit.id]

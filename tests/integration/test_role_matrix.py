@@ -114,6 +114,22 @@ GATES = {
     "api_entries.submit": {"POST": EVERYONE_IN_BOOK},
     "api_attachments.Attachments": {"GET": EVERYONE_IN_BOOK, "POST": EVERYONE_IN_BOOK},
     "api_attachments.public_page": {"GET": EVERYONE_IN_BOOK},
+    # the trust's operations through the API: each write is gated on its action before its body is read
+    "api_register.list_units": {"GET": _who(Action.READ_REGISTER)},  # names and phones
+    "api_register.import_units": {"POST": _who(Action.KEEP_REGISTER)},
+    "api_register.list_resolutions": {"GET": EVERYONE_IN_BOOK},
+    "api_register.get_resolution": {"GET": EVERYONE_IN_BOOK},  # the votes by unit only for those who read the register
+    "api_register.tally": {"POST": _who(Action.READ_REGISTER)},
+    "api_fees.Rates": {"GET": EVERYONE_IN_BOOK, "POST": _who(Action.KEEP_FEE_RATES)},
+    "api_fees.run_billing": {"POST": _who(Action.RUN_BILLING)},
+    "api_fees.record_payment": {"POST": _who(Action.RECORD_PAYMENT)},
+    "api_fees.arrears": {"GET": EVERYONE_IN_BOOK},  # per unit only for READ_ARREARS (test_api_trust_ops.py)
+    "api_bank.import_statement": {"POST": _who(Action.IMPORT_BANK_STATEMENT)},
+    "api_bank.reconciliation": {"GET": _who(Action.READ_REGISTER)},  # rows name payers
+    "api_bank.match": {"POST": _who(Action.MATCH_BANK_ROWS)},
+    "api_trust.budget_report": {"GET": EVERYONE_IN_BOOK},
+    "api_trust.revenue_contracts": {"GET": EVERYONE_IN_BOOK},
+    "api_trust.remuneration_of_month": {"GET": EVERYONE_IN_BOOK},
     "office.operations": {"GET": EVERYONE_IN_BOOK},
     # --- units register and owners' resolutions
     "office.units": {"GET": _who(Action.READ_REGISTER)},
@@ -219,7 +235,7 @@ def _url(rule, ids) -> str:
     values = {"code": "T1", "book": "T1", "entry_id": ids["entry"], "attachment_id": ids["attachment"], "page": 1,
               "account_code": "1002", "account": "1002", "period": "2026-03", "fmt": "csv", "flag_id": MISSING,
               "filename": "office.css", "kind": "activities", "version": 1,
-              "resolution_id": MISSING,
+              "resolution_id": MISSING, "year": 2026,
               "job_id": "0" * 32, "path": "poster.pdf"}
     return re.sub(r"<(?:[^<>]*:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
 
