@@ -10,7 +10,8 @@ supervisor has three flags: one settled and closed, one answered and waiting for
 the supervisor, one waiting for the committee. The last month that has ended is
 left open with its bank statement entered: the committee explains the expenses
 whose invoices are on paper, then closes it; one entry waits for approval.
-玉林社区基金 holds a restricted governance-innovation grant.
+玉林社区基金 holds a restricted governance-innovation grant. 望江锦苑 (demo_compound.py) is the trust operations at
+scale: 600 units, 24 months of billing, payments, bank statements, votes, budgets and a refund.
 Every entry goes through the same services as a person would: made by one
 user, approved by another (two above the threshold). Amounts come from a seeded
 random generator, so every run makes the same books.
@@ -34,18 +35,20 @@ from . import books, entries, flags, periods, users
 
 TRUST = "JCHY"
 FUND = "YLSQ"
+COMPOUND = "WJJY"  # 望江锦苑: services/demo_compound.py
 
 # username, display name, global admin?, roles per book
 DEMO_USERS = [
     ("admin", "系统管理员 王磊", True, {}),
-    ("caiwu", "财务 李秀英", False, {TRUST: "treasurer", FUND: "treasurer"}),
-    ("weiyuan1", "业委会主任 张建国", False, {TRUST: "committee"}),
-    ("weiyuan2", "业委会委员 陈美兰", False, {TRUST: "committee"}),
-    ("jianchaa", "信托监察人 刘志强", False, {TRUST: "supervisor", FUND: "supervisor"}),
-    ("wuye", "锦城物业 赵敏", False, {TRUST: "trustee"}),
+    ("caiwu", "财务 李秀英", False, {TRUST: "treasurer", FUND: "treasurer", COMPOUND: "treasurer"}),
+    ("weiyuan1", "业委会主任 张建国", False, {TRUST: "committee", COMPOUND: "committee"}),
+    ("weiyuan2", "业委会委员 陈美兰", False, {TRUST: "committee", COMPOUND: "committee"}),
+    ("weiyuan3", "业委会委员 黄志明", False, {COMPOUND: "committee"}),
+    ("jianchaa", "信托监察人 刘志强", False, {TRUST: "supervisor", FUND: "supervisor", COMPOUND: "supervisor"}),
+    ("wuye", "锦城物业 赵敏", False, {TRUST: "trustee", COMPOUND: "trustee"}),
     ("jijin", "基金管理人 周晓燕", False, {FUND: "fund_manager"}),
     ("jijin2", "基金理事 吴国华", False, {FUND: "fund_manager"}),
-    ("yezhu", "业主 孙丽 (3-2-601)", False, {TRUST: "viewer", FUND: "viewer"}),
+    ("yezhu", "业主 孙丽 (3-2-601)", False, {TRUST: "viewer", FUND: "viewer", COMPOUND: "viewer"}),
 ]
 
 
@@ -192,7 +195,7 @@ def load(uow, publications_root=None) -> tuple[bool, list[tuple[str, str, str]]]
 
 
 def load_demo(session: Session, today: dt.date | None = None, store=None,
-              publications_root=None) -> tuple[bool, list[tuple[str, str, str]]]:
+              publications_root=None, compound: bool = True) -> tuple[bool, list[tuple[str, str, str]]]:
     """Build the demo once; return (created?, logins to print).
 
     With a VoucherStore, the monthly cleaning and security payments and the roof
@@ -215,9 +218,14 @@ def load_demo(session: Session, today: dt.date | None = None, store=None,
     by_code = {TRUST: trust, FUND: fund}
     for u, _, _, roles in DEMO_USERS:
         for code, role in roles.items():
-            users.grant_role(session, system, people[u], by_code[code], role)
+            if code in by_code:
+                users.grant_role(session, system, people[u], by_code[code], role)
     _trust_year(session, trust, people, today, store)
     _community_fund(session, fund, people, today)
+    if compound:
+        from . import demo_compound
+
+        demo_compound.build(session, people, today, {u: roles[COMPOUND] for u, _, _, roles in DEMO_USERS if COMPOUND in roles})
     if publications_root is not None:
         _publish_trust(session, trust, people, store, publications_root)
     return True, logins

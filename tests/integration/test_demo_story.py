@@ -51,7 +51,7 @@ def test_loading_the_demo_again_changes_nothing(demo_sessions):
     with transaction(demo_sessions) as s:
         before = counts(s)
         created, logins = load_demo(s)
-        assert not created and ("jianchaa", demo_password("jianchaa"), "JCHY:supervisor, YLSQ:supervisor") in logins
+        assert not created and ("jianchaa", demo_password("jianchaa"), "JCHY:supervisor, YLSQ:supervisor, WJJY:supervisor") in logins
         assert counts(s) == before
 
 
