@@ -8,12 +8,16 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from ..integration.test_trust_publication import compound  # noqa: F401 - the published compound, a fixture
-from .test_public_site import WIDTH, fits_the_phone, phone  # noqa: F401 - the phone's browser, a fixture
+from ..integration import test_trust_publication
+from . import test_public_site
+from .test_public_site import WIDTH, fits_the_phone
+
+compound = test_trust_publication.compound  # the published compound (a fixture)
+phone = test_public_site.phone  # a 360-px phone's browser (a fixture)
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the pages are what is tested here
-def test_the_trust_figures_fit_a_phone_and_their_tables_scroll(compound, db_url, phone):  # noqa: F811
+def test_the_trust_figures_fit_a_phone_and_their_tables_scroll(compound, db_url, phone):
     from public_site import create_app
 
     root, _folder = compound

@@ -176,6 +176,8 @@ def test_the_month_publishes_arrears_per_building_the_collection_rate_budget_ban
     assert (lease["month_expected_fen"], lease["month_received_fen"], lease["expected_fen"], lease["received_fen"],
             lease["overdue"]) == (50000, 50000, 150000, 150000, [])
     assert trust["revenues"]["totals"]["overdue_fen"] == 300000
+    published = json.loads((folder / "entries.json").read_text("utf-8"))  # the receipt's summary names no owner
+    assert [e["summary"] for e in published if "停车" in e["summary"]] == ["收 个人 停车收益"]
 
     # verify.py recomputes the sums and rates: figures signed that do not add up (a bug, or a key in the wrong
     # hands) are named.
