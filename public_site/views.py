@@ -137,6 +137,15 @@ def _json(session, pub, path: str):
         abort(404)
 
 
+def _trust(session, pub) -> dict:
+    """The month's trust figures (arrears per building, budget, bank reconciliation, public revenues), or {} for a
+    publication that has none (another kind of book, or a month published before they were)."""
+    try:
+        return publications.published_json(session, pub, "trust.json", _root())
+    except LedgerError:
+        return {}
+
+
 def _headline(figures: dict) -> dict:
     act = figures["activities"]["totals_fen"]
     return {"income": act["income"]["total"], "expense": act["expense"]["total"],
@@ -185,6 +194,7 @@ _KNOWN = {  # the files a publication may list, by path (or by table, for its CS
     "charts/funds.svg": lambda: _("Chart: fund balances"),
     "statements.json": lambda: _("Statements as data (JSON)"),
     "entries.json": lambda: _("Entries as data (JSON)"),
+    "trust.json": lambda: _("Fees, budget, bank and public revenues as data (JSON)"),
 }
 
 
@@ -236,6 +246,7 @@ def month(code: str, period: str, version: int | None = None):
     return render_template(
         "public/month.html", book=found, pub=pub, newest=newest, figures=figures, headline=_headline(figures),
         entries=_json(session, pub, "entries.json"), opinions=publications.opinions_of(session, pub),
+        trust=_trust(session, pub),
         downloads=_downloads(published.files_of(session, pub), file_url),
     )
 

@@ -486,6 +486,36 @@ ZH = {
     "in force from": "生效日期", "schedule": "收款周期", "start": "开始", "end": "结束",
 
 
+    # A published month's trust figures (public site): arrears per building, budget, bank, public revenues
+    "Fees, budget, bank and public revenues as data (JSON)": "物业费、预算、银行对账和公共收益数据（JSON）",
+    "Fees outstanding": "物业费欠费", "Fees outstanding and the collection rate": "物业费欠费与收缴率",
+    "Per building, never per owner or unit. The collection rate is what was collected against a period's bills "
+    "divided by those bills, as of the month's end.":
+        "按楼栋汇总，不列业主姓名和房号。收缴率 = 某期账单中已收回的金额 ÷ 该期账单金额（截至月末）。",
+    "Collection rate of this month's bills": "本月账单收缴率", "Collection rate of this year's bills": "本年账单收缴率",
+    "Fees outstanding at the month's end": "月末欠费合计",
+    "At the end of %(period)s, in yuan; by how long a bill has been open": "截至%(period)s末，单位：元；按账单欠缴时长分列",
+    "Units": "户数", "Current": "当期", "Outstanding": "欠费合计", "Collected, this month": "本月收缴率",
+    "Collected, this year": "本年收缴率",
+    "Billed this month %(billed)s yuan, collected %(collected)s; billed this year %(ybilled)s yuan, collected %(ycollected)s.":
+        "本月账单 %(billed)s 元，已收 %(collected)s 元；本年账单 %(ybilled)s 元，已收 %(ycollected)s 元。",
+    "The owners approved this budget by resolution no. %(id)s, “%(title)s”, of %(day)s.":
+        "本预算经业主大会决定批准：第 %(id)s 号决定《%(title)s》（%(day)s）。",
+    "No owners' resolution is recorded for this budget.": "本预算未记录批准它的业主大会决定。",
+    "Variance is actual minus budget; the percentage is actual divided by budget.": "差异 = 实际 − 预算；执行率 = 实际 ÷ 预算。",
+    "%(period)s and the year to its end, in yuan": "%(period)s及本年累计，单位：元",
+    "Budget, this month": "本月预算", "Actual, this month": "本月实际", "Variance, this month": "本月差异",
+    "Budget to date": "累计预算", "Actual to date": "累计实际", "Variance to date": "累计差异",
+    "Bank statement at the month's end": "银行对账单月末余额", "Balance in the books": "账面余额",
+    "The bank statement agrees with the books.": "银行对账单与账面相符。",
+    "The bank statement and the books differ by the items below.": "银行对账单与账面的差额由以下未达账项构成。",
+    "Items not yet on both sides, in yuan": "未达账项，单位：元", "No reconciling items this month.": "本月没有未达账项。",
+    "Public revenues: expected and received": "公共收益：应收与实收",
+    "Income from the common parts belongs to the owners (Civil Code Art. 282). Each contract's receipts as its schedule "
+    "expects them, against what was received, as of the month's end.":
+        "共有部分产生的收入属于业主共有（民法典第282条）。以下为各合同按约定应收的款项与实际收到的款项，截至月末。",
+    "Expected, this month": "本月应收", "Received, this month": "本月实收", "Expected to date": "累计应收",
+    "Received to date": "累计实收",
 }
 ZH.update({
     # units off the register, revenue terms and ends, bank layouts from a refused file (0017)

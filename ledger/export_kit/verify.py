@@ -15,7 +15,12 @@ It checks, and prints OK and exits 0, or prints the first mismatch and exits 1:
      follows another in the chain links to it, and none is past the chain head the manifest records;
      no JSON file names a key twice;
   4. the month's figures: the change in net assets and the net change in cash in statements.json equal what
-     the entries add up to.
+     the entries add up to;
+  5. a trust book's figures in trust.json, when the month has them, add up: each building's aging buckets to its
+     outstanding total and the buildings to the compound's, each collection rate to collected ÷ billed (half up,
+     two decimals), each budget variance to actual − budget and its percentage to actual ÷ budget (half up, one
+     decimal), the budget's totals to its lines, the bank's difference to its closing balance − the book's, and the
+     public revenues' totals to their contracts.
 Hashes, the chain and the figures use the standard library only. For the signatures it uses the
 `cryptography` package when it is installed, else `openssl pkeyutl`; it says which.
 """
@@ -115,6 +120,84 @@ def _safe_path(name) -> bool:
     return bool(name) and "\\" not in name and ":" not in name and all(p not in ("", ".", "..") for p in parts)
 
 
+def _half_up(part: int, whole: int, scale: int) -> str:
+    """part / whole x 100 with `scale` decimals, rounded half away from zero, exactly (integers only)."""
+    numerator, denominator = abs(part) * 100 * 10 ** scale, abs(whole)
+    units = (2 * numerator + denominator) // (2 * denominator)
+    sign = "-" if (part < 0) != (whole < 0) and part != 0 else ""
+    whole_part, fraction = divmod(units, 10 ** scale)
+    return f"{sign}{whole_part}.{fraction:0{scale}d}"
+
+
+def _gcd(a: int, b: int) -> int:
+    while b:
+        a, b = b, a % b
+    return a
+
+
+def check_trust(doc) -> list:
+    """What in trust.json does not add up, in words (an empty list when it all does)."""
+    found = []
+
+    def rate_of(where, r):
+        billed, collected = r["billed_fen"], r["collected_fen"]
+        want = None if billed == 0 else _half_up(collected, billed, 2)
+        g = _gcd(collected, billed) if billed else 1
+        fraction = None if billed == 0 else f"{collected // g}/{billed // g}"
+        if r["rate"] != want or r["fraction"] != fraction:
+            found.append(f"trust.json: the collection rate of {where} is not collected / billed")
+
+    arrears = doc.get("arrears")
+    if arrears is not None:
+        buckets = arrears["buckets"]
+        rows = arrears["buildings"] + [arrears["total"]]
+        for row in rows:
+            where = f"building {row['building']}" if "building" in row else "the compound"
+            if sum(row["fen"][b] for b in buckets) != row["fen"]["total"]:
+                found.append(f"trust.json: the aging buckets of {where} do not add up to its outstanding total")
+            rate_of(f"{where} (month)", row["month"])
+            rate_of(f"{where} (year to date)", row["ytd"])
+        for b in list(buckets) + ["total"]:
+            if sum(row["fen"][b] for row in arrears["buildings"]) != arrears["total"]["fen"][b]:
+                found.append(f"trust.json: the buildings' {b} does not add up to the compound's")
+        for part in ("month", "ytd"):
+            for k in ("billed_fen", "collected_fen"):
+                if sum(row[part][k] for row in arrears["buildings"]) != arrears["total"][part][k]:
+                    found.append(f"trust.json: the buildings' {part} {k} does not add up to the compound's")
+        if sum(row["units"] for row in arrears["buildings"]) != arrears["total"]["units"]:
+            found.append("trust.json: the buildings' units do not add up to the compound's")
+
+    def figures(where, f):
+        if f["variance_fen"] != f["actual_fen"] - f["budget_fen"]:
+            found.append(f"trust.json: the budget variance of {where} is not actual - budget")
+        want = None if f["budget_fen"] == 0 else _half_up(f["actual_fen"], f["budget_fen"], 1)
+        if f["percent"] != want:
+            found.append(f"trust.json: the budget percentage of {where} is not actual / budget")
+
+    budget = doc.get("budget")
+    if budget is not None:
+        for line in budget["lines"]:
+            for part in ("month", "ytd"):
+                figures(f"{line['account']} {line['fund']} ({part})", line[part])
+        for kind, parts in budget["totals"].items():
+            mine = [line for line in budget["lines"] if line["type"] == kind]
+            for part, f in parts.items():
+                figures(f"the {kind} total ({part})", f)
+                if (f["budget_fen"], f["actual_fen"]) != (sum(l[part]["budget_fen"] for l in mine),
+                                                          sum(l[part]["actual_fen"] for l in mine)):
+                    found.append(f"trust.json: the budget's {kind} total ({part}) is not the sum of its lines")
+    for account in doc.get("bank") or []:
+        difference = account["bank_closing_fen"] - account["book_fen"]
+        if account["difference_fen"] != difference or account["reconciled"] != (difference == 0):
+            found.append(f"trust.json: the reconciliation of {account['account']} is not the bank's balance - the book's")
+    revenues = doc.get("revenues")
+    if revenues is not None:
+        for k, v in revenues["totals"].items():
+            if sum(c[k] for c in revenues["contracts"]) != v:
+                found.append(f"trust.json: the public revenues' {k} is not the sum of the contracts")
+    return found
+
+
 def verify(folder: str) -> str:
     def read(name: str) -> bytes:
         if not _safe_path(name):
@@ -192,6 +275,10 @@ def verify(folder: str) -> str:
         raise Mismatch("statements.json: the change in net assets is not what the entries add up to")
     if figures["cash_flow"]["totals_fen"]["net"]["range"] != cash:
         raise Mismatch("statements.json: the net change in cash is not what the entries add up to")
+    if "trust.json" in listed:
+        findings = check_trust(loads(read("trust.json")))
+        if findings:
+            raise Mismatch(findings[0])
     return f"{len(manifest['files'])} files, {len(entries)} entries, change in net assets {change / 100:.2f}"
 
 

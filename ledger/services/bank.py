@@ -414,7 +414,10 @@ def reconcile(session: Session, actor: User, book: Book, year: int, month: int, 
     """The month's reconciliation: the bank's closing balance, the book's, and the items that explain them apart.
     Its rows name payers (owners among them): read by those who may read the register."""
     require(session, actor, Action.READ_REGISTER, book)
-    account = bank_account(session, book, account_code)
+    return _reconcile(session, book, bank_account(session, book, account_code), year, month)
+
+
+def _reconcile(session: Session, book: Book, account: Account, year: int, month: int) -> Reconciliation:
     start, end = _month(year, month)
     book_fen = session.scalar(
         select(func.coalesce(func.sum(EntryLine.amount_fen), 0)).join(Entry, Entry.id == EntryLine.entry_id)
@@ -441,3 +444,44 @@ def check_profile_columns(pairs: list[str]) -> dict[str, str]:
 
 __all__ = ["StatementRefused", "LedgerError", "import_statement", "save_profile_and_import", "suggest_columns", "FIELDS", "match_month", "draft_entry", "reconcile",
            "profiles_of", "save_profile", "statement_closing"]
+
+
+# What a publication may show of a reconciling item: its kind in neutral words. Never the row's counterparty or
+# memo (a payer is often an owner, by name) nor the entry's summary.
+ITEM_KINDS = {
+    "bank_in": ("银行已收款，账上尚未记录", "received by the bank, not yet in the books"),
+    "bank_out": ("银行已付款，账上尚未记录", "paid by the bank, not yet in the books"),
+    "bank_in_drafted": ("银行已收款，凭证待审批", "received by the bank, its entry awaiting approval"),
+    "bank_out_drafted": ("银行已付款，凭证待审批", "paid by the bank, its entry awaiting approval"),
+    "book_in": ("账上已记收款，银行尚未到账", "received in the books, not yet on the bank statement"),
+    "book_out": ("账上已记付款，银行尚未付出", "paid in the books, not yet on the bank statement"),
+}
+
+
+def published_reconciliations(session: Session, book: Book, year: int, month: int) -> list[dict]:
+    """What a publication shows of the month's reconciliation, for each bank account whose statement rows cover
+    the month: the bank's closing balance, the book's, the difference, and each reconciling item's date, amount
+    and kind (an entry number where the item is an entry, which is published anyway). Integer fen. No permission
+    is asked: publishing asks its own, and nothing here names a payer."""
+    out = []
+    accounts = session.scalars(select(Account).where(Account.book_id == book.id, Account.code.like(BANK_PREFIX + "%"))
+                               .order_by(Account.code))
+    for account in accounts:
+        if statement_closing(session, book.id, account.id, year, month) is None:
+            continue
+        rec = _reconcile(session, book, account, year, month)
+        drafted = {v.row.id for v in rows_of_month(session, book, account, year, month) if v.status == "drafted"}
+        items = []
+        for r in rec.unmatched_rows:
+            kind = ("bank_in" if r.amount_fen > 0 else "bank_out") + ("_drafted" if r.id in drafted else "")
+            items.append({"kind": kind, "date": r.date.isoformat(), "fen": r.amount_fen, "entry": None})
+        for _entry_id, _line_no, date, fen, _summary, number in rec.unmatched_lines:
+            items.append({"kind": "book_in" if fen > 0 else "book_out", "date": date.isoformat(), "fen": fen,
+                          "entry": number})
+        items.sort(key=lambda item: item["date"])
+        for item in items:
+            item["description_zh"], item["description_en"] = ITEM_KINDS[item["kind"]]
+        out.append({"account": account.code, "name_zh": account.name_zh, "name_en": account.name_en,
+                    "bank_closing_fen": rec.bank_fen, "book_fen": rec.book_fen, "difference_fen": rec.difference_fen,
+                    "reconciled": rec.reconciled, "items": items})
+    return out

@@ -9,6 +9,7 @@ posted entries count in a unit's balances.
 """
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import hashlib
 import json
@@ -486,6 +487,73 @@ def check_before_post(session: Session, book: Book, entry: Entry) -> None:
 
 # --- arrears ---------------------------------------------------------------------------------------------------
 
+def _allocated(session: Session, book: Book, as_of: dt.date) -> tuple[dict[int, Unit], list[ar.Allocated], dict[str, int]]:
+    """The book's units by id, every charge billed up to `as_of` with what its unit's credits paid of it (oldest
+    first), and each unit's prepayment: from posted entries dated on or before `as_of`."""
+    units = {u.id: u for u in _units(session, book)}
+    labels = {unit_id: u.label for unit_id, u in units.items()}
+    charges, credits, prepaid = [], defaultdict(int), defaultdict(int)
+    # The rows as plain tuples, not objects: a compound of 600 units has tens of thousands, read for every month
+    # a publication shows.
+    query = (select(EntryUnit.unit_id, EntryUnit.account_code, EntryUnit.amount_fen, EntryUnit.billed_year,
+                    EntryUnit.billed_month, Entry.id).join(Entry, Entry.id == EntryUnit.entry_id)
+             .where(EntryUnit.book_id == book.id, Entry.book_id == book.id, Entry.status == EntryStatus.POSTED.value,
+                    Entry.date <= as_of))
+    reversed_ids = _reversed_ids(session, book, as_of)
+    for unit_id, account, fen, billed_year, billed_month, entry_id in session.execute(query):
+        if entry_id in reversed_ids:
+            continue
+        label = labels[unit_id]
+        if account == RECEIVABLE and fen > 0 and billed_year:
+            charges.append(ar.Charge(label, billed_year, billed_month, fen))
+        elif account == RECEIVABLE:
+            credits[label] -= fen
+        elif account == PREPAID:
+            prepaid[label] -= fen
+    return units, ar.allocate(charges, dict(credits)), prepaid
+
+
+def building_arrears(session: Session, book: Book, year: int, month: int) -> dict | None:
+    """What a publication shows of the fees at a month's end: per building and in total, never per unit, the open
+    fees by aging bucket and the collection rate of the month's billing and of the year's to date (each collected
+    as of the month's end). Integer fen; rates as exact text. None when nothing was billed up to then.
+
+    No permission is asked: publishing (which asks its own) is the only caller, and nothing here names a unit."""
+    as_of = dt.date(year, month, calendar.monthrange(year, month)[1])
+    units, allocated, _prepaid = _allocated(session, book, as_of)
+    if not allocated:
+        return None
+    building_of = {u.label: u.building for u in units.values()}
+    by_unit = ar.aging(allocated, year, month)
+    empty = {k: 0 for k in (*ar.BUCKETS, "total")}
+
+    def rate_doc(c: ar.Collection | None) -> dict:
+        c = c or ar.Collection()
+        return {"billed_fen": c.billed_fen, "collected_fen": c.collected_fen, "rate": ar.percent(c.rate),
+                "fraction": f"{c.rate.numerator}/{c.rate.denominator}" if c.rate is not None else None}
+
+    def part(labels: set[str], mine: list[ar.Allocated]) -> dict:
+        buckets = dict(empty)
+        for label in labels:
+            for k, v in by_unit.get(label, {}).items():
+                buckets[k] += v
+        months, years = ar.collection(mine)
+        return {"fen": buckets, "month": rate_doc(months.get((year, month))), "ytd": rate_doc(years.get(year))}
+
+    buildings: dict[str, tuple[set[str], list[ar.Allocated]]] = defaultdict(lambda: (set(), []))
+    for a in allocated:
+        labels, mine = buildings[building_of[a.charge.unit]]
+        labels.add(a.charge.unit)
+        mine.append(a)
+    billed = {a.charge.unit for a in allocated}
+    return {
+        "as_of": as_of.isoformat(), "buckets": list(ar.BUCKETS),
+        "buildings": [dict(building=name, units=len(labels), **part(labels, mine))
+                      for name, (labels, mine) in sorted(buildings.items())],
+        "total": dict(units=len(billed), **part(billed, allocated)),
+    }
+
+
 def arrears(session: Session, actor: User, book: Book, as_of: dt.date | None = None, per_unit: bool = True) -> dict:
     """Open fees by aging bucket per building (and per unit, for those who may read it) and the collection rate per
     month and per year, as of a date (today by default). Figures are strings of yuan; rates percentages."""
@@ -493,17 +561,7 @@ def arrears(session: Session, actor: User, book: Book, as_of: dt.date | None = N
     if per_unit:
         require(session, actor, Action.READ_ARREARS, book)
     as_of = parse_date(as_of or dt.date.today(), "as_of")
-    units = {u.id: u for u in _units(session, book)}
-    charges, credits, prepaid = [], defaultdict(int), defaultdict(int)
-    for row, _date in posted_rows(session, book, as_of):
-        label = units[row.unit_id].label
-        if row.account_code == RECEIVABLE and row.amount_fen > 0 and row.billed_year:
-            charges.append(ar.Charge(label, row.billed_year, row.billed_month, row.amount_fen))
-        elif row.account_code == RECEIVABLE:
-            credits[label] -= row.amount_fen
-        elif row.account_code == PREPAID:
-            prepaid[label] -= row.amount_fen
-    allocated = ar.allocate(charges, dict(credits))
+    units, allocated, prepaid = _allocated(session, book, as_of)
     by_unit = ar.aging(allocated, as_of.year, as_of.month)
     building_of = {u.label: u.building for u in units.values()}
 

@@ -25,7 +25,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..db.schema import Book, Unit, User
-from ..domain.errors import LedgerError
 from ..domain.fees import monthly_fee_fen
 from ..domain.model import EntryInput, Line
 from . import bank, billing, books, budgets, entries, periods, register, remuneration, resolutions, revenues, users

@@ -174,10 +174,12 @@ def _pdf(html: str) -> bytes:
 
 
 def documents(notice: Notice, statements_doc: dict, entries: list[dict], months: list[tuple[str, int, int]],
-              account_names: dict[str, str], fund_names: dict[str, str], progress=lambda step: None) -> dict[str, bytes]:
-    """The publication's notice-board files: path in the publication -> bytes."""
+              account_names: dict[str, str], fund_names: dict[str, str], progress=lambda step: None,
+              trust_doc: dict | None = None) -> dict[str, bytes]:
+    """The publication's notice-board files: path in the publication -> bytes. `trust_doc` (trust.json: arrears
+    per building, budget, bank reconciliation, public revenues) adds its sections where it has them."""
     charts = month_charts(statements_doc, months)
-    context = _context(notice, statements_doc)
+    context = dict(_context(notice, statements_doc), trust=trust_doc or {})
     progress("charts")
     statements_pdf = _pdf(_env.get_template("statements.html").render(
         **context, charts=charts, journal=journal_rows(entries, account_names, fund_names), journal_legend=_legend()))

@@ -28,7 +28,7 @@ from ..domain.errors import InvalidInput, InvalidState, NotFound, PeriodNotReady
 from ..domain.money import fen_to_str
 from ..domain.model import EntryStatus
 from ..domain.permissions import Action
-from . import history, notices, statements, tables, witness
+from . import history, notices, statements, tables, trust_publication, witness
 from .access import audit, require
 from .posting import lock_book
 from .signing import keys_for
@@ -159,6 +159,9 @@ def publish(session: Session, actor: User, book: Book, year: int, month: int, st
     entries_doc = _entries_doc(session, book, rng, pages)
     files["statements.json"] = canonical_json(statements_doc)
     files["entries.json"] = canonical_json(entries_doc)
+    trust_doc = trust_publication.month_doc(session, book, year, month)  # arrears, budget, bank, revenues
+    if trust_doc is not None:
+        files["trust.json"] = canonical_json(trust_doc)
 
     head = session.get(BookHead, book.id)
     key = keys_for(session)
@@ -170,7 +173,7 @@ def publish(session: Session, actor: User, book: Book, year: int, month: int, st
     files.update(_tables(session, book, rng, notice, entries_doc, account_names, fund_names))
     progress("tables")
     files.update(notices.documents(notice, statements_doc, entries_doc, statements.monthly_totals(session, book, year, month),
-                                   account_names, fund_names, progress))
+                                   account_names, fund_names, progress, trust_doc))
     manifest = {
         "book": book.code, "name_zh": book.name_zh, "name_en": book.name_en, "period": label, "version": version,
         "supersedes": previous.version if previous else None,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..db.schema import Account, Book, Entry, EntryLine, RevenueContract, RevenueReceipt, RevenueTerms, User
+from ..db.schema import Account, Book, Entry, EntryLine, Owner, RevenueContract, RevenueReceipt, RevenueTerms, User
 from ..domain.errors import InvalidInput, InvalidState, NotFound
 from ..domain.model import MAX_DATE, MIN_DATE, EntryInput, EntryStatus, Line, parse_date
 from ..domain.money import fen_to_str
@@ -92,7 +92,9 @@ def receive(session: Session, actor: User, book: Book, contract: RevenueContract
     if amount_fen <= 0:
         raise InvalidInput("收款金额须大于0", "the amount received must be more than 0", "amount")
     fund = clean_code(fund, "fund")
-    summary = clean_text(summary, 200) or f"收 {contract.counterparty} {KIND_ZH[contract.kind]}收益"
+    # The summary is published with the entry: a counterparty who is an owner (renting a parking space) is not named.
+    payer = "个人" if names_an_owner(session, book, contract.counterparty) else contract.counterparty
+    summary = clean_text(summary, 200) or f"收 {payer} {KIND_ZH[contract.kind]}收益"
     data = EntryInput(date=date, summary=summary[:200],
                       lines=(Line(BANK, fund, amount_fen), Line(contract.account.code, fund, -amount_fen,
                                                                  f"收益合同 {contract.id}")),
@@ -105,14 +107,23 @@ def receive(session: Session, actor: User, book: Book, contract: RevenueContract
     return entry
 
 
-def received(session: Session, contract: RevenueContract) -> list[tuple[Entry, int]]:
-    """The posted entries linked to the contract and what each credited to its account, in date order."""
-    rows = session.execute(
-        select(Entry, func.sum(EntryLine.amount_fen)).join(RevenueReceipt, RevenueReceipt.entry_id == Entry.id)
-        .join(EntryLine, EntryLine.entry_id == Entry.id)
-        .where(RevenueReceipt.contract_id == contract.id, Entry.status == EntryStatus.POSTED.value,
-               EntryLine.account_id == contract.account_id)
-        .group_by(Entry.id).order_by(Entry.date, Entry.id)).all()
+def names_an_owner(session: Session, book: Book, text: str) -> bool:
+    """Whether the text holds the name of an owner (a person) of the book's register: such a name never reaches
+    the public, even as a contract's counterparty."""
+    names = session.scalars(select(Owner.name).where(Owner.book_id == book.id, Owner.kind == "person"))
+    return any(len(name.strip()) >= 2 and name.strip() in text for name in names)
+
+
+def received(session: Session, contract: RevenueContract, through: dt.date | None = None) -> list[tuple[Entry, int]]:
+    """The posted entries linked to the contract (dated on or before `through`) and what each credited to its
+    account, in date order."""
+    query = (select(Entry, func.sum(EntryLine.amount_fen)).join(RevenueReceipt, RevenueReceipt.entry_id == Entry.id)
+             .join(EntryLine, EntryLine.entry_id == Entry.id)
+             .where(RevenueReceipt.contract_id == contract.id, Entry.status == EntryStatus.POSTED.value,
+                    EntryLine.account_id == contract.account_id))
+    if through is not None:
+        query = query.where(Entry.date <= through)
+    rows = session.execute(query.group_by(Entry.id).order_by(Entry.date, Entry.id)).all()
     return [(entry, -int(fen)) for entry, fen in rows]
 
 
@@ -252,7 +263,7 @@ class Standing:
 def standing(session: Session, contract: RevenueContract, as_of: dt.date | None = None) -> Standing:
     """Expected receipts due on or before `as_of` (default today) against what was received."""
     as_of = as_of or dt.date.today()
-    receipts = received(session, contract)
+    receipts = received(session, contract, as_of)  # money received later settles nothing as of then
     left = total = sum(f for _, f in receipts)
     terms = terms_of(session, contract)
     dues = []
