@@ -186,10 +186,10 @@ def _close_month(session: Session, book: Book, treasurer: User, closer: User, y:
     periods.close_period(session, closer, book, y, m)
 
 
-def load(uow, publications_root=None) -> tuple[bool, list[tuple[str, str, str]]]:
+def load(uow, publications_root=None, compound: bool = True) -> tuple[bool, list[tuple[str, str, str]]]:
     """`load_demo` as one unit of work, with the unit's voucher store."""
     with uow:
-        result = load_demo(uow.session, store=uow.store, publications_root=publications_root)
+        result = load_demo(uow.session, store=uow.store, publications_root=publications_root, compound=compound)
         uow.commit()
         return result
 
@@ -222,12 +222,19 @@ def load_demo(session: Session, today: dt.date | None = None, store=None,
                 users.grant_role(session, system, people[u], by_code[code], role)
     _trust_year(session, trust, people, today, store)
     _community_fund(session, fund, people, today)
+    compound_book = None
     if compound:
         from . import demo_compound
 
-        demo_compound.build(session, people, today, {u: roles[COMPOUND] for u, _, _, roles in DEMO_USERS if COMPOUND in roles})
+        compound_book = demo_compound.build(session, people, today,
+                                            {u: roles[COMPOUND] for u, _, _, roles in DEMO_USERS if COMPOUND in roles})
     if publications_root is not None:
         _publish_trust(session, trust, people, store, publications_root)
+        if compound_book is not None:  # its latest closed month: arrears per building, budget, bank, revenues
+            from . import demo_compound, publications
+
+            y, m = demo_compound.latest_closed(today)
+            publications.publish(session, people["weiyuan1"], compound_book, y, m, store, publications_root)
     return True, logins
 
 

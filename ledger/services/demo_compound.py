@@ -510,6 +510,11 @@ class _Compound:
             issue_access_code(self.s, self.treasurer, self.book, label)
 
 
+def latest_closed(today: dt.date) -> tuple[int, int]:
+    """The compound's last closed month: its last two months are left open."""
+    return _months(today, 24)[-3]
+
+
 def build(session: Session, people: dict[str, User], today: dt.date, roles: dict[str, str]) -> Book:
     """The compound's book, its people's roles (username -> role) and its 24 months."""
     system = users.system_user(session)

@@ -70,7 +70,7 @@ def demo_site(request, tmp_path):
         env["LEDGER_DATABASE_URL"] = str(make_url(normalise_url(PG_SERVER)).set(database=name))
     full = {**os.environ, **env}
     try:
-        for args in (["db", "upgrade"], ["demo"]):
+        for args in (["db", "upgrade"], ["demo", "--without-compound"]):
             subprocess.run([LEDGER, *args], env=full, check=True, stdout=subprocess.DEVNULL)
         listed = subprocess.run([LEDGER, "publications", "list", "--book", "JCHY", "--format", "json"], env=full,
                                 check=True, capture_output=True, text=True).stdout

@@ -29,7 +29,7 @@ def public_site(sqlite_template, tmp_path, monkeypatch):
     for name, value in (("LEDGER_DATABASE_URL", f"sqlite:///{path}"), ("LEDGER_PUBLICATIONS_DIR", str(tmp_path / "pub")),
                         ("LEDGER_VOUCHER_DIR", str(tmp_path / "v")), ("LEDGER_KEY_DIR", str(tmp_path / "keys"))):
         monkeypatch.setenv(name, value)
-    made = CliRunner().invoke(main, ["demo"])
+    made = CliRunner().invoke(main, ["demo", "--without-compound"])
     assert made.exit_code == 0, made.output
     app = create_app()
     server = make_server("127.0.0.1", 0, app, threaded=True)

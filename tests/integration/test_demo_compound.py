@@ -229,3 +229,26 @@ def test_the_books_verify_and_the_committee_reads_the_pages(compound, tmp_path, 
                        ("/books/WJJY/bank/reconcile?period=2026-12", "结息"), ("/books/WJJY/resolutions", "停车场")):
         response = member.get(page)
         assert text in response.text, page
+
+
+def test_the_latest_closed_month_publishes_the_compounds_figures_per_building(compound, tmp_path, monkeypatch):
+    from ledger.services import publications, vouchers
+    from ledger.services.demo_compound import latest_closed
+
+    factory, _, keys = compound
+    monkeypatch.setenv("LEDGER_KEY_DIR", str(keys))
+    y, m = latest_closed(TODAY)
+    assert (y, m) == (2026, 10)
+    with transaction(factory) as s:
+        book, chair = _book(s), _user(s, "weiyuan1")
+        pub = publications.publish(s, chair, book, y, m, vouchers.VoucherStore(tmp_path / "v"), tmp_path / "pub")
+        folder = tmp_path / "pub" / pub.folder
+        office = billing.arrears(s, chair, book, as_of=dt.date(2026, 10, 31))
+    trust = json.loads((folder / "trust.json").read_text("utf-8"))
+    published = {b["building"]: b["fen"]["total"] for b in trust["arrears"]["buildings"]}
+    assert published == {b["building"]: int(Fraction(b["total"]) * 100) for b in office["buildings"]}
+    assert '"difference_fen":0' in json.dumps(trust["bank"], separators=(",", ":"))  # October reconciled
+    text = "".join(p.read_text("utf-8", errors="ignore") for p in folder.rglob("*.json"))
+    with transaction(factory) as s:
+        owners = [o.name for o in s.scalars(select(Owner).where(Owner.book_id == _book(s).id)) if o.kind == "person"]
+    assert not [name for name in owners if len(name) >= 2 and f'"{name}' in text]  # no owner's name in any file

@@ -337,7 +337,7 @@ def demo_site(db_url, tmp_path, monkeypatch):
     for name, value in (("LEDGER_DATABASE_URL", db_url), ("LEDGER_PUBLICATIONS_DIR", str(tmp_path / "pub")),
                         ("LEDGER_VOUCHER_DIR", str(tmp_path / "v"))):
         monkeypatch.setenv(name, value)
-    made = CliRunner().invoke(main, ["demo"])
+    made = CliRunner().invoke(main, ["demo", "--without-compound"])
     assert made.exit_code == 0, made.output
     app = create_app({"TESTING": True})
     yield app.test_client(), tmp_path / "pub"
