@@ -21,7 +21,6 @@ from ledger.db.engine import make_engine, make_sessionmaker, transaction
 from ledger.db.schema import (
     Account, BankImport, Book, Entry, EntryLine, EntryUnit, FeeRate, Owner, Resolution, Unit, UnitOwner, User,
 )
-from ledger.domain.errors import LedgerError
 from ledger.domain.fees import monthly_fee_fen, rate_in_force, Rate
 from ledger.services import bank, billing, budgets, entries, remuneration, revenues
 from ledger.services.demo import demo_password, load_demo
