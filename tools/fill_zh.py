@@ -518,6 +518,12 @@ ZH = {
     "Received to date": "累计实收",
 }
 ZH.update({
+    "Showing %(shown)s of %(all)s units.": "显示 %(shown)s 户，共 %(all)s 户。",
+    "Units with fees open": "有欠费的房屋",
+    "All units": "全部房屋",
+    "Building %(b)s": "%(b)s 栋",
+})
+ZH.update({
     # units off the register, revenue terms and ends, bank layouts from a refused file (0017)
     "Each field must name a column of the header found.": "每个字段须选自找到的表头中的一列。",
     "Layout %(name)s saved.": "流水格式 %(name)s 已保存。",

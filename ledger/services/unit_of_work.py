@@ -33,6 +33,8 @@ def when_transaction_ends(session: Session, committed: Callable[[], Any] | None 
 
     def ended(action):
         def listener(_session):
+            if _session.in_nested_transaction():
+                return  # a SAVEPOINT rolled back: the transaction goes on, and so do its files
             if not state["done"]:
                 state["done"] = True
                 if action is not None:

@@ -69,7 +69,7 @@ def roles_db(pg_template, tmp_path_factory):
         factory.configure(info={"key_dir": str(folder / "keys")})
         with transaction(factory) as s:  # posting, approving, vouchers, redaction, closing, publishing, opinions
             assert s.execute(text("SELECT current_user")).scalar() == office
-            load_demo(s, store=vouchers.VoucherStore(folder / "v"), publications_root=folder / "pub")
+            load_demo(s, store=vouchers.VoucherStore(folder / "v"), publications_root=folder / "pub", compound=False)
         engine.dispose()
         yield {"owner": owner_url, "office": office_url, "public": _with_login(owner_url, public, public_password),
                "office_role": office, "public_role": public, "folder": folder, "factory_info": {"key_dir": str(folder / "keys")}}

@@ -93,6 +93,9 @@ def fees_pay(code: str):
     return redirect(url_for("office.fees", code=code))
 
 
+LONG_LIST = 100  # units; above this the arrears page lists only units with fees open unless asked
+
+
 @bp.route("/books/<code>/fees/arrears")
 @login_required
 def fees_arrears(code: str):
@@ -108,7 +111,18 @@ def fees_arrears(code: str):
         from ...services import unit_access
 
         coded = unit_access.coded_labels(here.session, here.book)
-    return render_template("office/fees_arrears.html", book=here.book, seat=here, doc=doc, as_of=as_of, coded=coded)
+    # A compound of hundreds of units is too long a table for a phone: by default it lists the units with something
+    # open; one building, or all of them, on request.
+    listing = request.args.get("units") or ("open" if len(doc.get("units", ())) > LONG_LIST else "all")
+    building = request.args.get("building") or ""
+    if per_unit:
+        doc["all_units"] = len(doc["units"])
+        if building:
+            doc["units"] = [u for u in doc["units"] if u["building"] == building]
+        elif listing == "open":
+            doc["units"] = [u for u in doc["units"] if u["total"] != "0.00"]
+    return render_template("office/fees_arrears.html", book=here.book, seat=here, doc=doc, as_of=as_of, coded=coded,
+                           listing=listing, building=building)
 
 
 @bp.route("/books/<code>/fees/reminder.pdf")
