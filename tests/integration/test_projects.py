@@ -279,3 +279,39 @@ def test_phone_never_stored_in_clear_and_the_receipt_pdf(fund, engine, tmp_path)
     assert code in page_text and "200.00" in page_text and "配捐金额" in page_text
     assert "王阿姨" in page_text and "13800138000" not in page_text
     assert "你捐 100 元，武侯区政府再配 100 元" in page_text.replace("\r", "").replace("\n", "")
+
+
+def test_back_office_pages_show_the_match_before_saving_and_controls_by_role(fund, db_url, tmp_path):
+    from tests.conftest import SignedIn, back_office
+
+    f = fund
+    _project(f, "P5", "1000.00")
+    with back_office(db_url, tmp_path, PUBLICATIONS_DIR=str(f.root)) as app:
+        t1 = SignedIn(app, "t1")
+        page = t1.get("/books/CF/projects/P5")
+        assert "你捐 100 元，武侯区政府再配 100 元" in page.text and 'data-testid="settle"' not in page.text
+        url = "/books/CF/projects/P5/donations"
+        form = {"amount": "350", "date": "2026-03-05", "channel": "wechat", "phone": PHONES["A"],
+                "display_name": "李先生", "reference": "WX-1"}
+        shown = t1.post(url, dict(form, step="preview"), page="/books/CF/projects/P5")
+        assert shown.status_code == 200 and 'name="shown_match" value="30000"' in shown.text
+        assert "300.00" in shown.text and "已到每人在本项目的配捐上限" in shown.text
+        with f.tx() as s:
+            assert s.scalar(select(func.count()).select_from(text("donations"))) == 0  # a preview saves nothing
+        saved = t1.post(url, dict(form, step="save", shown_match="30000"), page="/books/CF/projects/P5")
+        assert saved.status_code == 302
+        page = t1.get("/books/CF/projects/P5").text
+        assert "350.00" in page and "300.00" in page and "13800138000" not in page
+        code = json.loads(next((f.root / "CF/receipts").glob("*.json")).read_text())["receipt"]
+        assert t1.get(f"/books/CF/receipts/{code}.pdf").headers["Content-Type"] == "application/pdf"
+        # a match shown that is no longer the match is refused: the donor gets what they were shown
+        stale = t1.post(url, dict(form, step="save", shown_match="30000"), page="/books/CF/projects/P5")
+        assert stale.status_code == 422
+        fm1 = SignedIn(app, "fm1")
+        assert 'data-testid="settle"' in fm1.get("/books/CF/projects/P5").text
+        pool = fm1.get("/books/CF/pools/GOV").text
+        assert "300.00" in pool and "P5" in pool.split('data-testid="capped"')[1]  # the donor who hit the cap
+        reader = SignedIn(app, "reader")
+        assert 'data-testid="donate"' not in reader.get("/books/CF/projects/P5").text
+        assert reader.get("/books/CF/pools/GOV").status_code == 403
+        assert "李先生" not in reader.get("/books/CF/projects/P5").text  # the donations list is for READ_DONORS
