@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from .. import config
 from ..db.schema import (
-    Account, Attachment, Book, Donation, DonationRefund, Entry, EntryLine, Fund, Match, MatchingPool,
+    Account, Attachment, Book, Donation, DonationRefund, Entry, EntryLine, Match, MatchingPool,
     MatchingRuleVersion, PoolDeposit, Project, ProjectBudgetLine, User, utcnow,
 )
 from ..domain import matching

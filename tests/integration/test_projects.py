@@ -315,3 +315,25 @@ def test_back_office_pages_show_the_match_before_saving_and_controls_by_role(fun
         assert 'data-testid="donate"' not in reader.get("/books/CF/projects/P5").text
         assert reader.get("/books/CF/pools/GOV").status_code == 403
         assert "李先生" not in reader.get("/books/CF/projects/P5").text  # the donations list is for READ_DONORS
+
+
+def test_cli_lists_projects_and_the_pool(fund, db_url, monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    from ledger.cli import main
+
+    f = fund
+    _project(f, "P6", "500.00")
+    f.donate("P6", "A", "120.00")
+    monkeypatch.setenv("LEDGER_DATABASE_URL", db_url)
+    runner = CliRunner()
+    listed = runner.invoke(main, ["projects", "list", "--book", "CF", "--format", "json"], catch_exceptions=False)
+    assert json.loads(listed.output)["projects"] == [{"code": "P6", "title": "P6 楼道粉刷", "status": "open",
+                                                      "raised": "120.00", "matched": "120.00", "goal": "500.00",
+                                                      "deadline": "2026-03-31"}]
+    status = runner.invoke(main, ["projects", "pool-status", "--book", "CF", "--pool", "GOV"], catch_exceptions=False)
+    assert json.loads(status.output)["remaining"] == "4880.00"
+    rule = tmp_path / "rule.json"
+    rule.write_text(json.dumps(dict(RULE, ratio="1:2")))  # version 1 again, another rule: refused
+    refused = runner.invoke(main, ["projects", "rule", "--book", "CF", "--pool", "GOV", "--rule", str(rule), "--as", "fm1"])
+    assert refused.exit_code == 1 and "version" in refused.output
