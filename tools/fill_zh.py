@@ -599,6 +599,59 @@ ZH.update({
 })
 
 
+ZH.update({
+    # micro-projects on the public site and "track my donation" (issue 10)
+    "Raising money": "筹款中", "Funded": "已达成目标", "Missed its goal: every donation refunded": "未达目标，捐款已全部退还",
+    "Donations: %(percent)s%% of the goal": "捐款已达目标的 %(percent)s%%", "Donated": "已捐款",
+    "Match (estimate)": "配捐（估算）", "Matched by %(funder)s": "%(funder)s配捐", "Stretch goal": "延伸目标",
+    "Under quadratic matching this match is only an estimate: it goes up when more people give to this project and down "
+    "when the round's other projects gain support. It is fixed when the round closes.":
+        "二次方配捐下，这个配捐额只是估算：本项目有更多人捐款时会上升，本轮其他项目获得更多支持时会下降；本轮结束时才最终确定。",
+    "Paid from the project's own fund so far:": "至今从本项目专项基金支出：", "Paid:": "支出：",
+    "A voucher of this payment is being checked for private details; it is shown once the committee has reviewed it.":
+        "这笔支出的凭证正在检查是否含有个人隐私，审核后公开。",
+    "Nothing has been paid from this project's fund yet.": "本项目基金还没有支出。",
+    "Micro-projects: %(n)s, with their donations, matches and expenses": "微项目：%(n)s 个，含捐款、配捐和支出",
+    "%(n)s micro-projects": "%(n)s 个微项目",
+    "Donated %(raised)s of %(goal)s yuan, matched %(matched)s yuan.": "已捐 %(raised)s 元，目标 %(goal)s 元，配捐 %(matched)s 元。",
+    "All or nothing: if the goal is missed by the deadline, every donor gets their money back.":
+        "全有或全无：截止日前未达目标，全部捐款原路退还。",
+    "Keep what is raised: the project goes ahead with whatever was given.": "筹多少用多少：无论筹到多少，项目都按实际筹款实施。",
+    "Progress": "进展", "%(n)s donations from %(donors)s donors.": "%(donors)s 位捐款人，共 %(n)s 笔捐款。",
+    "The project": "项目介绍", "Team:": "项目团队：", "How the government's match works": "政府配捐怎么算",
+    "Matching pool: %(pool)s, funded by %(funder)s.": "配捐池：%(pool)s，出资方：%(funder)s。",
+    "Rule version %(v)s, fingerprint %(digest)s.": "规则第 %(v)s 版，指纹 %(digest)s。",
+    "Donor wall": "捐款榜",
+    "Donors choose a name to show, or to give anonymously (匿名). Nobody's phone number is ever shown.":
+        "捐款人自己选择显示的名字，或选择匿名。任何人的手机号都不会公开。",
+    "Amount (yuan)": "金额（元）", "No budget lines were published.": "没有公示预算明细。",
+    "Where the money went": "钱花在了哪里",
+    "This page is read from the project's published document, signed by the book's key and checked before it is shown:":
+        "本页内容来自项目的公示文件，由账簿密钥签名，显示前已核验签名：",
+    "the signed message is project:BOOK:CODE:SHA256 of progress.json": "签名的内容为 project:账簿:项目代码:progress.json 的 SHA256",
+    "Projects residents started and raise money for, with the government's match and every expense with its receipt.":
+        "居民发起并众筹的项目，附政府配捐，以及每一笔支出和它的凭证。",
+    "Micro-projects of %(book)s": "%(book)s的微项目",
+    "%(n)s project(s) are not shown: their published document failed the check of the book's signature.":
+        "有 %(n)s 个项目未显示：其公示文件未通过账簿密钥的签名核验。",
+    "Track my donation": "查询我的捐款", "Receipt code (on your receipt, e.g. JZ-7K2QM-9XPTA)": "收据号（见捐款收据，如 JZ-7K2QM-9XPTA）",
+    "Track": "查询", "Your donation": "您的捐款",
+    "Track a donation: the gift, the match it unlocked and where the money went.": "查询一笔捐款：捐款、它带来的配捐，以及钱花在了哪里。",
+    "Receipt code": "收据号", "The donation": "捐款", "Refunded in full": "已全额退还",
+    "Partly refunded: %(yuan)s yuan": "已部分退还 %(yuan)s 元", "Received, not refunded": "已收到，未退还",
+    "For the project:": "捐给项目：", "The match it unlocked": "这笔捐款带来的配捐",
+    "The match is set when the quadratic round closes.": "配捐额在本轮二次方配捐结束时确定。",
+    "For now the whole project's match is estimated at %(yuan)s yuan (for all its donations together).":
+        "目前整个项目的配捐估算为 %(yuan)s 元（项目全部捐款合计，不是单指这一笔）。",
+    "Voided: the project missed its goal, so the match went back to the matching pool.": "已作废：项目未达目标，配捐退回配捐池。",
+    "Clawed back: the donation was refunded, so its match went back to the matching pool.": "已收回：捐款已退还，配捐退回配捐池。",
+    "Paid: the match was moved into the project's fund.": "已拨付：配捐已转入项目基金。",
+    "Pending: promised from the matching pool, paid when the project is funded.": "待拨付：配捐池已承诺，项目达成目标后拨付。",
+    "%(yuan)s yuan of the match was clawed back when the donation was refunded.": "捐款退还时收回配捐 %(yuan)s 元。",
+    "Why it is this amount:": "为什么是这个金额：", "The project's progress": "项目进展",
+    "This page is only for whoever holds the receipt code; it is not listed anywhere.": "本页只给持有收据号的人看，不在任何地方列出。",
+})
+
 
 def main(path="translations/zh_Hans_CN/LC_MESSAGES/messages.po") -> int:
     with open(path, "rb") as fh:

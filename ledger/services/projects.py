@@ -39,6 +39,7 @@ from ..db.schema import (
     MatchingRuleVersion, PoolDeposit, Project, ProjectBudgetLine, User, utcnow,
 )
 from ..domain import matching
+from ..domain.chain import project_message, receipt_message
 from ..domain.errors import DuplicateCode, InvalidInput, InvalidState, NotFound
 from ..domain.model import EntryInput, EntryStatus, Line, parse_date
 from ..domain.money import fen_to_str
@@ -726,7 +727,9 @@ def donations_of(session: Session, actor: User, book: Book, project: Project) ->
 # --- what the public site reads ---------------------------------------------------------------------------------------
 
 def _expenses(session: Session, project: Project) -> list[dict]:
-    """Posted spending from the project's fund (expense lines), each with its public voucher pages."""
+    """Posted spending from the project's fund (expense lines), each with its public voucher pages: only copies the
+    committee reviewed for redaction (a copy after the one made at upload, as a month's publication requires);
+    a voucher not yet reviewed is only counted (`vouchers_waiting`), never shown."""
     from .vouchers import newest_public_copies
 
     rows = session.execute(
@@ -738,11 +741,15 @@ def _expenses(session: Session, project: Project) -> list[dict]:
         Attachment.entry_id.in_({r[0] for r in rows}))).all() if rows else []
     newest = newest_public_copies(session, [a for a, _ in atts])
     pages: dict[int, list[str]] = defaultdict(list)
+    waiting: dict[int, int] = defaultdict(int)
     for att_id, entry_id in atts:
-        if att_id in newest:
+        if att_id in newest and (newest[att_id].seq or 0) >= 2:
             pages[entry_id] += [p["sha256"] for p in json.loads(newest[att_id].pages)]
+        else:
+            waiting[entry_id] += 1
     return [{"number": number, "date": date.isoformat(), "summary": summary, "account": code, "account_name": name,
-             "amount": fen_to_str(fen), "vouchers": [f"vouchers/{s}.jpg" for s in pages[entry_id]]}
+             "amount": fen_to_str(fen), "vouchers": [f"vouchers/{s}.jpg" for s in pages[entry_id]],
+             "vouchers_waiting": waiting[entry_id]}
             for entry_id, number, date, summary, code, name, fen in rows]
 
 
@@ -786,7 +793,9 @@ def receipt_doc(session: Session, book: Book, project: Project, donation: Donati
             "refunded": fen_to_str(refunded),
             "match": fen_to_str(m.amount_fen - m.clawed_back_fen) if m else None,
             "match_status": m.status if m else ("estimate" if rule_of(project.rule).kind == "quadratic" else None),
-            "match_reason": m.reason if m else None, "project_status": project.status}
+            "match_reason": m.reason if m else None,
+            "match_clawed_back": fen_to_str(m.clawed_back_fen) if m and m.clawed_back_fen else None,
+            "project_status": project.status}
 
 
 def _canonical(doc: dict) -> bytes:
@@ -795,12 +804,13 @@ def _canonical(doc: dict) -> bytes:
 
 def public_documents(session: Session, book: Book, project: Project, store=None) -> dict[str, bytes]:
     """Path under the publications folder -> bytes: the project's progress.json (and its .sig: the book's key signs
-    ``project:BOOK:CODE:SHA256``), its expenses' public voucher pages, and each receipt's document."""
+    ``project:BOOK:CODE:SHA256``), its expenses' public voucher pages, and each receipt's document (and its .sig:
+    ``receipt:BOOK:RECEIPT:SHA256``). The public site shows neither unless its signature holds."""
     doc = progress_doc(session, book, project)
     body = _canonical(doc)
     base = f"{book.code}/projects/{project.code}"
-    signature = keys_for(session).signer(book.code).sign(
-        f"project:{book.code}:{project.code}:{hashlib.sha256(body).hexdigest()}".encode())
+    signer = keys_for(session).signer(book.code)
+    signature = signer.sign(project_message(book.code, project.code, hashlib.sha256(body).hexdigest()))
     files = {f"{base}/progress.json": body, f"{base}/progress.sig": (signature + "\n").encode()}
     if store is not None:
         for e in doc["expenses"]:
@@ -809,7 +819,10 @@ def public_documents(session: Session, book: Book, project: Project, store=None)
                 if source.exists():
                     files[f"{base}/{page}"] = source.read_bytes()
     for d in session.scalars(select(Donation).where(Donation.project_id == project.id)):
-        files[f"{book.code}/receipts/{d.receipt_code}.json"] = _canonical(receipt_doc(session, book, project, d))
+        receipt = _canonical(receipt_doc(session, book, project, d))
+        files[f"{book.code}/receipts/{d.receipt_code}.json"] = receipt
+        files[f"{book.code}/receipts/{d.receipt_code}.sig"] = (signer.sign(receipt_message(
+            book.code, d.receipt_code, hashlib.sha256(receipt).hexdigest())) + "\n").encode()
     return files
 
 
