@@ -676,3 +676,7 @@ main.add_command(revenues_group)
 from .cli_matching import matching_group  # noqa: E402
 
 main.add_command(matching_group)
+
+from .cli_projects import projects_group  # noqa: E402  (micro-projects and matching, issue 10)
+
+main.add_command(projects_group)

@@ -14,6 +14,7 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
+from pathlib import Path
 
 from flask import Response, current_app, request
 from flask_babel import get_locale
@@ -24,6 +25,13 @@ from ledger.db.session import get_session
 
 EXTENSION = "public_page_cache"
 HTML_MAX_AGE = 60  # a month's page gains the supervisor's word or a correction notice: revalidate after a minute
+
+
+def _mtime(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
 
 
 class PageCache:
@@ -41,10 +49,13 @@ class PageCache:
         if now - self.checked_at < self.check_seconds:
             return
         session = get_session()
+        books = tuple(session.execute(select(Book.id, Book.code, Book.name_zh, Book.name_en).order_by(Book.id)))
         state = (
             session.execute(select(func.max(Publication.id), func.count(Publication.id))).one(),
             session.execute(select(func.max(PublicationOpinion.id), func.count(PublicationOpinion.id))).one(),
-            tuple(session.execute(select(Book.id, Book.code, Book.name_zh, Book.name_en).order_by(Book.id))),
+            books,
+            # The home and book pages link to a book's micro-projects: a project's folder added moves its mtime.
+            tuple(_mtime(Path(current_app.config["PUBLICATIONS_DIR"]) / code / "projects") for _id, code, *_ in books),
         )
         with self.lock:
             if state != self.state:

@@ -26,7 +26,7 @@ from ledger.db.session import get_session
 from ledger.domain.chain import sha256_hex
 from ledger.domain.errors import LedgerError
 from ledger.domain.model import parse_period
-from ledger.services import access, publications, published
+from ledger.services import access, publications, published, published_projects
 
 from .cache import cached_page, immutable_file
 
@@ -109,10 +109,12 @@ def _cache(response):
     """HTML gets a strong ETag of its bytes and is revalidated (a correction adds a notice to the old month);
     asking for the large mode sets the cookie that keeps it."""
     asked = request.args.get("large")
+    stored = "no-store" not in response.headers.get("Cache-Control", "")  # a donor's receipt page is never kept
     if asked in ("0", "1"):
         response.set_cookie("large", asked, max_age=YEAR, samesite="Lax")
-        response.headers["Cache-Control"] = "private, no-cache"
-    if response.mimetype == "text/html" and response.status_code == 200:
+        if stored:
+            response.headers["Cache-Control"] = "private, no-cache"
+    if response.mimetype == "text/html" and response.status_code == 200 and stored:
         response.add_etag()
         response.headers.setdefault("Cache-Control", "public, no-cache")
         response.vary.add("Cookie")
@@ -159,7 +161,8 @@ def home():
     shown = []
     for book, latest in publications.published_books(session):
         shown.append((book, latest, _headline(_json(session, latest, "statements.json"))))
-    return render_template("public/home.html", shown=shown, objected=publications.objected_ids(session))
+    return render_template("public/home.html", shown=shown, objected=publications.objected_ids(session),
+                           project_books=published_projects.books_with_projects(session, _root()))
 
 
 @bp.get("/<code>/")
@@ -176,7 +179,8 @@ def book(code: str):
     return render_template("public/book.html", book=found, listed=listed, latest=listed[0],
                            headline=_headline(_json(session, listed[0], "statements.json")),
                            superseded=publications.superseded_ids(session, found),
-                           objected=publications.objected_ids(session, found))
+                           objected=publications.objected_ids(session, found),
+                           projects=len(published_projects.project_codes(_root(), found)))
 
 
 # -- A month ---------------------------------------------------------------------------------------------------

@@ -577,6 +577,117 @@ ZH.update({
 })
 
 
+# --- micro-projects and matching (issue 10)
+ZH.update({
+    "Opened a matching pool": "开设配捐池",
+    "Put money into a matching pool": "向配捐池注资",
+    "Published a matching rule version": "发布配捐规则版本",
+    "Closed a quadratic matching round": "结束二次方配捐轮",
+    "Opened a micro-project": "发起微项目",
+    "Settled a micro-project": "结算微项目",
+    "Published a micro-project's progress": "公示微项目进展",
+    "Recorded a donation": "登记捐款",
+    "Refunded a donation": "退还捐款",
+    "Donation recorded: receipt %(code)s. Its entry waits for approval.": "捐款已登记，收据号 %(code)s；其凭证等待审批。",
+    "The project is settled: %(status)s.": "项目已结算：%(status)s。",
+    "The project's public progress is updated.": "项目公示进展已更新。",
+    "Micro-projects": "微项目",
+    "Project": "项目",
+    "Raised": "已筹",
+    "Matched": "已配捐",
+    "Goal": "目标",
+    "Deadline": "截止日",
+    "No micro-project yet.": "还没有微项目。",
+    "Matching pools": "配捐池",
+    "Pool": "配捐池",
+    "Held": "池中资金",
+    "Committed, pending": "已承诺（待拨付）",
+    "Posted": "已拨付",
+    "Voided": "已作废",
+    "Clawed back": "已收回",
+    "Remaining": "剩余",
+    "No matching pool yet.": "还没有配捐池。",
+    "estimate: %(amount)s": "估算：%(amount)s",
+    "Record a donation": "登记捐款",
+    "Channel": "方式",
+    "Payment reference": "支付参考号",
+    "Donor's phone (kept only as a keyed hash)": "捐款人手机号（只保存加密摘要）",
+    "Display name": "显示名",
+    "Anonymous": "匿名",
+    "The donor will get a match of %(amount)s.": "捐款人将获配捐 %(amount)s。",
+    "Quadratic rule: the match is an estimate until the round closes.": "二次方配捐：本轮结束前配捐额只是估算。",
+    "Save the donation": "保存捐款",
+    "Show the match": "显示配捐额",
+    "Settle the project": "结算项目",
+    "Update the public progress": "更新公示进展",
+    "Donations": "捐款",
+    "Receipt": "收据",
+    "Name": "名称",
+    "Match": "配捐",
+    "Donor (hash)": "捐款人（摘要）",
+    "Refunded": "已退还",
+    "No donation yet.": "还没有捐款。",
+    "Rule versions": "规则版本",
+    "Donors who hit their cap": "达到配捐上限的捐款人",
+    "None.": "无。",
+    "Warnings: one phone, several names": "提醒：同一手机号、多个名字",
+    "Warnings: one payment reference, several donors": "提醒：同一支付参考号、多位捐款人",
+})
+
+
+ZH.update({
+    # micro-projects on the public site and "track my donation" (issue 10)
+    "Raising money": "筹款中", "Funded": "已达成目标", "Missed its goal: every donation refunded": "未达目标，捐款已全部退还",
+    "Donations: %(percent)s%% of the goal": "捐款已达目标的 %(percent)s%%", "Donated": "已捐款",
+    "Match (estimate)": "配捐（估算）", "Matched by %(funder)s": "%(funder)s配捐", "Stretch goal": "延伸目标",
+    "Under quadratic matching this match is only an estimate: it goes up when more people give to this project and down "
+    "when the round's other projects gain support. It is fixed when the round closes.":
+        "二次方配捐下，这个配捐额只是估算：本项目有更多人捐款时会上升，本轮其他项目获得更多支持时会下降；本轮结束时才最终确定。",
+    "Paid from the project's own fund so far:": "至今从本项目专项基金支出：", "Paid:": "支出：",
+    "A voucher of this payment is being checked for private details; it is shown once the committee has reviewed it.":
+        "这笔支出的凭证正在检查是否含有个人隐私，审核后公开。",
+    "Nothing has been paid from this project's fund yet.": "本项目基金还没有支出。",
+    "Micro-projects: %(n)s, with their donations, matches and expenses": "微项目：%(n)s 个，含捐款、配捐和支出",
+    "%(n)s micro-projects": "%(n)s 个微项目",
+    "Donated %(raised)s of %(goal)s yuan, matched %(matched)s yuan.": "已捐 %(raised)s 元，目标 %(goal)s 元，配捐 %(matched)s 元。",
+    "All or nothing: if the goal is missed by the deadline, every donor gets their money back.":
+        "全有或全无：截止日前未达目标，全部捐款原路退还。",
+    "Keep what is raised: the project goes ahead with whatever was given.": "筹多少用多少：无论筹到多少，项目都按实际筹款实施。",
+    "Progress": "进展", "%(n)s donations from %(donors)s donors.": "%(donors)s 位捐款人，共 %(n)s 笔捐款。",
+    "The project": "项目介绍", "Team:": "项目团队：", "How the government's match works": "政府配捐怎么算",
+    "Matching pool: %(pool)s, funded by %(funder)s.": "配捐池：%(pool)s，出资方：%(funder)s。",
+    "Rule version %(v)s, fingerprint %(digest)s.": "规则第 %(v)s 版，指纹 %(digest)s。",
+    "Donor wall": "捐款榜",
+    "Donors choose a name to show, or to give anonymously (匿名). Nobody's phone number is ever shown.":
+        "捐款人自己选择显示的名字，或选择匿名。任何人的手机号都不会公开。",
+    "Amount (yuan)": "金额（元）", "No budget lines were published.": "没有公示预算明细。",
+    "Where the money went": "钱花在了哪里",
+    "This page is read from the project's published document, signed by the book's key and checked before it is shown:":
+        "本页内容来自项目的公示文件，由账簿密钥签名，显示前已核验签名：",
+    "the signed message is project:BOOK:CODE:SHA256 of progress.json": "签名的内容为 project:账簿:项目代码:progress.json 的 SHA256",
+    "Projects residents started and raise money for, with the government's match and every expense with its receipt.":
+        "居民发起并众筹的项目，附政府配捐，以及每一笔支出和它的凭证。",
+    "Micro-projects of %(book)s": "%(book)s的微项目",
+    "%(n)s project(s) are not shown: their published document failed the check of the book's signature.":
+        "有 %(n)s 个项目未显示：其公示文件未通过账簿密钥的签名核验。",
+    "Track my donation": "查询我的捐款", "Receipt code (on your receipt, e.g. JZ-7K2QM-9XPTA)": "收据号（见捐款收据，如 JZ-7K2QM-9XPTA）",
+    "Track": "查询", "Your donation": "您的捐款",
+    "Track a donation: the gift, the match it unlocked and where the money went.": "查询一笔捐款：捐款、它带来的配捐，以及钱花在了哪里。",
+    "Receipt code": "收据号", "The donation": "捐款", "Refunded in full": "已全额退还",
+    "Partly refunded: %(yuan)s yuan": "已部分退还 %(yuan)s 元", "Received, not refunded": "已收到，未退还",
+    "For the project:": "捐给项目：", "The match it unlocked": "这笔捐款带来的配捐",
+    "The match is set when the quadratic round closes.": "配捐额在本轮二次方配捐结束时确定。",
+    "For now the whole project's match is estimated at %(yuan)s yuan (for all its donations together).":
+        "目前整个项目的配捐估算为 %(yuan)s 元（项目全部捐款合计，不是单指这一笔）。",
+    "Voided: the project missed its goal, so the match went back to the matching pool.": "已作废：项目未达目标，配捐退回配捐池。",
+    "Clawed back: the donation was refunded, so its match went back to the matching pool.": "已收回：捐款已退还，配捐退回配捐池。",
+    "Paid: the match was moved into the project's fund.": "已拨付：配捐已转入项目基金。",
+    "Pending: promised from the matching pool, paid when the project is funded.": "待拨付：配捐池已承诺，项目达成目标后拨付。",
+    "%(yuan)s yuan of the match was clawed back when the donation was refunded.": "捐款退还时收回配捐 %(yuan)s 元。",
+    "Why it is this amount:": "为什么是这个金额：", "The project's progress": "项目进展",
+    "This page is only for whoever holds the receipt code; it is not listed anywhere.": "本页只给持有收据号的人看，不在任何地方列出。",
+})
+
 
 def main(path="translations/zh_Hans_CN/LC_MESSAGES/messages.po") -> int:
     with open(path, "rb") as fh:

@@ -37,6 +37,9 @@ BOOK_IDENTITY = "账簿已有凭证，其代码与首月不可更改 / a book wi
 SUBMITTED_COPY = ("已提交或已过账凭证的原始凭证公开版本不可删除 / "
                   "the public copy of a voucher of a submitted or posted entry cannot be removed")
 ROUND_BACK = "凭证的提交轮次只能增加 / the submission round of an entry only goes up"
+MATCH_FIXED = ("配捐记录的金额与归属不可更改、不可删除；只能由待定转为已拨付或作废，收回只增不减 / "
+               "a match keeps its amount and donation and is never deleted; it only goes from pending to posted or "
+               "voided, and what is clawed back only grows")
 
 _SQLITE = [
     f"""CREATE TRIGGER guard_entries_insert BEFORE INSERT ON entries
@@ -144,6 +147,8 @@ APPEND_ONLY_TABLES = (
     # a unit taken off the register or put back; a revenue contract's new terms (0017)
     "unit_status_changes", "revenue_terms",
 
+    # --- micro-projects and matching (issue 10, 0018)
+    "matching_pool_deposits", "matching_rules", "project_budget_lines", "donations", "donation_refunds",
 )
 for _table in APPEND_ONLY_TABLES:
     _SQLITE += [
@@ -152,6 +157,28 @@ for _table in APPEND_ONLY_TABLES:
         f"""CREATE TRIGGER guard_{_table}_delete BEFORE DELETE ON {_table}
         BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END""",
     ]
+
+# --- micro-projects and matching (issue 10, 0018): a match's amount and donation never change and it is never
+# deleted; its status only leaves "pending"; and the pool's committed_fen follows the live matches (pending or posted,
+# less what was clawed back), so the pool's CHECK (committed_fen <= held_fen) refuses any match, however written,
+# that would commit more than the pool holds.
+_MATCH_LIVE_NEW = "(CASE WHEN NEW.status IN ('pending', 'posted') THEN NEW.amount_fen - NEW.clawed_back_fen ELSE 0 END)"
+_MATCH_LIVE_OLD = "(CASE WHEN OLD.status IN ('pending', 'posted') THEN OLD.amount_fen - OLD.clawed_back_fen ELSE 0 END)"
+_MATCH_CHANGED = """NEW.pool_id <> OLD.pool_id OR NEW.project_id <> OLD.project_id OR NEW.donation_id <> OLD.donation_id
+      OR NEW.amount_fen <> OLD.amount_fen OR NEW.raw_fen <> OLD.raw_fen OR NEW.clawed_back_fen < OLD.clawed_back_fen
+      OR OLD.status = 'voided' OR (OLD.status = 'posted' AND NEW.status <> 'posted')"""
+_SQLITE += [
+    f"""CREATE TRIGGER guard_matches_update BEFORE UPDATE ON matches
+    WHEN {_MATCH_CHANGED}
+    BEGIN SELECT RAISE(ABORT, '{MATCH_FIXED}'); END""",
+    f"""CREATE TRIGGER guard_matches_delete BEFORE DELETE ON matches
+    BEGIN SELECT RAISE(ABORT, '{MATCH_FIXED}'); END""",
+    f"""CREATE TRIGGER guard_matches_commit_insert AFTER INSERT ON matches
+    BEGIN UPDATE matching_pools SET committed_fen = committed_fen + {_MATCH_LIVE_NEW} WHERE id = NEW.pool_id; END""",
+    f"""CREATE TRIGGER guard_matches_commit_update AFTER UPDATE ON matches
+    BEGIN UPDATE matching_pools SET committed_fen = committed_fen - {_MATCH_LIVE_OLD} + {_MATCH_LIVE_NEW}
+      WHERE id = NEW.pool_id; END""",
+]
 
 SQLITE_TRIGGERS = [s.split()[2] for s in _SQLITE] + ["guard_entries_round"]
 
@@ -308,6 +335,35 @@ _PG_ROUND = ("guard_entries_round", "entries", """CREATE TRIGGER guard_entries_r
     BEFORE UPDATE OF submission_round ON entries FOR EACH ROW EXECUTE FUNCTION ledger_guard_entries_round()""")
 _PG_TRIGGERS.append(("guard_voucher_publics", "voucher_publics", """CREATE TRIGGER guard_voucher_publics
     BEFORE UPDATE OR DELETE ON voucher_publics FOR EACH ROW EXECUTE FUNCTION ledger_guard_voucher_publics()"""))
+# --- micro-projects and matching (issue 10, 0018): see the SQLite triggers above.
+_PG_FUNCTIONS += [
+    f"""CREATE OR REPLACE FUNCTION ledger_guard_matches() RETURNS trigger AS $$
+    BEGIN
+        IF TG_OP = 'DELETE' THEN
+            RAISE EXCEPTION '{MATCH_FIXED}';
+        END IF;
+        IF {_MATCH_CHANGED} THEN
+            RAISE EXCEPTION '{MATCH_FIXED}';
+        END IF;
+        RETURN NEW;
+    END $$ LANGUAGE plpgsql""",
+    f"""CREATE OR REPLACE FUNCTION ledger_matches_commit() RETURNS trigger AS $$
+    BEGIN
+        IF TG_OP = 'INSERT' THEN
+            UPDATE matching_pools SET committed_fen = committed_fen + {_MATCH_LIVE_NEW} WHERE id = NEW.pool_id;
+        ELSE
+            UPDATE matching_pools SET committed_fen = committed_fen - {_MATCH_LIVE_OLD} + {_MATCH_LIVE_NEW}
+              WHERE id = NEW.pool_id;
+        END IF;
+        RETURN NULL;
+    END $$ LANGUAGE plpgsql""",
+]
+_PG_TRIGGERS += [
+    ("guard_matches", "matches", """CREATE TRIGGER guard_matches BEFORE UPDATE OR DELETE ON matches
+        FOR EACH ROW EXECUTE FUNCTION ledger_guard_matches()"""),
+    ("guard_matches_commit", "matches", """CREATE TRIGGER guard_matches_commit AFTER INSERT OR UPDATE ON matches
+        FOR EACH ROW EXECUTE FUNCTION ledger_matches_commit()"""),
+]
 # Row triggers do not fire on TRUNCATE.
 _NEVER_TRUNCATED = (
     "entries", "entry_lines", "attachments", "approvals", "audit_log", "entry_makers", "period_closes",
@@ -328,6 +384,9 @@ _NEVER_TRUNCATED = (
     # a unit taken off the register or put back; a revenue contract's new terms (0017)
     "unit_status_changes", "revenue_terms",
 
+    # --- micro-projects and matching (issue 10, 0018)
+    "matching_pool_deposits", "matching_rules", "project_budget_lines", "donations", "donation_refunds",
+    "matching_pools", "projects", "matches",
 )
 for _table in _NEVER_TRUNCATED:
     _PG_TRIGGERS.append((f"guard_{_table}_truncate", _table, f"""CREATE TRIGGER guard_{_table}_truncate

@@ -69,6 +69,12 @@ OFFICE_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "unit_access_codes": KEEP,  # revoked, never deleted
     # Units off the register and revenue terms (0017): append-only, in APPEND_ONLY_TABLES above
 
+    # --- micro-projects and matching (issue 10, 0018): deposits, rule versions, budget lines, donations and refunds
+    # are append-only (APPEND_ONLY_TABLES above). A pool's held/committed figures, a project's status and a match's
+    # status move (the guards say how), never deleted.
+    "matching_pools": KEEP,
+    "projects": KEEP,
+    "matches": KEEP,
 }
 
 PUBLIC_TABLES = ("books", "publications", "publication_files", "publication_opinions")

@@ -10,6 +10,7 @@ import datetime as dt
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -842,3 +843,185 @@ class UnitAccessCode(Base):
     issued_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+# --- Micro-projects and matching (issue 10, migration 0018). -------------------------------------------------------
+# A matching pool (配捐池) of a fund book, its rule versions, the projects that pin one, their donations, refunds and
+# each donation's match. The pool's committed_fen is kept by database triggers from the matches (ledger/db/guards.py)
+# and a CHECK keeps it within what the pool holds: no path, SQL included, commits more than the pool holds.
+
+
+class MatchingPool(Base):
+    """A matching pool: money a funder (the district, a foundation) put in a restricted fund of the book to match
+    donations. held_fen is what was deposited (each deposit an entry); committed_fen the live matches (pending and
+    posted, less what was clawed back), kept by triggers on `matches`."""
+
+    __tablename__ = "matching_pools"
+    __table_args__ = (
+        UniqueConstraint("book_id", "code"),
+        CheckConstraint("held_fen >= 0", name="ck_matching_pools_held"),
+        CheckConstraint("committed_fen >= 0 AND committed_fen <= held_fen", name="ck_matching_pools_committed"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    funder: Mapped[str] = mapped_column(String(200))  # who matches, as the explainer names them (政府, a foundation)
+    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id"))
+    held_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    committed_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    fund: Mapped[Fund] = relationship(lazy="joined")
+
+
+class PoolDeposit(Base):
+    """Money put into a pool, by an entry (Dr bank / Cr government grant income on the pool's fund). Append-only."""
+
+    __tablename__ = "matching_pool_deposits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pool_id: Mapped[int] = mapped_column(ForeignKey("matching_pools.id"), index=True)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class MatchingRuleVersion(Base):
+    """One version of a pool's rule, as matching.Rule.to_dict's canonical JSON and its SHA-256. Append-only: a rule
+    is changed by adding a version; a project pins the version it runs under."""
+
+    __tablename__ = "matching_rules"
+    __table_args__ = (UniqueConstraint("pool_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pool_id: Mapped[int] = mapped_column(ForeignKey("matching_pools.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    rule_json: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(64))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Project(Base):
+    """A micro-project (微项目): its story, goal and deadline, its own restricted fund, and the rule version it runs
+    under (never changed). Status: open -> funded | failed (settled); for quadratic rules the round's close records
+    the matches first."""
+
+    __tablename__ = "projects"
+    __table_args__ = (
+        UniqueConstraint("book_id", "code"),
+        CheckConstraint("goal_fen > 0", name="ck_projects_goal"),
+        CheckConstraint("stretch_fen IS NULL OR stretch_fen > goal_fen", name="ck_projects_stretch"),
+        CheckConstraint("funding_mode IN ('all_or_nothing', 'keep_what_you_raise')", name="ck_projects_mode"),
+        CheckConstraint("status IN ('open', 'funded', 'failed')", name="ck_projects_status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id"), index=True)
+    pool_id: Mapped[int] = mapped_column(ForeignKey("matching_pools.id"), index=True)
+    rule_id: Mapped[int] = mapped_column(ForeignKey("matching_rules.id"))
+    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id"))
+    code: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(200))
+    story: Mapped[str] = mapped_column(Text, default="")
+    area: Mapped[str] = mapped_column(String(200), default="")  # the building or area it serves
+    team: Mapped[str] = mapped_column(String(200), default="")
+    goal_fen: Mapped[int] = mapped_column(BigInteger)
+    stretch_fen: Mapped[int | None] = mapped_column(BigInteger)
+    deadline: Mapped[dt.date] = mapped_column(Date)
+    funding_mode: Mapped[str] = mapped_column(String(24))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    settled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    settle_entry_id: Mapped[int | None] = mapped_column(ForeignKey("entries.id"))  # the matches moved, or the refunds
+    round_closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # quadratic: its matches recorded
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    fund: Mapped[Fund] = relationship(lazy="joined")
+    rule: Mapped[MatchingRuleVersion] = relationship(lazy="joined")
+    pool: Mapped[MatchingPool] = relationship(lazy="joined")
+    budget_lines: Mapped[list["ProjectBudgetLine"]] = relationship(order_by="ProjectBudgetLine.id", lazy="selectin")
+
+
+class ProjectBudgetLine(Base):
+    """What a project will spend on, as announced (append-only)."""
+
+    __tablename__ = "project_budget_lines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    label: Mapped[str] = mapped_column(String(200))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+
+
+class Donation(Base):
+    """A donation as recorded (append-only): its entry, the donor's display name or anonymity, and the donor's
+    phone only as an HMAC keyed by a secret kept outside the database (donor_key: enough to apply per-donor caps
+    and to see several donors sharing a phone, never to read the phone back). The receipt code is the donor's
+    key to follow the money on the public site."""
+
+    __tablename__ = "donations"
+    __table_args__ = (CheckConstraint("amount_fen > 0", name="ck_donations_amount"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id"), index=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    date: Mapped[dt.date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(16))  # cash | bank | wechat | alipay
+    reference: Mapped[str] = mapped_column(String(60), default="")
+    display_name: Mapped[str] = mapped_column(String(60), default="")
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    donor_key: Mapped[str] = mapped_column(String(64), index=True)
+    receipt_code: Mapped[str] = mapped_column(String(20), unique=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class DonationRefund(Base):
+    """Money given back to a donor, by an entry (append-only): one donation asked back, or every donation of an
+    all-or-nothing project that missed its goal."""
+
+    __tablename__ = "donation_refunds"
+    __table_args__ = (CheckConstraint("amount_fen > 0", name="ck_donation_refunds_amount"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    donation_id: Mapped[int] = mapped_column(ForeignKey("donations.id"), index=True)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(200))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Match(Base):
+    """A donation's match: pending (a commitment on the pool) when recorded, posted when its project is funded (entry_id
+    moves the money), voided when the project fails; clawed_back_fen grows when the donation is refunded. Its amount
+    never changes and it is never deleted (guards)."""
+
+    __tablename__ = "matches"
+    __table_args__ = (
+        CheckConstraint("amount_fen >= 0 AND raw_fen >= 0", name="ck_matches_amount"),
+        CheckConstraint("clawed_back_fen >= 0 AND clawed_back_fen <= amount_fen", name="ck_matches_clawed_back"),
+        CheckConstraint("status IN ('pending', 'posted', 'voided')", name="ck_matches_status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pool_id: Mapped[int] = mapped_column(ForeignKey("matching_pools.id"), index=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    donation_id: Mapped[int] = mapped_column(ForeignKey("donations.id"), unique=True)
+    raw_fen: Mapped[int] = mapped_column(BigInteger)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str | None] = mapped_column(String(32))  # matching.REASONS key: why below the rate
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    clawed_back_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("entries.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    status_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

@@ -137,6 +137,16 @@ def publication_message(book: str, period: str, version: int, manifest_sha256: s
     return f"publication:{book}:{period}:{version}:{manifest_sha256}".encode("utf-8")
 
 
+def project_message(book: str, project: str, progress_sha256: str) -> bytes:
+    """A micro-project's public progress document (progress.json): PROGRESS_SHA256 is the SHA-256 of its bytes."""
+    return f"project:{book}:{project}:{progress_sha256}".encode("utf-8")
+
+
+def receipt_message(book: str, receipt: str, receipt_sha256: str) -> bytes:
+    """A donation's public receipt document (receipts/CODE.json): RECEIPT_SHA256 is the SHA-256 of its bytes."""
+    return f"receipt:{book}:{receipt}:{receipt_sha256}".encode("utf-8")
+
+
 def opinion_message(book: str, period: str, version: int, kind: str, user: str, text_sha256: str) -> bytes:
     """The supervisor's sign-off or objection on a publication: TEXT_SHA256 is the SHA-256 of its words."""
     return f"opinion:{book}:{period}:{version}:{kind}:{user}:{text_sha256}".encode("utf-8")

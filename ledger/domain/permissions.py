@@ -59,6 +59,11 @@ class Action(str, Enum):
     SET_BUDGET = "set_budget"
     MANAGE_REVENUES = "manage_revenues"  # public-revenue contracts (公共收益) and their receipts
     DECIDE_SURPLUS = "decide_surplus"  # the year-end surplus: carry forward or refund by area
+    # --- micro-projects and matching (issue 10)
+    MANAGE_MATCHING = "manage_matching"  # pools, their deposits and rule versions; settle projects, close rounds
+    MANAGE_PROJECTS = "manage_projects"  # open a micro-project under a pool's rule
+    RECORD_DONATION = "record_donation"  # record a donation or its refund (the entries go for approval)
+    READ_DONORS = "read_donors"  # donations with references and donor hashes: the pool's 套捐 watch
 
 
 T, C, S, TR, FM, V = Role.TREASURER, Role.COMMITTEE, Role.SUPERVISOR, Role.TRUSTEE, Role.FUND_MANAGER, Role.VIEWER
@@ -112,6 +117,12 @@ ROLES: dict[Action, frozenset[Role]] = {
     Action.SET_BUDGET: frozenset({T, C}),
     Action.MANAGE_REVENUES: frozenset({T, C}),
     Action.DECIDE_SURPLUS: frozenset({C}),
+    # --- micro-projects and matching (issue 10): the fund manager runs the pool; the treasurer and committee record
+    # donations and open projects; the supervisor reads the donors' patterns too.
+    Action.MANAGE_MATCHING: frozenset({FM}),
+    Action.MANAGE_PROJECTS: frozenset({T, C, FM}),
+    Action.RECORD_DONATION: frozenset({T, C, FM}),
+    Action.READ_DONORS: frozenset({T, C, S, FM}),
 }
 ATTACH_ANY_ENTRY = frozenset({T, C, FM})
 
@@ -155,6 +166,11 @@ WHAT = {  # (zh, en) of each action, for refusals
     Action.SET_BUDGET: ("设定年度预算", "set the annual budget"),
     Action.MANAGE_REVENUES: ("管理公共收益合同", "manage public-revenue contracts"),
     Action.DECIDE_SURPLUS: ("处理年度结余", "decide the year-end surplus"),
+    # --- micro-projects and matching (issue 10)
+    Action.MANAGE_MATCHING: ("管理配捐池与配捐规则", "manage matching pools and their rules"),
+    Action.MANAGE_PROJECTS: ("发起微项目", "open micro-projects"),
+    Action.RECORD_DONATION: ("登记捐款与退款", "record donations and refunds"),
+    Action.READ_DONORS: ("查看捐款明细与配捐异常", "read donations and matching warnings"),
 }
 
 ROLE_NAMES = {

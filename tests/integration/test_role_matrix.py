@@ -177,6 +177,14 @@ GATES = {
     "office.revenues_receive": {"POST": _who(Action.MANAGE_REVENUES)},
     "office.revenues_end": {"POST": _who(Action.MANAGE_REVENUES)},
     "office.revenues_terms": {"POST": _who(Action.MANAGE_REVENUES)},
+    # --- micro-projects and matching (issue 10)
+    "office.projects_page": {"GET": EVERYONE_IN_BOOK},
+    "office.project_page": {"GET": EVERYONE_IN_BOOK},
+    "office.project_donate": {"POST": _who(Action.RECORD_DONATION)},
+    "office.project_settle": {"POST": _who(Action.MANAGE_MATCHING)},
+    "office.project_publish": {"POST": _who(Action.MANAGE_PROJECTS)},
+    "office.receipt_pdf": {"GET": _who(Action.RECORD_DONATION)},
+    "office.pool_page": {"GET": _who(Action.READ_DONORS)},
 
 
 }
@@ -236,7 +244,8 @@ def _url(rule, ids) -> str:
               "account_code": "1002", "account": "1002", "period": "2026-03", "fmt": "csv", "flag_id": MISSING,
               "filename": "office.css", "kind": "activities", "version": 1,
               "resolution_id": MISSING, "year": 2026,
-              "job_id": "0" * 32, "path": "poster.pdf"}
+              "job_id": "0" * 32, "path": "poster.pdf",
+              "project_code": "P1", "pool_code": "GOV", "receipt": "JZ-AAAAA-AAAAA"}
     return re.sub(r"<(?:[^<>]*:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
 
 
