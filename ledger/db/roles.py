@@ -69,6 +69,9 @@ OFFICE_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "unit_access_codes": KEEP,  # revoked, never deleted
     # Units off the register and revenue terms (0017): append-only, in APPEND_ONLY_TABLES above
 
+    # --- grants (issue 10) (0019): every decided fact is append-only (in APPEND_ONLY_TABLES above); an
+    # application's status moves (submitted -> awarded/declined -> closed), the row is never deleted.
+    "grant_applications": KEEP,
 }
 
 PUBLIC_TABLES = ("books", "publications", "publication_files", "publication_opinions")
