@@ -28,7 +28,7 @@ from ..domain.errors import InvalidInput, InvalidState, NotFound, PeriodNotReady
 from ..domain.money import fen_to_str
 from ..domain.model import EntryStatus
 from ..domain.permissions import Action
-from . import history, notices, statements, tables, witness
+from . import grants, history, notices, statements, tables, witness
 from .access import audit, require
 from .posting import lock_book
 from .signing import keys_for
@@ -159,6 +159,10 @@ def publish(session: Session, actor: User, book: Book, year: int, month: int, st
     entries_doc = _entries_doc(session, book, rng, pages)
     files["statements.json"] = canonical_json(statements_doc)
     files["entries.json"] = canonical_json(entries_doc)
+    # --- grants (issue 10): a fund book publishes its awarded grants as of the month's end (grants.public_doc:
+    # no reviewer, no applicant's contact, no declined application).
+    if book.kind in grants.FUND_BOOKS:
+        files["grants.json"] = canonical_json(grants.public_doc(session, book, rng.end))
 
     head = session.get(BookHead, book.id)
     key = keys_for(session)
