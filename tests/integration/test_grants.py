@@ -336,3 +336,49 @@ def test_the_public_page_shows_awards_and_tranches_not_reviewers(fund, tmp_path,
         assert f"/{CODE}/grants/" in site.test_client().get(f"/{CODE}/").get_data(as_text=True)
     finally:
         site.extensions["ledger_engine"].dispose()
+
+
+def test_the_back_office_pages_show_each_control_exactly_when_allowed(fund, db_url, tmp_path):
+    from ..conftest import SignedIn, back_office
+
+    pid, a, b, c = _round(fund)
+    with back_office(db_url, tmp_path) as app:
+        fm1, fm2, rev2, rev3, clerk = (SignedIn(app, n) for n in ("fm1", "fm2", "rev2", "rev3", "clerk"))
+        listing = fm1.get(f"/books/{CODE}/grants").get_data(as_text=True)
+        assert "GX2026" in listing and "100,000.00" in listing and "85,000.00" in listing and 'data-testid="programme-form"' in listing
+        assert 'data-testid="programme-form"' not in clerk.get(f"/books/{CODE}/grants").get_data(as_text=True)
+        pipeline = fm1.get(f"/books/{CODE}/grants/{pid}").get_data(as_text=True)
+        assert "15,000.00" in pipeline and "东街业主互助会" in pipeline and "81.5" in pipeline
+        # C waits: rev2 scored it (no form again), rev3 may still score it or declare a conflict; fm1 decides.
+        url = f"/books/{CODE}/grants/applications/{c}"
+        assert 'data-testid="score-form"' not in rev2.get(url).get_data(as_text=True)
+        page = rev3.get(url).get_data(as_text=True)
+        assert 'data-testid="score-form"' in page and 'data-testid="conflict-form"' in page
+        assert 'data-testid="decide-form"' not in page and "13800001234" not in page  # a reviewer sees no contact
+        assert 'data-testid="decide-form"' in fm1.get(url).get_data(as_text=True)
+        # Through the form, the pool refuses the third award in both languages and nothing changes.
+        response = fm1.post(f"{url}/decide", {"decision": "award", "reason": "不错", "decided_on": "2026-03-21"}, page=url)
+        assert response.status_code == 302
+        assert "资金池不足" in fm1.get(url).get_data(as_text=True)
+        # A's tranche 1 can be released by a fund manager, tranche 2 cannot yet; the clerk sees no release button.
+        url_a = f"/books/{CODE}/grants/applications/{a}"
+        page = fm1.get(url_a).get_data(as_text=True)
+        assert 'data-testid="release-1"' in page and 'data-testid="release-2"' not in page
+        assert 'data-testid="release-1"' not in clerk.get(url_a).get_data(as_text=True)
+        assert fm1.post(f"{url_a}/release", {"tranche": "2", "released_on": "2026-03-22"}, page=url_a).status_code == 302
+        shown = fm1.get(url_a).get_data(as_text=True)
+        assert "第 1 期尚未拨付，不能先拨第 2 期" in shown
+        assert fm1.post(f"{url_a}/release", {"tranche": "1", "released_on": "2026-03-22"}, page=url_a).status_code == 302
+        entry_page = fm2.get(f"/books/{CODE}/approvals").get_data(as_text=True)
+        assert "拨付资助" in entry_page
+    _approve_pending(fund)
+    with back_office(db_url, tmp_path) as app:
+        clerk, fm1 = SignedIn(app, "clerk"), SignedIn(app, "fm1")
+        url_a = f"/books/{CODE}/grants/applications/{a}"
+        assert 'data-testid="report-form-1"' in clerk.get(url_a).get_data(as_text=True)
+        clerk.post(f"{url_a}/report", {"tranche": "1", "narrative": "完成三个楼道的涂刷", "submitted_on": "2026-03-24",
+                                        "expenses": "涂料, 20000.00, 发票 No.0012345\n议事会，3500.50，收据 R-88"}, page=url_a)
+        page = fm1.get(url_a).get_data(as_text=True)
+        assert "发票 No.0012345" in page and "3,500.50" in page and 'data-testid="review-report-' in page
+        with fund.tx() as s:
+            assert grants.state_of(s, grants.get_application(s, fund.book(s), a)).tranches[0].waiting is not None
