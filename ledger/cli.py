@@ -672,3 +672,7 @@ main.add_command(revenues_group)
 from .cli_matching import matching_group  # noqa: E402
 
 main.add_command(matching_group)
+
+from .cli_grants import grants_group  # noqa: E402  (a fund book's grants, issue 10)
+
+main.add_command(grants_group)

@@ -382,3 +382,53 @@ def test_the_back_office_pages_show_each_control_exactly_when_allowed(fund, db_u
         assert "发票 No.0012345" in page and "3,500.50" in page and 'data-testid="review-report-' in page
         with fund.tx() as s:
             assert grants.state_of(s, grants.get_application(s, fund.book(s), a)).tranches[0].waiting is not None
+
+
+def test_the_command_line_runs_a_round(fund, db_url, monkeypatch):
+    from click.testing import CliRunner
+
+    from ledger.cli import main
+
+    monkeypatch.setenv("LEDGER_DATABASE_URL", db_url)
+    runner = CliRunner()
+
+    def run(*args, ok=True, who="fm1"):
+        result = runner.invoke(main, ["grants", *args, "--book", CODE, "--as", who, "--format", "json"], catch_exceptions=False)
+        assert (result.exit_code == 0) == ok, result.output
+        return json.loads(result.output) if ok else result.output
+
+    made = run("programme-create", "--code", "MINI", "--title", "小额资助", "--fund", FUND, "--pool", "10000.00",
+               "--ceiling", "6000.00", "--opens", "2026-03-01", "--closes", "2026-03-31")
+    assert made["pool"] == "10000.00" and made["committed"] == "0.00"
+    with fund.tx() as s:  # the pool's money, into the fund the programme made
+        book = fund.book(s)
+        entry = entries.create_entry(s, fund.user(s, "clerk"), book, fund.entry_input(
+            D(2026, 3, 2), "收拨款", ("1002", FUND, "9000.00"), ("4501", FUND, "-9000.00")), submit=True)
+        entries.approve_entry(s, fund.user(s, "fm1"), book, entry)
+    run("reviewer-add", "--programme", "MINI", "--user", "rev1")
+    first = run("apply", "--programme", "MINI", "--applicant", "甲协会", "--title", "读书角", "--purpose", "建读书角",
+                "--amount", "6000.00", "--budget", "书架|2000.00", "--budget", "图书|4000.00", "--received", "2026-03-05",
+                who="clerk")
+    second = run("apply", "--programme", "MINI", "--applicant", "乙协会", "--title", "跳蚤市场", "--purpose", "邻里交换",
+                 "--amount", "5000.00", "--budget", "场地|5000.00", "--received", "2026-03-06", who="clerk")
+    run("conflict", "--application", str(second["id"]), "--reason", "我是乙协会会员", who="rev1")
+    refused = run("score", "--application", str(second["id"]), "--score", "80", ok=False, who="rev1")
+    assert "利益冲突" in refused and "conflict of interest" in refused
+    assert run("score", "--application", str(first["id"]), "--score", "88", who="rev1")["score"] == 88
+    awarded = run("decide", "--application", str(first["id"]), "--award", "--reason", "好", "--date", "2026-03-10",
+                  "--tranches", "4000.00,2000.00")
+    assert awarded["awarded"] == "6000.00" and awarded["entry"].startswith("记-2026-03-")
+    over = run("decide", "--application", str(second["id"]), "--award", "--reason", "也好", "--date", "2026-03-10", ok=False)
+    assert "资金池不足" in over and "4,000.00 left" in over
+    run("release", "--application", str(first["id"]), "--tranche", "1", "--date", "2026-03-11")
+    assert "has not been accepted" in run("release", "--application", str(first["id"]), "--tranche", "2", "--date",
+                                          "2026-03-12", ok=False)
+    report = run("report", "--application", str(first["id"]), "--tranche", "1", "--narrative", "书架已装好",
+                 "--expense", "书架|1900.00|发票 A-1", "--expense", "图书|2000.00|发票 A-2", "--date", "2026-03-12", who="clerk")
+    run("review-report", "--report", str(report["report"]), "--accept", "--date", "2026-03-13")
+    released = run("release", "--application", str(first["id"]), "--tranche", "2", "--date", "2026-03-13")
+    assert released["amount"] == "2000.00" and released["entry"].startswith("记-")
+    listed = json.loads(runner.invoke(main, ["grants", "list", "--book", CODE, "--format", "json"]).output)
+    [mini] = [p for p in listed if p["code"] == "MINI"]
+    assert (mini["committed"], mini["paid"]) == ("6000.00", "6000.00")
+    assert mini["applications"] == {"submitted": 1, "awarded": 1, "declined": 0, "closed": 0}

@@ -177,6 +177,20 @@ GATES = {
     "office.revenues_receive": {"POST": _who(Action.MANAGE_REVENUES)},
     "office.revenues_end": {"POST": _who(Action.MANAGE_REVENUES)},
     "office.revenues_terms": {"POST": _who(Action.MANAGE_REVENUES)},
+    # --- grants (issue 10): pages for everyone in a fund book (a trust book answers 404 past the gate)
+    "office.grants_page": {"GET": EVERYONE_IN_BOOK},
+    "office.grants_create": {"POST": _who(Action.MANAGE_GRANT_PROGRAMMES)},
+    "office.grant_programme": {"GET": EVERYONE_IN_BOOK},
+    "office.grant_reviewer_add": {"POST": _who(Action.MANAGE_GRANT_PROGRAMMES)},
+    "office.grant_apply": {"POST": _who(Action.RECORD_GRANT_APPLICATION)},
+    "office.grant_application": {"GET": EVERYONE_IN_BOOK},
+    "office.grant_score": {"POST": _who(Action.REVIEW_GRANT)},  # then only the programme's reviewers (the service)
+    "office.grant_conflict": {"POST": EVERYONE_IN_BOOK},  # likewise
+    "office.grant_decide": {"POST": _who(Action.DECIDE_GRANT)},
+    "office.grant_release": {"POST": _who(Action.PAY_GRANT)},
+    "office.grant_report": {"POST": _who(Action.RECORD_GRANT_APPLICATION)},
+    "office.grant_report_decide": {"POST": _who(Action.PAY_GRANT)},
+    "office.grant_close": {"POST": _who(Action.PAY_GRANT)},
 
 
 }
@@ -236,6 +250,7 @@ def _url(rule, ids) -> str:
               "account_code": "1002", "account": "1002", "period": "2026-03", "fmt": "csv", "flag_id": MISSING,
               "filename": "office.css", "kind": "activities", "version": 1,
               "resolution_id": MISSING, "year": 2026,
+              "programme_id": MISSING, "application_id": MISSING, "report_id": MISSING,
               "job_id": "0" * 32, "path": "poster.pdf"}
     return re.sub(r"<(?:[^<>]*:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
 
