@@ -541,6 +541,70 @@ ZH.update({
 })
 
 
+ZH.update({
+    # --- grants (issue 10): a fund book's programmes, pipeline, application page, public page, audit words
+    "The grant programme is open.": "资助计划已设立。", "The reviewer is named.": "评审人已指定。",
+    "The application is recorded.": "申请已登记。", "Your score is recorded.": "您的评分已记录。",
+    "Your conflict of interest is recorded; you will not score this application.": "已记录您的利益冲突声明；您不再为这份申请评分。",
+    "The decision is recorded.": "决定已记录。", "The tranche is released for payment.": "本期资助款已拨付（凭证已生成）。",
+    "The report is recorded.": "报告已登记。", "The report is reviewed.": "报告已验收处理。", "The grant is closed.": "资助已结项。",
+    "Awarded grants as data (JSON)": "资助项目数据（JSON）", "Grants": "资助", "Grant programmes": "资助计划",
+    "Programme": "资助计划", "Call": "征集期", "Pool": "资金池", "Committed": "已承诺", "Uncommitted": "未承诺",
+    "Applications": "申请", "%(n)s waiting, %(a)s awarded, %(d)s declined, %(c)s closed":
+        "待决定 %(n)s，已资助 %(a)s，未获资助 %(d)s，已结项 %(c)s",
+    "No grant programme yet.": "还没有资助计划。", "Open a grant programme": "设立资助计划",
+    "Restricted fund (code; made if new)": "限定性基金（代码；不存在则新建）", "Ceiling per grant": "单项资助上限",
+    "Call opens": "征集开始", "Call closes": "征集截止", "Criteria": "评审标准", "Open the programme": "设立计划",
+    "Grant programmes are opened by: %(who)s": "资助计划由以下角色设立：%(who)s",
+    "Waiting for a decision": "待决定", "Awarded": "已资助", "Declined": "未获资助", "Applicant": "申请单位",
+    "Contact (private)": "联系人（不公开）", "Asked": "申请金额", "Received on": "收到日期", "Reviews": "评审",
+    "%(n)s scores, average %(avg)s": "%(n)s 个评分，平均 %(avg)s", "No score yet.": "尚无评分。",
+    "A reviewer declared a conflict of interest and does not score this application.": "一位评审人声明了利益冲突，不为这份申请评分。",
+    "Score (0–100)": "评分（0–100）", "Record my score": "提交我的评分",
+    "I have a conflict of interest on this application (why)": "我与这份申请有利益冲突（说明原因）",
+    "Declare a conflict of interest": "声明利益冲突", "Decide": "决定",
+    "Committed so far: %(c)s of a pool of %(p)s.": "已承诺 %(c)s，资金池 %(p)s。", "Decision": "决定", "Award": "资助",
+    "Decline": "不予资助", "Amount awarded (blank: the amount asked)": "资助金额（不填即申请金额）",
+    "Tranches, separated by commas (blank: one)": "分期金额，用逗号分隔（不填即一期）", "Record the decision": "记录决定",
+    "Tranches": "分期拨付", "Awarded %(a)s, paid %(p)s, accepted as spent %(s)s.": "资助 %(a)s，已拨付 %(p)s，验收支出 %(s)s。",
+    "Tranche %(n)s": "第 %(n)s 期", "Released on %(d)s": "%(d)s 拨付", "Release this tranche": "拨付本期",
+    "Report of %(d)s": "%(d)s 的报告", "Voucher": "凭证号", "Accepted": "验收通过", "Returned": "已退回",
+    "Note (needed to return it)": "验收意见（退回时必填）", "Accept the report": "验收通过", "Return the report": "退回报告",
+    "What was done": "完成情况", "Expenses: one line each, item, amount, voucher number": "支出：每行一笔，用途、金额、凭证号",
+    "Record the report": "登记报告", "spent %(s)s, unspent %(u)s": "已支出 %(s)s，未使用 %(u)s", "Close the grant": "结项",
+    "Unspent: %(t)s (held by the grantee %(h)s, never paid %(u)s).": "未使用：%(t)s（受资助方持有 %(h)s，未拨付 %(u)s）。",
+    "How": "方式", "Complete: nothing unspent": "完成：无未使用资金",
+    "Return the unspent to the fund (by an entry)": "未使用资金退回基金（生成凭证）",
+    "Re-grant the unspent to another grant (by an entry)": "未使用资金转资助另一项目（生成凭证）", "Re-grant to": "转资助给",
+    "Paid of committed": "已拨付占承诺", "Pipeline": "申请进度", "Application": "申请", "Scores": "评分",
+    "Reviewers": "评审人", "No reviewer named yet.": "尚未指定评审人。",
+    "User name of a reviewer (with a role in this book)": "评审人的用户名（须在本账簿中有角色）", "Name the reviewer": "指定评审人",
+    "Record an application": "登记申请", "Applicant (organisation; public once awarded)": "申请单位（获资助后公开）",
+    "Community or group": "所在社区或团体", "Purpose": "项目目的", "Budget: one line each, item, amount": "预算：每行一项，用途、金额",
+    "Amount asked (the budget's total)": "申请金额（预算合计）", "Record the application": "登记申请",
+    "Grants awarded, their tranches and reports": "资助项目及其分期拨付和报告", "entry not yet posted in a published month":
+        "凭证尚未在已公示月份中过账", "Grants awarded": "资助项目",
+    "Grants awarded by %(book)s, with each tranche paid and each report accepted, as published for %(period)s.":
+        "%(book)s 资助的项目，以及每期拨付和验收通过的报告（%(period)s 公示）。",
+    "As published with %(period)s (to %(through)s).": "随 %(period)s 公示（截至 %(through)s）。",
+    "Call open from %(start)s to %(end)s.": "征集期 %(start)s 至 %(end)s。", "Criteria:": "评审标准：",
+    "Awarded on %(date)s: %(reason)s": "%(date)s 决定资助：%(reason)s",
+    "%(n)s reviews, average score %(score)s of 100": "%(n)s 位评审，平均分 %(score)s（满分 100）",
+    "Budget of %(title)s": "%(title)s 的预算", "paid %(amount)s on %(date)s": "%(date)s 拨付 %(amount)s",
+    "not paid yet": "尚未拨付", "Report accepted on %(date)s": "%(date)s 验收通过的报告", "Expenses reported": "报告的支出",
+    "Closed on %(date)s.": "%(date)s 结项。", "Spent %(spent)s; unspent %(unspent)s": "已支出 %(spent)s；未使用 %(unspent)s",
+    "returned to the fund": "已退回基金", "re-granted to another grant of the programme": "已转资助本计划另一项目",
+    "No grant awarded yet.": "尚无资助项目。",
+    "Opened a grant programme": "设立资助计划", "Named a grant reviewer": "指定资助评审人",
+    "Recorded a grant application": "登记资助申请", "Declared a conflict of interest": "声明利益冲突",
+    "Scored a grant application": "为资助申请评分", "Awarded a grant": "决定资助", "Declined a grant application": "不予资助",
+    "Released a grant tranche": "拨付资助款", "Recorded a grant report": "登记资助报告", "Accepted a grant report": "验收资助报告",
+    "Returned a grant report": "退回资助报告", "Closed a grant": "资助结项", "Closed a grant, the unspent returned": "资助结项，未使用资金退回",
+    "Closed a grant, the unspent re-granted": "资助结项，未使用资金转资助", "pool": "资金池", "ceiling": "上限",
+    "reviewer": "评审人", "programme": "资助计划", "amount": "金额", "score": "评分", "tranche": "期次", "unspent": "未使用",
+    "entry": "凭证",
+})
+
 
 def main(path="translations/zh_Hans_CN/LC_MESSAGES/messages.po") -> int:
     with open(path, "rb") as fh:

@@ -7,32 +7,14 @@ import datetime as dt
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from ...domain.errors import InvalidInput, LedgerError
 from ...domain.money import to_fen
 from ...domain.permissions import Action
 from ...services import grants
-from ..audit_words import ACTIONS, KEYS
-from . import bp
+from . import bp, grant_words  # noqa: F401  (the audit log's words for these actions)
 from .common import flash_error, parse_date_arg, seat
-
-ACTIONS.update({
-    "grant.programme": _l("Opened a grant programme"), "grant.reviewer": _l("Named a grant reviewer"),
-    "grant.apply": _l("Recorded a grant application"), "grant.conflict": _l("Declared a conflict of interest"),
-    "grant.score": _l("Scored a grant application"), "grant.award": _l("Awarded a grant"),
-    "grant.decline": _l("Declined a grant application"), "grant.release": _l("Released a grant tranche"),
-    "grant.report": _l("Recorded a grant report"), "grant.report_accept": _l("Accepted a grant report"),
-    "grant.report_return": _l("Returned a grant report"), "grant.close_complete": _l("Closed a grant"),
-    "grant.close_return": _l("Closed a grant, the unspent returned"),
-    "grant.close_regrant": _l("Closed a grant, the unspent re-granted"),
-})
-for _key, _words in {"pool": _l("pool"), "ceiling": _l("ceiling"), "reviewer": _l("reviewer"), "programme": _l("programme"),
-                     "amount": _l("amount"), "score": _l("score"), "tranche": _l("tranche"), "unspent": _l("unspent"),
-                     "entry": _l("entry")}.items():
-    KEYS.setdefault(_key, _words)
-
 
 def _grant_seat(code: str, action: Action = Action.READ_BOOK):
     here = seat(code, action)
