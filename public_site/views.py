@@ -201,7 +201,10 @@ def grants(code: str):
     pub = _grants_publication(session, found)
     if pub is None:
         abort(404)
+    # An entry links to its month only when that month is published (a static copy must hold no broken link).
+    published_months = {p.period for p in publications.publications_of(session, found)}
     return render_template("public/grants.html", book=found, pub=pub, doc=_json(session, pub, GRANTS_FILE),
+                           published_months=published_months,
                            file_url=url_for("public.published_file", code=found.code, period=pub.period,
                                             version=pub.version, path=GRANTS_FILE))
 

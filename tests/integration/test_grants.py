@@ -334,6 +334,11 @@ def test_the_public_page_shows_awards_and_tranches_not_reviewers(fund, tmp_path,
         english = site.test_client().get(f"/en/{CODE}/grants/").get_data(as_text=True)
         assert "Tranche" in english and "40,000.00" in english
         assert f"/{CODE}/grants/" in site.test_client().get(f"/{CODE}/").get_data(as_text=True)
+        assert 'data-testid="grant-entry"' in html  # the award's entry, linked to its published month
+        from public_site.static_export import export_static
+
+        written = export_static(site, tmp_path / "static")  # a static copy holds the page, and no broken link
+        assert f"/{CODE}/grants/" in written and f"/en/{CODE}/grants/" in written
     finally:
         site.extensions["ledger_engine"].dispose()
 
