@@ -680,3 +680,6 @@ main.add_command(matching_group)
 from .cli_projects import projects_group  # noqa: E402  (micro-projects and matching, issue 10)
 
 main.add_command(projects_group)
+from .cli_grants import grants_group  # noqa: E402  (a fund book's grants, issue 10)
+
+main.add_command(grants_group)

@@ -73,6 +73,7 @@ def _page_url() -> str | None:
 
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters["yuan"] = lambda fen: format_decimal(Decimal(fen) / 100, format="#,##0.00") if fen is not None else ""
+    app.jinja_env.filters["yuan_str"] = lambda text: format_decimal(Decimal(text), format="#,##0.00") if text else ""
     app.jinja_env.filters["size"] = lambda n: f"{n / 1048576:.1f} MB" if n >= 1048576 else f"{max(1, round(n / 1024))} KB"
     app.jinja_env.filters["month_label"] = _month_label
     app.jinja_env.filters["day_label"] = lambda when: format_skeleton("yMMMd", to_user_timezone(when), locale=get_locale())
@@ -180,7 +181,45 @@ def book(code: str):
                            headline=_headline(_json(session, listed[0], "statements.json")),
                            superseded=publications.superseded_ids(session, found),
                            objected=publications.objected_ids(session, found),
-                           projects=len(published_projects.project_codes(_root(), found)))
+                           projects=len(published_projects.project_codes(_root(), found)),
+                           grants_pub=_grants_publication(session, found))
+
+
+# -- Grants (issue 10) ------------------------------------------------------------------------------------------
+
+GRANTS_FILE = "grants.json"
+
+
+def _grants_publication(session, found):
+    """The book's newest publication that holds its awarded grants (a fund book's, since issue 10), or None."""
+    for pub in publications.publications_of(session, found):
+        try:
+            publications.published_file(session, pub, GRANTS_FILE, _root())
+        except LedgerError:
+            continue
+        return pub
+    return None
+
+
+@bp.get("/<code>/grants/")
+@cached_page
+def grants(code: str):
+    """Every awarded grant of the book's programmes, as its newest publication froze them: the grantee, the award,
+    each tranche with its release and accepted report. Who reviewed, and the applicants' contacts, are never here."""
+    session = get_session()
+    try:
+        found = access.get_book(session, code)
+    except LedgerError:
+        abort(404)
+    pub = _grants_publication(session, found)
+    if pub is None:
+        abort(404)
+    # An entry links to its month only when that month is published (a static copy must hold no broken link).
+    published_months = {p.period for p in publications.publications_of(session, found)}
+    return render_template("public/grants.html", book=found, pub=pub, doc=_json(session, pub, GRANTS_FILE),
+                           published_months=published_months,
+                           file_url=url_for("public.published_file", code=found.code, period=pub.period,
+                                            version=pub.version, path=GRANTS_FILE))
 
 
 # -- A month ---------------------------------------------------------------------------------------------------
@@ -199,6 +238,7 @@ _KNOWN = {  # the files a publication may list, by path (or by table, for its CS
     "statements.json": lambda: _("Statements as data (JSON)"),
     "entries.json": lambda: _("Entries as data (JSON)"),
     "trust.json": lambda: _("Fees, budget, bank and public revenues as data (JSON)"),
+    "grants.json": lambda: _("Awarded grants as data (JSON)"),
 }
 
 

@@ -149,6 +149,10 @@ APPEND_ONLY_TABLES = (
 
     # --- micro-projects and matching (issue 10, 0018)
     "matching_pool_deposits", "matching_rules", "project_budget_lines", "donations", "donation_refunds",
+    # --- grants (issue 10): every decided fact of a grant round (0019)
+    *("grant_programmes", "grant_reviewers", "grant_budget_lines", "grant_conflicts", "grant_reviews",
+      "grant_decisions", "grant_tranches", "grant_releases", "grant_reports", "grant_report_expenses",
+      "grant_report_decisions", "grant_closures"),
 )
 for _table in APPEND_ONLY_TABLES:
     _SQLITE += [
@@ -178,6 +182,25 @@ _SQLITE += [
     f"""CREATE TRIGGER guard_matches_commit_update AFTER UPDATE ON matches
     BEGIN UPDATE matching_pools SET committed_fen = committed_fen - {_MATCH_LIVE_OLD} + {_MATCH_LIVE_NEW}
       WHERE id = NEW.pool_id; END""",
+]
+
+# --- grants (issue 10): a programme never commits more than its pool. What it has committed is its awards, less
+# what closures took off their grants, plus what they re-granted; a new award or closure that would take it over
+# the pool is refused here, whatever inserts it (the service refuses it first, under the book's lock).
+GRANT_POOL = "资助承诺总额不能超过资助计划的资金池 / the grants committed cannot exceed the pool of their programme"
+_GRANT_COMMITTED = """(SELECT COALESCE(SUM(amount_fen), 0) FROM grant_decisions
+        WHERE programme_id = NEW.programme_id AND decision = 'award')
+      + (SELECT COALESCE(SUM(regranted_fen - decommitted_fen), 0) FROM grant_closures
+        WHERE programme_id = NEW.programme_id)"""
+_SQLITE += [
+    f"""CREATE TRIGGER guard_grant_decisions_pool BEFORE INSERT ON grant_decisions
+    WHEN NEW.decision = 'award' AND {_GRANT_COMMITTED} + NEW.amount_fen
+        > (SELECT pool_fen FROM grant_programmes WHERE id = NEW.programme_id)
+    BEGIN SELECT RAISE(ABORT, '{GRANT_POOL}'); END""",
+    f"""CREATE TRIGGER guard_grant_closures_pool BEFORE INSERT ON grant_closures
+    WHEN {_GRANT_COMMITTED} + NEW.regranted_fen - NEW.decommitted_fen
+        > (SELECT pool_fen FROM grant_programmes WHERE id = NEW.programme_id)
+    BEGIN SELECT RAISE(ABORT, '{GRANT_POOL}'); END""",
 ]
 
 SQLITE_TRIGGERS = [s.split()[2] for s in _SQLITE] + ["guard_entries_round"]
@@ -302,6 +325,21 @@ _PG_FUNCTIONS = [
     END $$ LANGUAGE plpgsql""",
 ]
 
+# --- grants (issue 10): see GRANT_POOL above.
+_PG_FUNCTIONS.append(f"""CREATE OR REPLACE FUNCTION ledger_guard_grant_pool() RETURNS trigger AS $$
+    DECLARE added bigint;
+    BEGIN
+      IF TG_TABLE_NAME = 'grant_decisions' THEN
+        added := CASE WHEN NEW.decision = 'award' THEN NEW.amount_fen ELSE 0 END;
+      ELSE
+        added := NEW.regranted_fen - NEW.decommitted_fen;
+      END IF;
+      IF {_GRANT_COMMITTED} + added > (SELECT pool_fen FROM grant_programmes WHERE id = NEW.programme_id) THEN
+        RAISE EXCEPTION '{GRANT_POOL} (programme %)', NEW.programme_id;
+      END IF;
+      RETURN NEW;
+    END $$ LANGUAGE plpgsql""")
+
 _PG_TRIGGERS = [
     ("guard_entries", "entries", """CREATE TRIGGER guard_entries
         BEFORE INSERT OR UPDATE OR DELETE ON entries
@@ -387,11 +425,19 @@ _NEVER_TRUNCATED = (
     # --- micro-projects and matching (issue 10, 0018)
     "matching_pool_deposits", "matching_rules", "project_budget_lines", "donations", "donation_refunds",
     "matching_pools", "projects", "matches",
+    # --- grants (issue 10) (0019)
+    *("grant_programmes", "grant_reviewers", "grant_budget_lines", "grant_conflicts", "grant_reviews",
+      "grant_decisions", "grant_tranches", "grant_releases", "grant_reports", "grant_report_expenses",
+      "grant_report_decisions", "grant_closures", "grant_applications"),
 )
 for _table in _NEVER_TRUNCATED:
     _PG_TRIGGERS.append((f"guard_{_table}_truncate", _table, f"""CREATE TRIGGER guard_{_table}_truncate
         BEFORE TRUNCATE ON {_table}
         FOR EACH STATEMENT EXECUTE FUNCTION ledger_guard_append_only()"""))
+
+for _table in ("grant_decisions", "grant_closures"):  # --- grants (issue 10)
+    _PG_TRIGGERS.append((f"guard_{_table}_pool", _table, f"""CREATE TRIGGER guard_{_table}_pool
+        BEFORE INSERT ON {_table} FOR EACH ROW EXECUTE FUNCTION ledger_guard_grant_pool()"""))
 
 PG_TRIGGERS = [(name, table) for name, table, _ in _PG_TRIGGERS] + [_PG_ROUND[:2]]
 

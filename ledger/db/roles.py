@@ -75,6 +75,9 @@ OFFICE_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "matching_pools": KEEP,
     "projects": KEEP,
     "matches": KEEP,
+    # --- grants (issue 10) (0019): every decided fact is append-only (in APPEND_ONLY_TABLES above); an
+    # application's status moves (submitted -> awarded/declined -> closed), the row is never deleted.
+    "grant_applications": KEEP,
 }
 
 PUBLIC_TABLES = ("books", "publications", "publication_files", "publication_opinions")

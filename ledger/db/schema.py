@@ -1025,3 +1025,235 @@ class Match(Base):
     entry_id: Mapped[int | None] = mapped_column(ForeignKey("entries.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     status_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+# --- Grants (治理创新基金, issue 10; migration 0019). ------------------------------------------------------------------
+# A programme of a fund book grants money from one restricted fund. Decided facts (reviewers named, conflicts, scores,
+# decisions, the tranche plan, releases, reports and their acceptance, closures) are append-only rows; only an
+# application's status moves. What a programme has committed (its awards, less what closures took back, plus what they
+# re-granted) never exceeds its pool: the service refuses it under the book's lock, and a database trigger refuses
+# the row that would (ledger/db/guards.py, GRANT_POOL), whatever writes it.
+
+
+class GrantProgramme(Base):
+    __tablename__ = "grant_programmes"
+    __table_args__ = (
+        UniqueConstraint("book_id", "code"),
+        CheckConstraint("pool_fen > 0", name="ck_grant_programmes_pool"),
+        CheckConstraint("ceiling_fen > 0 AND ceiling_fen <= pool_fen", name="ck_grant_programmes_ceiling"),
+        CheckConstraint("closes_on >= opens_on", name="ck_grant_programmes_call"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(200))
+    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id"))
+    pool_fen: Mapped[int] = mapped_column(BigInteger)
+    ceiling_fen: Mapped[int] = mapped_column(BigInteger)
+    opens_on: Mapped[dt.date] = mapped_column(Date)
+    closes_on: Mapped[dt.date] = mapped_column(Date)
+    criteria: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    fund: Mapped[Fund] = relationship(lazy="joined")
+
+
+class GrantReviewer(Base):
+    __tablename__ = "grant_reviewers"
+    __table_args__ = (UniqueConstraint("programme_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("grant_programmes.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    added_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+
+
+class GrantApplication(Base):
+    """An application from a community or group. `applicant` (an organisation) is public once awarded; `contact`
+    (a person's name and phone) never leaves the back office."""
+
+    __tablename__ = "grant_applications"
+    __table_args__ = (CheckConstraint("amount_fen > 0", name="ck_grant_applications_amount"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("grant_programmes.id"), index=True)
+    applicant: Mapped[str] = mapped_column(String(200))
+    community: Mapped[str] = mapped_column(String(200), default="")
+    contact: Mapped[str] = mapped_column(String(200), default="")
+    title: Mapped[str] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(Text)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), default="submitted")  # submitted, awarded, declined, closed
+    received_on: Mapped[dt.date] = mapped_column(Date)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    programme: Mapped[GrantProgramme] = relationship(lazy="joined")
+    budget: Mapped[list["GrantBudgetLine"]] = relationship(order_by="GrantBudgetLine.line_no", lazy="selectin")
+
+
+class GrantBudgetLine(Base):
+    __tablename__ = "grant_budget_lines"
+    __table_args__ = (UniqueConstraint("application_id", "line_no"),
+                      CheckConstraint("amount_fen > 0", name="ck_grant_budget_lines_amount"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("grant_applications.id"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    item: Mapped[str] = mapped_column(String(200))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+
+
+class GrantConflict(Base):
+    """A reviewer's declared conflict of interest on one application: for good, and it bars their score."""
+
+    __tablename__ = "grant_conflicts"
+    __table_args__ = (UniqueConstraint("application_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("grant_applications.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    declared_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class GrantReview(Base):
+    __tablename__ = "grant_reviews"
+    __table_args__ = (UniqueConstraint("application_id", "user_id"),
+                      CheckConstraint("score >= 0 AND score <= 100", name="ck_grant_reviews_score"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("grant_applications.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class GrantDecision(Base):
+    """An award (a commitment: its entry Dr 5401 / Cr 2206 on the programme's fund) or a decline, with the reason."""
+
+    __tablename__ = "grant_decisions"
+    __table_args__ = (CheckConstraint("(decision = 'award' AND amount_fen > 0) OR (decision = 'decline' AND amount_fen = 0)",
+                                      name="ck_grant_decisions_amount"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("grant_applications.id"), unique=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("grant_programmes.id"), index=True)
+    decision: Mapped[str] = mapped_column(String(16))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(Text)
+    decided_on: Mapped[dt.date] = mapped_column(Date)
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("entries.id"))
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    entry: Mapped["Entry | None"] = relationship(lazy="joined")
+
+
+class GrantTranche(Base):
+    """One planned payment of an award (the plan sums to the award; a re-grant adds one)."""
+
+    __tablename__ = "grant_tranches"
+    __table_args__ = (UniqueConstraint("application_id", "seq"),
+                      CheckConstraint("planned_fen > 0", name="ck_grant_tranches_planned"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("grant_applications.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    planned_fen: Mapped[int] = mapped_column(BigInteger)
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class GrantRelease(Base):
+    """A tranche paid: its entry Dr 2206 / Cr bank. One whose entry was rejected does not count (release again)."""
+
+    __tablename__ = "grant_releases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tranche_id: Mapped[int] = mapped_column(ForeignKey("grant_tranches.id"), index=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    released_on: Mapped[dt.date] = mapped_column(Date)
+    released_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    entry: Mapped["Entry"] = relationship(lazy="joined")
+
+
+class GrantReport(Base):
+    """The grantee's report on a tranche: what was done and what was spent (each expense with its voucher's reference)."""
+
+    __tablename__ = "grant_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tranche_id: Mapped[int] = mapped_column(ForeignKey("grant_tranches.id"), index=True)
+    narrative: Mapped[str] = mapped_column(Text)
+    submitted_on: Mapped[dt.date] = mapped_column(Date)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    expenses: Mapped[list["GrantReportExpense"]] = relationship(order_by="GrantReportExpense.line_no", lazy="selectin")
+
+
+class GrantReportExpense(Base):
+    __tablename__ = "grant_report_expenses"
+    __table_args__ = (UniqueConstraint("report_id", "line_no"),
+                      CheckConstraint("amount_fen > 0", name="ck_grant_report_expenses_amount"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("grant_reports.id"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    item: Mapped[str] = mapped_column(String(200))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    voucher: Mapped[str] = mapped_column(String(200))  # the invoice's or receipt's number, as the grantee keeps it
+
+
+class GrantReportDecision(Base):
+    __tablename__ = "grant_report_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("grant_reports.id"), unique=True)
+    accepted: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(Text, default="")
+    decided_on: Mapped[dt.date] = mapped_column(Date)
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class GrantClosure(Base):
+    """A grant closed. What was not spent is `decommitted_fen`: taken off this grant by `entry_id` (money held by the
+    grantee returned to the bank, the unpaid rest of the commitment released) and, for a re-grant, committed to
+    `regrant_to_id` (`regranted_fen`). Nothing unspent ever leaves a grant without such an entry."""
+
+    __tablename__ = "grant_closures"
+    __table_args__ = (CheckConstraint("mode IN ('complete', 'return', 'regrant')", name="ck_grant_closures_mode"),
+                      CheckConstraint("(mode = 'complete' AND decommitted_fen = 0) OR (mode <> 'complete' AND decommitted_fen > 0)",
+                                      name="ck_grant_closures_unspent"),
+                      CheckConstraint("(mode = 'regrant' AND regranted_fen = decommitted_fen AND regrant_to_id IS NOT NULL) "
+                                      "OR (mode <> 'regrant' AND regranted_fen = 0 AND regrant_to_id IS NULL)",
+                                      name="ck_grant_closures_regrant"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("grant_applications.id"), unique=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("grant_programmes.id"), index=True)
+    mode: Mapped[str] = mapped_column(String(16))
+    spent_fen: Mapped[int] = mapped_column(BigInteger)
+    returned_fen: Mapped[int] = mapped_column(BigInteger)  # money the grantee held and paid back
+    decommitted_fen: Mapped[int] = mapped_column(BigInteger)
+    regranted_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    regrant_to_id: Mapped[int | None] = mapped_column(ForeignKey("grant_applications.id"))
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("entries.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    closed_on: Mapped[dt.date] = mapped_column(Date)
+    closed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    entry: Mapped["Entry | None"] = relationship(lazy="joined")

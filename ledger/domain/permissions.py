@@ -64,6 +64,12 @@ class Action(str, Enum):
     MANAGE_PROJECTS = "manage_projects"  # open a micro-project under a pool's rule
     RECORD_DONATION = "record_donation"  # record a donation or its refund (the entries go for approval)
     READ_DONORS = "read_donors"  # donations with references and donor hashes: the pool's 套捐 watch
+    # --- grants (issue 10)
+    MANAGE_GRANT_PROGRAMMES = "manage_grant_programmes"  # open a grant round: pool, dates, ceiling, reviewers
+    RECORD_GRANT_APPLICATION = "record_grant_application"  # applications and tranche reports, as received
+    REVIEW_GRANT = "review_grant"  # score and comment, or declare a conflict: the programme's reviewers only
+    DECIDE_GRANT = "decide_grant"  # award (a commitment) or decline, with a reason
+    PAY_GRANT = "pay_grant"  # release tranches, accept reports, close a grant (returns, re-grants)
 
 
 T, C, S, TR, FM, V = Role.TREASURER, Role.COMMITTEE, Role.SUPERVISOR, Role.TRUSTEE, Role.FUND_MANAGER, Role.VIEWER
@@ -123,6 +129,14 @@ ROLES: dict[Action, frozenset[Role]] = {
     Action.MANAGE_PROJECTS: frozenset({T, C, FM}),
     Action.RECORD_DONATION: frozenset({T, C, FM}),
     Action.READ_DONORS: frozenset({T, C, S, FM}),
+    # --- grants (issue 10). The fund manager runs the round; the treasurer may record what applicants send in.
+    # Reviewing needs only a role in the book (a reviewer is often an outside expert with `viewer`), but on one
+    # application it is the programme's named reviewers alone, never one who declared a conflict (_grant_refusal).
+    Action.MANAGE_GRANT_PROGRAMMES: frozenset({FM}),
+    Action.RECORD_GRANT_APPLICATION: frozenset({T, FM}),
+    Action.REVIEW_GRANT: frozenset(Role),
+    Action.DECIDE_GRANT: frozenset({FM}),
+    Action.PAY_GRANT: frozenset({FM}),
 }
 ATTACH_ANY_ENTRY = frozenset({T, C, FM})
 
@@ -171,6 +185,12 @@ WHAT = {  # (zh, en) of each action, for refusals
     Action.MANAGE_PROJECTS: ("发起微项目", "open micro-projects"),
     Action.RECORD_DONATION: ("登记捐款与退款", "record donations and refunds"),
     Action.READ_DONORS: ("查看捐款明细与配捐异常", "read donations and matching warnings"),
+    # --- grants (issue 10)
+    Action.MANAGE_GRANT_PROGRAMMES: ("设立资助计划", "open grant programmes"),
+    Action.RECORD_GRANT_APPLICATION: ("登记资助申请和报告", "record grant applications and reports"),
+    Action.REVIEW_GRANT: ("评审资助申请", "review grant applications"),
+    Action.DECIDE_GRANT: ("决定资助或不予资助", "award or decline grants"),
+    Action.PAY_GRANT: ("拨付资助款、验收报告、结项", "release grant tranches, accept reports and close grants"),
 }
 
 ROLE_NAMES = {
@@ -300,6 +320,41 @@ def _flag_refusal(action: Action, roles: frozenset[Role], user_id: int, flag) ->
     return None
 
 
+# --- grants (issue 10): the rules on one application. `decide(..., entry=application)` takes anything with
+# `status` ("submitted", "awarded", "declined", "closed"), `reviewer_ids` (the programme's reviewers),
+# `conflicted_ids` (who declared a conflict on it) and `scored_ids` (who scored it).
+GRANT_ACTIONS = frozenset({Action.REVIEW_GRANT, Action.DECIDE_GRANT})
+
+
+def _grant_refusal(action: Action, is_admin: bool, user_id: int, application) -> Refusal | None:
+    if action is Action.REVIEW_GRANT:
+        if user_id not in application.reviewer_ids:
+            return Refusal(PermissionDenied, "您不是这个资助计划的评审人", "you are not a reviewer of this grant programme",
+                           "application")
+        if user_id in application.conflicted_ids:
+            return Refusal(PermissionDenied, "您已就这份申请声明利益冲突，不能为它评分",
+                           "you declared a conflict of interest on this application, so you cannot score it", "application")
+        if user_id in application.scored_ids:
+            return Refusal(InvalidState, "您已为这份申请评过分；评分只能追加，不能修改",
+                           "you have already scored this application; scores are kept as given, never changed",
+                           "application")
+        if application.status != "submitted":
+            return Refusal(InvalidState, "这份申请已有决定，不再评审", "this application has been decided; reviewing is over",
+                           "application")
+    elif action is Action.DECIDE_GRANT:
+        # Who assesses does not decide: a fund manager who scored an application (or declared a conflict on it)
+        # leaves its award or decline to another fund manager.
+        if user_id in application.scored_ids or user_id in application.conflicted_ids:
+            return Refusal(PermissionDenied, "您评审过这份申请（或声明了利益冲突），须由另一位基金管理人决定",
+                           "you reviewed this application (or declared a conflict on it): another fund manager decides it",
+                           "application")
+        if application.status != "submitted":
+            return Refusal(InvalidState, "这份申请已有决定（可能刚被他人决定，请刷新）",
+                           "this application has already been decided (perhaps just now by someone else; reload)",
+                           "application")
+    return None
+
+
 def decide(action: Action, roles: frozenset[Role], is_admin: bool, user_id: int, book_code: str,
            entry=None, active: bool = True) -> Refusal | None:
     """None when the user may take the action (on the entry, if given); else why not."""
@@ -311,6 +366,8 @@ def decide(action: Action, roles: frozenset[Role], is_admin: bool, user_id: int,
         return _role_refusal(action, book_code)
     if entry is not None and action in FLAG_ACTIONS:
         return _flag_refusal(action, roles, user_id, entry)
+    if entry is not None and action in GRANT_ACTIONS:  # --- grants (issue 10)
+        return _grant_refusal(action, is_admin, user_id, entry)
     if entry is not None:
         return _entry_refusal(action, roles, is_admin, user_id, entry)
     return None

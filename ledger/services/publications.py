@@ -28,7 +28,7 @@ from ..domain.errors import InvalidInput, InvalidState, NotFound, PeriodNotReady
 from ..domain.money import fen_to_str
 from ..domain.model import EntryStatus
 from ..domain.permissions import Action
-from . import history, notices, statements, tables, trust_publication, witness
+from . import grants, history, notices, statements, tables, trust_publication, witness
 from .access import audit, require
 from .posting import lock_book
 from .signing import keys_for
@@ -162,6 +162,10 @@ def publish(session: Session, actor: User, book: Book, year: int, month: int, st
     trust_doc = trust_publication.month_doc(session, book, year, month)  # arrears, budget, bank, revenues
     if trust_doc is not None:
         files["trust.json"] = canonical_json(trust_doc)
+    # --- grants (issue 10): a fund book publishes its awarded grants as of the month's end (grants.public_doc:
+    # no reviewer, no applicant's contact, no declined application).
+    if book.kind in grants.FUND_BOOKS:
+        files["grants.json"] = canonical_json(grants.public_doc(session, book, rng.end))
 
     head = session.get(BookHead, book.id)
     key = keys_for(session)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError
 
@@ -64,7 +65,7 @@ def test_the_foreign_key_holds_and_a_dangling_reference_stops_the_upgrade(ledger
         conn.execute(text("DELETE FROM budgets WHERE id = :id"), {"id": dangling})
         create_guards(conn)
     upgrade(engine)
-    assert current_revision(engine) == "0017"
+    assert current_revision(engine) == ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert _budget_rows(engine) == kept  # the budget and its lines, same ids, same figures
     with engine.connect() as conn:
         assert expected_guards(engine.dialect.name) <= installed_guards(conn)

@@ -185,6 +185,20 @@ GATES = {
     "office.project_publish": {"POST": _who(Action.MANAGE_PROJECTS)},
     "office.receipt_pdf": {"GET": _who(Action.RECORD_DONATION)},
     "office.pool_page": {"GET": _who(Action.READ_DONORS)},
+    # --- grants (issue 10): pages for everyone in a fund book (a trust book answers 404 past the gate)
+    "office.grants_page": {"GET": EVERYONE_IN_BOOK},
+    "office.grants_create": {"POST": _who(Action.MANAGE_GRANT_PROGRAMMES)},
+    "office.grant_programme": {"GET": EVERYONE_IN_BOOK},
+    "office.grant_reviewer_add": {"POST": _who(Action.MANAGE_GRANT_PROGRAMMES)},
+    "office.grant_apply": {"POST": _who(Action.RECORD_GRANT_APPLICATION)},
+    "office.grant_application": {"GET": EVERYONE_IN_BOOK},
+    "office.grant_score": {"POST": _who(Action.REVIEW_GRANT)},  # then only the programme's reviewers (the service)
+    "office.grant_conflict": {"POST": EVERYONE_IN_BOOK},  # likewise
+    "office.grant_decide": {"POST": _who(Action.DECIDE_GRANT)},
+    "office.grant_release": {"POST": _who(Action.PAY_GRANT)},
+    "office.grant_report": {"POST": _who(Action.RECORD_GRANT_APPLICATION)},
+    "office.grant_report_decide": {"POST": _who(Action.PAY_GRANT)},
+    "office.grant_close": {"POST": _who(Action.PAY_GRANT)},
 
 
 }
@@ -245,7 +259,8 @@ def _url(rule, ids) -> str:
               "filename": "office.css", "kind": "activities", "version": 1,
               "resolution_id": MISSING, "year": 2026,
               "job_id": "0" * 32, "path": "poster.pdf",
-              "project_code": "P1", "pool_code": "GOV", "receipt": "JZ-AAAAA-AAAAA"}
+              "project_code": "P1", "pool_code": "GOV", "receipt": "JZ-AAAAA-AAAAA",
+              "programme_id": MISSING, "application_id": MISSING, "report_id": MISSING}
     return re.sub(r"<(?:[^<>]*:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
 
 

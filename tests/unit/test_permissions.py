@@ -27,7 +27,9 @@ def test_every_action_is_in_the_table_and_can_be_named():
 @pytest.mark.parametrize("action", list(Action))
 def test_a_viewer_may_only_read(action):
     refusal = decide(action, frozenset({Role.VIEWER}), False, 9, "T1")
-    assert (refusal is None) == (action is Action.READ_BOOK)
+    # ... and score a grant application, when named its reviewer (an outside expert has only `viewer`; which
+    # applications they may score is the programme's list of reviewers, decided per application)
+    assert (refusal is None) == (action in (Action.READ_BOOK, Action.REVIEW_GRANT))
     if refusal:
         assert refusal.kind is PermissionDenied and "T1" in refusal.message_zh or "管理员" in refusal.message_zh
 
