@@ -221,7 +221,7 @@ def load_demo(session: Session, today: dt.date | None = None, store=None,
             if code in by_code:
                 users.grant_role(session, system, people[u], by_code[code], role)
     _trust_year(session, trust, people, today, store)
-    _community_fund(session, fund, people, today)
+    _community_fund(session, fund, people, today, store, publications_root)
     compound_book = None
     if compound:
         from . import demo_compound
@@ -392,7 +392,10 @@ def _supervise(session: Session, book: Book, p: dict[str, User], i: int, count: 
                          "本月公共区域水电费比上月高出较多，请附供电局的电费分摊明细。")
 
 
-def _community_fund(session: Session, book: Book, p: dict[str, User], today: dt.date) -> None:
+def _community_fund(session: Session, book: Book, p: dict[str, User], today: dt.date, store=None,
+                    publications_root=None) -> None:
+    from . import demo_funds
+
     rng = random.Random(20260601)
     grant = books.add_fund(session, p["jijin"], book, "GRANT-2026", "社区治理创新基金2026年度资助", "Governance innovation grant 2026", True)
     clerk = _Clerk(session, book, [p["jijin"], p["jijin2"]])
@@ -411,5 +414,17 @@ def _community_fund(session: Session, book: Book, p: dict[str, User], today: dt.
             spend = _yuan(rng, 6200, 14800)
             clerk.book_entry(treasurer, dt.date(y, m, min(16, end)), "社区议事会与邻里节活动支出（资助项目）", [
                 ("5202", grant.code, spend), ("1002", grant.code, "-" + spend)])
+        if i == 0:
+            grant_round = demo_funds.GrantRound(session, book, p)
+            pool = demo_funds.MatchingPool(session, book, p, today, publications_root, store)
         if i < len(months) - 1:
+            grant_round.step(i, lambda d: dt.date(y, m, min(d, end)))
+            if i == len(months) - 2:
+                pool.last_month(y, m)
             _close_month(session, book, treasurer, p["jijin"], y, m)
+    pool.this_month()
+    if publications_root is not None:  # the latest closed month, with its awarded grants (grants.json)
+        from . import publications
+
+        y, m = months[-2]
+        publications.publish(session, p["jijin"], book, y, m, store, publications_root)

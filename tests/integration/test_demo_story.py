@@ -108,3 +108,37 @@ def test_invoices_are_drawn_in_chinese_and_in_english_without_the_font(monkeypat
     jpeg = demo_module.receipt_photo(demo_module.CLEANING, dt.date(2026, 7, 25), "16843.50", 7)
     assert Image.open(io.BytesIO(jpeg)).size == (1200, 800)
     assert "Rongjie Cleaning Co." in drawn and not any(re.search(r"[\u4e00-\u9fff]", t) for t in drawn)
+
+
+def test_the_community_fund_runs_a_grant_round_and_a_matching_pool(demo_sessions):
+    """玉林社区基金 in the demo: a grant round (three applications, a declared conflict, two awards paid in tranches
+    against accepted reports, one declined, one closed with its unspent money returned) and a matching pool with
+    four micro-projects in four states, one of them quadratic; the failed one's donors got back what they gave."""
+    from ledger.db.schema import (
+        Donation, DonationRefund, GrantApplication, GrantConflict, GrantRelease, Match, MatchingPool,
+        MatchingRuleVersion, Project,
+    )
+    from ledger.services import projects
+
+    with transaction(demo_sessions) as s:
+        book = get_book(s, "YLSQ")
+        apps = {a.applicant: a.status for a in s.scalars(select(GrantApplication))}
+        assert sorted(apps.values()) == ["awarded", "closed", "declined"]
+        assert s.scalar(select(func.count(GrantConflict.id))) == 1
+        assert s.scalar(select(func.count(GrantRelease.id))) == 3  # meals 1 and 2, children's council 1
+        states = {p.code: p.status for p in s.scalars(select(Project).where(Project.book_id == book.id))}
+        assert states == {"FUSHOU": "funded", "TUSHU": "failed", "ZHEYANG": "open", "CAIYUAN": "open"}
+        tushu = s.scalar(select(Project).where(Project.code == "TUSHU"))
+        given = {d.id: d.amount_fen for d in s.scalars(select(Donation).where(Donation.project_id == tushu.id))}
+        back = {}
+        for r in s.scalars(select(DonationRefund).where(DonationRefund.donation_id.in_(given))):
+            back[r.donation_id] = back.get(r.donation_id, 0) + r.amount_fen
+        assert back == given and sum(given.values()) == 140_000  # each donor exactly what they gave
+        assert {m.status for m in s.scalars(select(Match).where(Match.project_id == tushu.id))} == {"voided"}
+        fushou = s.scalar(select(Project).where(Project.code == "FUSHOU"))
+        posted = sum(m.amount_fen for m in s.scalars(select(Match).where(Match.project_id == fushou.id)))
+        assert posted == 300_000  # 1:1, capped at 300 a donor and 3,000 a project
+        pool = s.scalar(select(MatchingPool).where(MatchingPool.book_id == book.id))
+        assert pool.held_fen == 1_960_000 and 0 < pool.committed_fen <= pool.held_fen
+        caiyuan = s.scalar(select(Project).where(Project.code == "CAIYUAN"))
+        assert projects.rule_of(s.get(MatchingRuleVersion, caiyuan.rule_id)).kind == "quadratic"
