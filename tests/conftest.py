@@ -7,11 +7,15 @@ from __future__ import annotations
 import contextlib
 
 import atexit
+import concurrent.futures
 import datetime as dt
 import os
+import queue
 import shutil
 import tempfile
+import threading
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,6 +77,75 @@ def _pg_drop(name: str) -> None:
     admin.dispose()
 
 
+class _PgCopies:
+    """Each test's PostgreSQL database, copied from its template one test ahead and dropped behind, on threads.
+
+    CREATE DATABASE ... TEMPLATE and DROP DATABASE wait on the server, not on this process: every DROP DATABASE
+    asks for a checkpoint and waits for it (0.3-2 s on a busy disk). Done in each test's setup and teardown they
+    were most of a PostgreSQL test's time. Here the copy the next test takes is made while this one runs, and
+    used databases are dropped on a few threads at once, so that drops waiting together share one checkpoint.
+    A test still gets a database nobody else has touched, identical to its template."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.Queue = queue.Queue()
+        self._ready: dict[str, list[str]] = defaultdict(list)
+        self._lock = threading.Lock()
+        self._errors: list[BaseException] = []
+        self._drops = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="pg-drop")
+        self._dropping: list[concurrent.futures.Future] = []
+        threading.Thread(target=self._work, name="pg-copies", daemon=True).start()
+
+    def _work(self) -> None:
+        while True:
+            job = self._jobs.get()
+            try:
+                job()
+            except BaseException as exc:  # noqa: BLE001 -- raised in the test's thread by the next `take`
+                self._errors.append(exc)
+            finally:
+                self._jobs.task_done()
+
+    @staticmethod
+    def _name() -> str:
+        return f"ledger_t_{RUN_ID}_{uuid.uuid4().hex[:8]}"
+
+    def _make_ahead(self, template: str) -> None:
+        name = self._name()
+        _pg_create(name, template)
+        with self._lock:
+            self._ready[template].append(name)
+
+    def take(self, template: str) -> str:
+        if self._errors:
+            raise self._errors.pop()
+        with self._lock:
+            name = self._ready[template].pop() if self._ready[template] else None
+        if name is None:
+            name = self._name()
+            _pg_create(name, template)
+        self._jobs.put(lambda: self._make_ahead(template))
+        return name
+
+    def give_back(self, name: str) -> None:
+        with self._lock:
+            self._dropping = [f for f in self._dropping if not f.done() or f.exception()]
+            self._dropping.append(self._drops.submit(_pg_drop, name))
+
+    def forget(self, template: str) -> None:
+        """Before a template is dropped: finish making copies and dropping, then drop the copies nobody took."""
+        self._jobs.join()
+        with self._lock:
+            left, dropping = self._ready.pop(template, []), list(self._dropping)
+        dropping += [self._drops.submit(_pg_drop, name) for name in left]
+        for future in dropping:
+            future.result()
+        if self._errors:
+            raise self._errors.pop()
+
+
+PG_COPIES = _PgCopies() if PG_URL else None
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("tpl") / "template.sqlite3"
@@ -108,6 +181,7 @@ def pg_template():
     upgrade(engine)
     engine.dispose()
     yield name
+    PG_COPIES.forget(name)
     _pg_drop(name)
 
 
@@ -118,6 +192,7 @@ def pg_demo_template(pg_template):
     _load_demo(_pg_url(name), _template_keys(name))
     yield name
     shutil.rmtree(_template_keys(name), True)
+    PG_COPIES.forget(name)
     _pg_drop(name)
 
 
@@ -140,10 +215,9 @@ def _fresh_database(request, tmp_path, sqlite_fixture: str, pg_fixture: str):
         return
     template = request.getfixturevalue(pg_fixture)
     _own_keys(request, tmp_path, template)
-    name = f"ledger_t_{RUN_ID}_{uuid.uuid4().hex[:8]}"
-    _pg_create(name, template)
+    name = PG_COPIES.take(template)
     yield _pg_url(name)
-    _pg_drop(name)
+    PG_COPIES.give_back(name)
 
 
 @pytest.fixture(params=BACKENDS)

@@ -39,6 +39,9 @@ def _with_login(url: str, role: str, password: str) -> str:
     return make_url(url).set(username=role, password=password).render_as_string(hide_password=False)
 
 
+pytestmark = pytest.mark.xdist_group("pg_roles")  # one worker builds the roles database once for the module
+
+
 def _connect(url: str) -> psycopg.Connection:
     """A plain psycopg connection (no SQLAlchemy between the role and the server)."""
     return psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False))
