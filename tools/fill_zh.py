@@ -772,7 +772,7 @@ ZH.update({
     "Name (optional)": "名称（可不填）", "Ratio rules": "按比例规则",
     "Ratio, given:matched (1:1, 1:0.5, 2:1)": "配比，捐:配（如 1:1、1:0.5、2:1）", "Tier rules": "分档规则",
     "Tiers: one a line, lowest amount, highest amount (empty for the last), rate (20 means 20 percent, or a ratio such as 1:0.5). Both ends are inside the tier, so the next tier starts 0.01 above.":
-        "分档：每行一档，依次为起点金额、上限金额（最后一档可空）、配捐率（20 表示 20%，或写配比如 1:0.5）。"
+        "分档：每行一档，依次为起点金额、上限金额（最后一档可空）、配捐率（20 表示百分之二十，或写配比如 1:0.5）。"
         "每档两端都含在档内，所以下一档从上一档上限加 0.01 元起。",
     "Ratio and tier rules": "按比例与分档规则", "Per-donor cap in one project (yuan)": "每人在单个项目的配捐上限（元）",
     "Match each donor only once per project": "每位捐款人在每个项目只配一次", "Quadratic rules": "二次方规则",
