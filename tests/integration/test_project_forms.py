@@ -188,6 +188,8 @@ PROJECT = {"rule": "GOV:1", "code": "P2", "title": "路灯", "goal": "800", "dea
      "cap_share: a ratio rule has no such field", 'value="0.5"'),
     (RULES, dict(RATIO, version="2", step="preview", donations="张三, 100\n, 5\n李四, -1"),
      "捐款明细：第 2 行“donor”列：捐款人为空；第 3 行“amount”列", "row 2, column donor: the donor is empty", "李四, -1"),
+    (RULES, dict(RATIO, version="2", step="preview", donations="张三, 100\n李四, 1,000"),
+     "捐款明细第 2 行应有 2 项", "line 2 of the donation lines needs 2 parts", "李四, 1,000"),
     (PROJECTS, dict(PROJECT, goal="0"), "goal：金额须大于零", "goal: the amount must be above zero", 'value="路灯"'),
     (PROJECTS, dict(PROJECT, stretch="799.99"), "延伸目标须高于目标", "the stretch goal must be above the goal",
      'value="799.99"'),

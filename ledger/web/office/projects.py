@@ -337,13 +337,19 @@ def _simulation(rule: matching.Rule, text: str) -> dict | None:
     names = {n for ns in matching.DONATION_COLUMNS.values() for n in ns}
     first_row = 1
     if not names & {c.lower() for c in rows[0]}:  # no header: the lines are numbered as pasted, from 1
-        width = max(len(r) for r in rows if any(r))
+        width = len(next(r for r in rows if any(r)))  # as the first line is written
         if rule.kind == "quadratic" and width < 3:
             raise InvalidInput("捐款明细：二次方配捐的模拟须每行写“捐款人, 金额, 项目”",
                                "the donation lines: a quadratic simulation needs \"donor, amount, project\" on each "
                                "line", "donations")
         rows = [["donor", "amount", "project"][:3 if width >= 3 else 2], *rows]
         first_row = 0
+    width = len(rows[0])
+    for no, row in enumerate(rows[1:], start=first_row + 1):
+        if any(row) and len(row) != width:  # "张三, 1,000" must not become 1 yuan given to project "000"
+            raise InvalidInput(f"捐款明细第 {no} 行应有 {width} 项（用逗号分隔，金额不要写千位逗号），现有 {len(row)} 项",
+                               f"line {no} of the donation lines needs {width} parts separated by commas (no "
+                               f"thousands commas in amounts), not {len(row)}", "donations")
     donations, numbers, has_project = matching.donations_from_table(
         rows, rule.kind == "quadratic", "捐款明细", "the donation lines", first_row)
     return matching.simulate(rule, donations, numbers, has_project)
