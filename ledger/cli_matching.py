@@ -17,8 +17,6 @@ from .domain.money import fen_to_str, format_fen, to_fen
 matching_group = click.Group("matching", help="Matching rules (配捐规则): simulate a rule on donations, share a "
                                               "quadratic round, explain a rule in plain words.")
 
-_COLUMNS = {"donor": ("donor", "捐款人"), "amount": ("amount", "金额", "捐款金额"), "project": ("project", "项目")}
-_MAX_LISTED = 20  # a file with hundreds of bad rows: the first twenty say enough
 
 
 def _read_bytes(path: str, what: str) -> bytes:
@@ -57,54 +55,10 @@ def _read_rule(path: str) -> matching.Rule:
 
 def _read_donations(path: str, need_project: bool) -> tuple[list[matching.Donation], list[int], bool]:
     """The donations of a CSV or XLSX file in its order, each row's number in the file, and whether it names projects.
-    Every bad row is named with its column; then nothing is simulated."""
+    Every bad row is named with its column; then nothing is simulated (matching.donations_from_table)."""
     from .services.register import read_table
 
-    rows = read_table(_read_bytes(path, "捐款文件"), path)
-    header = [(cell or "").strip().lower() for cell in (rows[0] if rows else [])]
-    where = {}
-    for key, names in _COLUMNS.items():
-        found = [i for i, name in enumerate(header) if name in names]
-        if found:
-            where[key] = found[0]
-    missing = [k for k in ("donor", "amount") if k not in where] + (["project"] if need_project and "project" not in where
-                                                                    else [])
-    if missing:
-        raise InvalidInput(f"{path} 第 1 行：缺少列 {'、'.join(missing)}（表头应为 donor,amount{',project' if need_project else ''}"
-                           "，或 捐款人,金额,项目）",
-                           f"{path} row 1: missing column(s) {', '.join(missing)} (the header must be "
-                           f"donor,amount{',project' if need_project else ''})", f"row 1.{missing[0]}")
-    donations, row_numbers, problems = [], [], []
-    for number, row in enumerate(rows[1:], start=2):
-        cells = {k: (row[i].strip() if i < len(row) and row[i] is not None else "") for k, i in where.items()}
-        if not any(cells.values()):
-            continue  # a blank line
-        try:
-            if not cells["donor"]:
-                raise InvalidInput("捐款人为空", "the donor is empty", "donor")
-            if "project" in where and not cells["project"]:
-                raise InvalidInput("项目为空", "the project is empty", "project")
-            try:
-                fen = to_fen(cells["amount"], "amount")
-            except LedgerError as e:
-                raise InvalidInput(e.message_zh, e.message_en, "amount") from None
-            if fen <= 0:
-                raise InvalidInput(f"捐款金额须大于零（收到 {cells['amount']}）",
-                                   f"a donation must be above zero (got {cells['amount']})", "amount")
-        except LedgerError as e:
-            problems.append((number, e))
-            continue
-        donations.append(matching.Donation(cells["donor"], fen, cells.get("project", "")))
-        row_numbers.append(number)
-    if problems:
-        listed = problems[:_MAX_LISTED]
-        more_zh = f"；另有 {len(problems) - len(listed)} 行有误" if len(problems) > len(listed) else ""
-        more_en = f"; and {len(problems) - len(listed)} more bad rows" if len(problems) > len(listed) else ""
-        raise InvalidInput(
-            f"{path}：" + "；".join(f"第 {n} 行“{e.field}”列：{e.message_zh}" for n, e in listed) + more_zh,
-            f"{path}: " + "; ".join(f"row {n}, column {e.field}: {e.message_en}" for n, e in listed) + more_en,
-            f"row {listed[0][0]}.{listed[0][1].field}")
-    return donations, row_numbers, "project" in where
+    return matching.donations_from_table(read_table(_read_bytes(path, "捐款文件"), path), need_project, path, path)
 
 
 def _kind_text(rule: matching.Rule) -> str:
@@ -131,27 +85,7 @@ def simulate(rule_path, donations_path, fmt):
     raw match, split by amount; see matching.estimated_donation_shares), marked as an estimate."""
     rule = _read_rule(rule_path)
     donations, row_numbers, has_project = _read_donations(donations_path, need_project=rule.kind == "quadratic")
-    if rule.kind == "quadratic":
-        round_ = matching.quadratic_for_rule(rule, donations)
-        shares = matching.estimated_donation_shares(rule, donations, round_)
-        rows = [dict(row=n, donor=d.donor, project=d.project, amount=fen_to_str(d.amount_fen), match=fen_to_str(fen),
-                     reason="below_minimum" if d.amount_fen < rule.min_donation_fen else None)
-                for n, d, fen in zip(row_numbers, donations, shares)]
-        result = dict(kind=rule.kind, estimate=True, donations=rows,
-                      total_match=fen_to_str(round_.allocated_fen),
-                      projects={p: fen_to_str(s.match_fen) for p, s in round_.projects.items()},
-                      pool=fen_to_str(round_.pool_fen), unallocated=fen_to_str(round_.unallocated_fen))
-    else:
-        matches, state = matching.apply_in_order(rule, donations)
-        rows = []
-        for n, m in zip(row_numbers, matches):
-            row = dict(row=n, donor=m.donor, amount=fen_to_str(m.donation.amount_fen), match=fen_to_str(m.match_fen),
-                       reason=m.reason)
-            if has_project:
-                row["project"] = m.project
-            rows.append(row)
-        result = dict(kind=rule.kind, donations=rows, total_match=fen_to_str(sum(m.match_fen for m in matches)),
-                      pool_remaining=None if state.pool_remaining_fen is None else fen_to_str(state.pool_remaining_fen))
+    result = matching.simulate(rule, donations, row_numbers, has_project)
     if fmt == "json":
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return
@@ -166,9 +100,9 @@ def simulate(rule_path, donations_path, fmt):
     if rule.kind == "quadratic":
         for project, fen in result["projects"].items():
             click.echo(f"  项目“{project}”配捐 {format_fen(int(Decimal(fen) * 100))} 元")
-        click.echo(f"配捐池 {format_fen(round_.pool_fen)} 元，未分配 {format_fen(round_.unallocated_fen)} 元")
+        click.echo(f"配捐池 {format_fen(to_fen(result['pool']))} 元，未分配 {format_fen(to_fen(result['unallocated']))} 元")
     elif result["pool_remaining"] is not None:
-        click.echo(f"配捐池剩余 {format_fen(state.pool_remaining_fen)} 元")
+        click.echo(f"配捐池剩余 {format_fen(to_fen(result['pool_remaining']))} 元")
 
 
 def _parse_round(data, path: str) -> tuple[int, Fraction | None, dict[str, dict[str, int]]]:

@@ -751,6 +751,65 @@ ZH.update({
     "Why it is this amount:": "为什么是这个金额：", "The project's progress": "项目进展",
     "This page is only for whoever holds the receipt code; it is not listed anywhere.": "本页只给持有收据号的人看，不在任何地方列出。",
 })
+ZH.update({
+    # micro-project forms: pools, deposits, rule versions with their preview, projects with budgets (helper hforms)
+    "Matching pool %(code)s is open, with its own restricted fund %(fund)s.": "配捐池 %(code)s 已设立，有自己的限定用途基金 %(fund)s。",
+    "%(amount)s put into the pool. Its entry waits for approval.": "已向配捐池注资 %(amount)s，其凭证待审批。",
+    "Rule version %(version)s is published. It will never change; projects pin it when they open.":
+        "规则第 %(version)s 版已发布，此后不再修改；项目发起时固定采用某一版。",
+    "Micro-project %(code)s is open for donations, pinned to its rule version.": "微项目 %(code)s 已开始筹款，配捐规则版本已固定。",
+    "Funder": "配捐方", "Put money into the pool": "向配捐池注资",
+    "The pool holds the money at once; its entry (bank into the pool's fund) waits for a second person's approval.":
+        "配捐池即时计入这笔钱；其凭证（银行存款记入配捐池基金）须由另一人审批。",
+    "Record the deposit": "登记注资",
+    "A published version never changes: a new rule is a new version, and each project keeps the version it pinned.":
+        "已发布的版本不再修改：新规则即新版本，每个项目始终采用它固定的版本。",
+    "Projects pinned to it": "采用此版本的项目", "none yet": "暂无", "No rule version yet.": "尚无规则版本。",
+    "Publish a new rule version": "发布新的规则版本", "Version": "版本",
+    "Ratio: each gift matched at one rate": "按比例：每笔捐款按同一比例配捐",
+    "Tiers: the rate depends on the gift's size": "分档：按单笔捐款金额分档配捐",
+    "Quadratic: a round of projects shares the pool": "二次方：一轮各项目共享配捐池",
+    "Name (optional)": "名称（可不填）", "Ratio rules": "按比例规则",
+    "Ratio, given:matched (1:1, 1:0.5, 2:1)": "配比，捐:配（如 1:1、1:0.5、2:1）", "Tier rules": "分档规则",
+    "Tiers: one a line, lowest amount, highest amount (empty for the last), rate (20 means 20 percent, or a ratio such as 1:0.5). Both ends are inside the tier, so the next tier starts 0.01 above.":
+        "分档：每行一档，依次为起点金额、上限金额（最后一档可空）、配捐率（20 表示百分之二十，或写配比如 1:0.5）。"
+        "每档两端都含在档内，所以下一档从上一档上限加 0.01 元起。",
+    "Ratio and tier rules": "按比例与分档规则", "Per-donor cap in one project (yuan)": "每人在单个项目的配捐上限（元）",
+    "Match each donor only once per project": "每位捐款人在每个项目只配一次", "Quadratic rules": "二次方规则",
+    "Cap share: the most one project gets, as a share of the pool (0.5)": "上限比例：单个项目最多获配配捐池的几成（如 0.5）",
+    "Every kind": "各类规则通用", "Minimum donation matched (yuan)": "获配捐的最低单笔捐款（元）",
+    "Per-project cap (yuan)": "每个项目的配捐上限（元）",
+    "Pool amount (yuan): required for quadratic; for ratio and tiers only the simulation uses it, real matches stop at what the pool holds":
+        "配捐池金额（元）：二次方规则必填；按比例与分档规则只在模拟中使用，实际配捐以配捐池的实际余额为限",
+    "Try it on donations (optional): one a line, donor, amount (and project, for quadratic)":
+        "用捐款试算（可不填）：每行一笔，捐款人、金额（二次方规则再加项目）",
+    "Preview: what residents will read": "预览：居民将看到的说明", "Simulated matches": "模拟配捐",
+    "estimates: a quadratic round is fixed when it closes": "估算：二次方配捐在本轮结束时才确定",
+    "Line": "行", "Donor": "捐款人", "Why": "说明", "Matched in all: %(amount)s": "配捐合计：%(amount)s",
+    "left in the pool: %(amount)s": "配捐池剩余：%(amount)s", "not shared: %(amount)s": "未分配：%(amount)s",
+    "Show the preview": "显示预览", "Publish this version": "发布此版本",
+    "The version can be published once its preview is shown; change anything and preview again.":
+        "显示预览后才能发布；改动任何内容后请重新预览。",
+    "Open a micro-project": "发起微项目", "Matching pool and rule version (pinned for good)": "配捐池与规则版本（一经选定不再改变）",
+    "Code (letters, digits, - and _)": "代码（字母、数字、- 和 _）",
+    "Story: what it is for, as residents will read it": "项目介绍：做什么、为什么（居民会看到）",
+    "Area (the building or place it serves)": "受益区域（楼栋或场所）", "Team": "项目团队", "Goal (yuan)": "目标金额（元）",
+    "Stretch goal (yuan, optional; above the goal)": "延伸目标（元，可不填，须高于目标）",
+    "If the goal is not reached by the deadline": "截止日仍未达到目标时", "All or nothing": "不达目标全额退还",
+    "Every donor is refunded what they gave and the matches go back to the pool. Only a project that reaches its goal gets the money.":
+        "每位捐款人的捐款全额退还，配捐退回配捐池。只有达到目标的项目才能拿到钱。",
+    "Keep what you raise": "筹多少用多少",
+    "The project keeps the donations and their matches it has at the deadline, even below the goal.":
+        "即使未达目标，项目也保留截止日时已筹得的捐款及其配捐。",
+    "Open the project": "发起项目",
+    "A micro-project pins a version of a pool's matching rule: publish one on a pool's page first.":
+        "微项目须固定采用某个配捐池的一个规则版本：请先在配捐池页面发布规则。",
+    "Micro-projects are opened by: %(who)s": "可发起微项目的角色：%(who)s", "Open a matching pool": "设立配捐池",
+    "Funder (who matches, as the explainer names them)": "配捐方（规则说明中的称呼）",
+    "The pool gets its own restricted fund (POOL-code). Money goes in by deposits on the pool's page.":
+        "配捐池有自己的限定用途基金（POOL-代码）。在配捐池页面登记注资。",
+    "Open the pool": "设立配捐池", "Matching pools are opened by: %(who)s": "可设立配捐池的角色：%(who)s",
+})
 
 
 def main(path="translations/zh_Hans_CN/LC_MESSAGES/messages.po") -> int:

@@ -878,3 +878,108 @@ def _quadratic_en(rule: Rule) -> list[str]:
                  "project, and down when other projects of the round gain support. It is fixed when the round "
                  "closes; the shares then add up to the pool to the fen (largest remainder).")
     return lines
+
+
+# ------------------------------------------------------------------------ previewing a rule (CLI and back office)
+
+DONATION_COLUMNS = {"donor": ("donor", "捐款人"), "amount": ("amount", "金额", "捐款金额"), "project": ("project", "项目")}
+_MAX_LISTED = 20  # a table with hundreds of bad rows: the first twenty say enough
+
+
+def donations_from_table(rows: list[list], need_project: bool, where_zh: str, where_en: str, first_row: int = 1
+                         ) -> tuple[list[Donation], list[int], bool]:
+    """The donations of a table (a header row of DONATION_COLUMNS' names, then donor, amount[, project] rows) in its
+    order, each row's number (the header is row `first_row`) and whether it names projects. Every bad row is named
+    with its column, in Chinese and English (`where_*` names the table); then nothing is simulated. What
+    `ledger matching simulate` reads from a file and the back office's rule preview from pasted lines."""
+    header = [(cell or "").strip().lower() for cell in (rows[0] if rows else [])]
+    where = {}
+    for key, names in DONATION_COLUMNS.items():
+        found = [i for i, name in enumerate(header) if name in names]
+        if found:
+            where[key] = found[0]
+    missing = [k for k in ("donor", "amount") if k not in where] + (["project"] if need_project and "project" not in where
+                                                                    else [])
+    if missing:
+        raise InvalidInput(f"{where_zh} 第 {first_row} 行：缺少列 {'、'.join(missing)}（表头应为 donor,amount"
+                           f"{',project' if need_project else ''}，或 捐款人,金额,项目）",
+                           f"{where_en} row {first_row}: missing column(s) {', '.join(missing)} (the header must be "
+                           f"donor,amount{',project' if need_project else ''})", f"row {first_row}.{missing[0]}")
+    donations, row_numbers, problems = [], [], []
+    for number, row in enumerate(rows[1:], start=first_row + 1):
+        cells = {k: (row[i].strip() if i < len(row) and row[i] is not None else "") for k, i in where.items()}
+        if not any(cells.values()):
+            continue  # a blank line
+        try:
+            if not cells["donor"]:
+                raise InvalidInput("捐款人为空", "the donor is empty", "donor")
+            if "project" in where and not cells["project"]:
+                raise InvalidInput("项目为空", "the project is empty", "project")
+            try:
+                fen = to_fen(cells["amount"], "amount")
+            except LedgerError as e:
+                raise InvalidInput(e.message_zh, e.message_en, "amount") from None
+            if fen <= 0:
+                raise InvalidInput(f"捐款金额须大于零（收到 {cells['amount']}）",
+                                   f"a donation must be above zero (got {cells['amount']})", "amount")
+        except LedgerError as e:
+            problems.append((number, e))
+            continue
+        donations.append(Donation(cells["donor"], fen, cells.get("project", "")))
+        row_numbers.append(number)
+    if problems:
+        listed = problems[:_MAX_LISTED]
+        more_zh = f"；另有 {len(problems) - len(listed)} 行有误" if len(problems) > len(listed) else ""
+        more_en = f"; and {len(problems) - len(listed)} more bad rows" if len(problems) > len(listed) else ""
+        raise InvalidInput(
+            f"{where_zh}：" + "；".join(f"第 {n} 行“{e.field}”列：{e.message_zh}" for n, e in listed) + more_zh,
+            f"{where_en}: " + "; ".join(f"row {n}, column {e.field}: {e.message_en}" for n, e in listed) + more_en,
+            f"row {listed[0][0]}.{listed[0][1].field}")
+    return donations, row_numbers, "project" in where
+
+
+def simulate(rule: Rule, donations: list[Donation], row_numbers: list[int], has_project: bool) -> dict:
+    """Each donation's match under the rule, in order, and the totals (amounts as decimal strings): what
+    `ledger matching simulate --format json` prints and the back office's rule preview shows.
+
+    Ratio and tier rules match each donation in turn from a fresh state (the rule's pool, if it names one), as they
+    would be recorded. A quadratic rule computes the round: each project's match, and each donation's estimated part
+    of it (estimated_donation_shares), marked as an estimate."""
+    if rule.kind == "quadratic":
+        round_ = quadratic_for_rule(rule, donations)
+        shares = estimated_donation_shares(rule, donations, round_)
+        rows = [dict(row=n, donor=d.donor, project=d.project, amount=fen_to_str(d.amount_fen), match=fen_to_str(fen),
+                     reason="below_minimum" if d.amount_fen < rule.min_donation_fen else None)
+                for n, d, fen in zip(row_numbers, donations, shares)]
+        return dict(kind=rule.kind, estimate=True, donations=rows, total_match=fen_to_str(round_.allocated_fen),
+                    projects={p: fen_to_str(s.match_fen) for p, s in round_.projects.items()},
+                    pool=fen_to_str(round_.pool_fen), unallocated=fen_to_str(round_.unallocated_fen))
+    matches, state = apply_in_order(rule, donations)
+    rows = []
+    for n, m in zip(row_numbers, matches):
+        row = dict(row=n, donor=m.donor, amount=fen_to_str(m.donation.amount_fen), match=fen_to_str(m.match_fen),
+                   reason=m.reason)
+        if has_project:
+            row["project"] = m.project
+        rows.append(row)
+    return dict(kind=rule.kind, donations=rows, total_match=fen_to_str(sum(m.match_fen for m in matches)),
+                pool_remaining=None if state.pool_remaining_fen is None else fen_to_str(state.pool_remaining_fen))
+
+
+def refuse_tier_gaps(rule: Rule) -> None:
+    """Refuse tiers with a gap BETWEEN them (100–499 then 500–999 leaves 499.01–499.99 in no tier): in a form where
+    tiers are typed, that is nearly always a slip of the inclusive ends. Amounts below the first tier and above a
+    bounded last tier are not gaps here (the explainer says they are not matched). A rule file may still have gaps."""
+    if rule.kind != "tiers":
+        return
+    first = rule.tiers[0].min_fen
+    inner = [(low, high) for low, high in tier_gaps(rule) if high is not None and low > first]
+    if inner:
+        low, high = inner[0]
+        raise InvalidInput(
+            f"tiers：捐 {fen_to_str(low)} 元至 {fen_to_str(high)} 元不在任何一档内；每档两端都含在档内，下一档应从上一档的"
+            f"上限加 0.01 元起（如上一档到 {fen_to_str(low - 1)}，下一档从 {fen_to_str(low)} 起），或把上一档的上限写到 "
+            f"{fen_to_str(high)}",
+            f"tiers: a gift of {fen_to_str(low)} to {fen_to_str(high)} yuan is in no tier; both ends of a tier are inside "
+            f"it, so the next tier must start 0.01 above the previous one's top (previous to {fen_to_str(low - 1)}, next "
+            f"from {fen_to_str(low)}), or the previous one must end at {fen_to_str(high)}", "tiers")

@@ -181,9 +181,14 @@ def deposit(session: Session, actor: User, book: Book, pool_code: str, amount_fe
     return row
 
 
-def add_rule(session: Session, actor: User, book: Book, pool_code: str, data) -> MatchingRuleVersion:
+def add_rule(session: Session, actor: User, book: Book, pool_code: str, data, *, shown_digest: str | None = None,
+             allow_tier_gaps: bool = True) -> MatchingRuleVersion:
     """A new version of the pool's rule (RULE.json's object). A version number is written once: the same rule sent
-    again returns it, another rule under a used number is refused (a rule never changes under a project)."""
+    again returns it, another rule under a used number is refused (a rule never changes under a project).
+
+    With `shown_digest` (the digest of the rule whose explainer and simulation the form showed), refuse a rule that
+    is not that one: what the manager previewed is what is published. `allow_tier_gaps=False` (the back office's
+    typed tiers) refuses a gap between tiers (matching.refuse_tier_gaps)."""
     require(session, actor, Action.MANAGE_MATCHING, book)
     if isinstance(data, (str, bytes)):
         try:
@@ -191,6 +196,12 @@ def add_rule(session: Session, actor: User, book: Book, pool_code: str, data) ->
         except ValueError as e:
             raise InvalidInput(f"规则不是有效的 JSON：{e}", f"the rule is not valid JSON: {e}", "rule") from None
     rule = matching.parse_rule(data)
+    if not allow_tier_gaps:
+        matching.refuse_tier_gaps(rule)
+    if shown_digest is not None and shown_digest != rule.digest():
+        raise InvalidState("规则与刚才预览的不同（或尚未预览）：请先看预览，核对说明与模拟结果后再发布",
+                           "the rule is not the one previewed (or was never previewed): show the preview, check its "
+                           "explanation and simulation, then publish", "rule")
     lock_book(session, book)
     pool = get_pool(session, book, pool_code)
     canonical = json.dumps(rule.to_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))

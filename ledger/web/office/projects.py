@@ -2,10 +2,11 @@
 it is saved), settling, the receipt PDF, and the pool manager's view. Thin: the rules are in services/projects.py."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
@@ -15,6 +16,7 @@ from ...domain.money import to_fen
 from ...domain.permissions import Action
 from ...services import projects
 from ..audit_words import ACTIONS
+from ..helpers import money
 from . import bp
 from .common import flash_error, parse_date_arg, say, seat
 
@@ -51,12 +53,33 @@ def _rows(here):
     return out
 
 
+def _rule_label(pool, row) -> str:
+    """"GOV v2 · 按比例 1:1" / "GOV v2 · ratio 1:1": a rule version as the project form's choice names it."""
+    rule = projects.rule_of(row)
+    english = str(get_locale() or "zh_CN").startswith("en")
+    kind = {"ratio": ("按比例", "ratio"), "tiers": ("分档", "tiers"), "quadratic": ("二次方", "quadratic")}[rule.kind]
+    ratio = f" {rule.ratio_written or matching.ratio_text(rule.ratio)}" if rule.kind == "ratio" else ""
+    return f"{pool.name} ({pool.code}) v{row.version} · {kind[1 if english else 0]}{ratio}{' · ' + rule.name if rule.name else ''}"
+
+
+def _projects_page(here, form=None, error: LedgerError | None = None, opened: str | None = None, status: int = 200):
+    """The list of projects and pools, with the forms this person may use: open a pool (manage_matching), open a
+    project (manage_projects, once some pool has a rule version to pin). A refused form comes back with what was
+    typed and the refusal in both languages."""
+    pools = [(pool, projects.pool_figures(here.session, pool)) for pool in projects.pools_of(here.session, here.book)]
+    choices = [(f"{pool.code}:{row.version}", _rule_label(pool, row))
+               for pool, _f in pools for row in projects.rules_of(here.session, pool)]
+    return render_template("office/projects.html", book=here.book, seat=here, rows=_rows(here), pools=pools,
+                           rule_choices=choices, form=form or {}, error=error, opened=opened,
+                           may_open_pool=here.can(Action.MANAGE_MATCHING),
+                           may_open_project=here.can(Action.MANAGE_PROJECTS) and bool(choices),
+                           modes=projects.MODES), status
+
+
 @bp.route("/books/<code>/projects")
 @login_required
 def projects_page(code: str):
-    here = _fund_seat(code)
-    pools = [(pool, projects.pool_figures(here.session, pool)) for pool in projects.pools_of(here.session, here.book)]
-    return render_template("office/projects.html", book=here.book, seat=here, rows=_rows(here), pools=pools)
+    return _projects_page(_fund_seat(code))
 
 
 def _project_page(here, project_code: str, preview=None, form=None, status: int = 200):
@@ -150,14 +173,238 @@ def receipt_pdf(code: str, receipt: str):
                     headers={"Content-Disposition": f'inline; filename="receipt-{receipt}.pdf"'})
 
 
+def _pool(here, pool_code: str):
+    try:
+        return projects.get_pool(here.session, here.book, pool_code)
+    except LedgerError:
+        abort(404)
+
+
+def _pool_page(here, pool, form=None, error: LedgerError | None = None, opened: str | None = None, preview=None,
+               status: int = 200):
+    """The pool's figures and 套捐 watch, its rule versions (each explained, with the projects that pinned it), and
+    for the pool manager the deposit and rule forms; the rule form shows its preview before it can publish."""
+    try:
+        watch = projects.pool_watch(here.session, here.user, here.book, pool.code)
+    except LedgerError as e:
+        abort(e.status)
+    english = str(get_locale() or "zh_CN").startswith("en")
+    pinned: dict[int, list] = {}
+    for p in projects.projects_of(here.session, here.book):
+        pinned.setdefault(p.rule_id, []).append(p)
+    versions = []
+    for row in projects.rules_of(here.session, pool):
+        rule = projects.rule_of(row)
+        versions.append({"row": row, "rule": rule, "projects": pinned.get(row.id, []),
+                         "explainer": matching.explain(rule, "zh_CN", pool.funder).split("\n"),
+                         "explainer_en": matching.explain(rule, "en").split("\n")})
+    next_version = max((v["row"].version for v in versions), default=0) + 1
+    return render_template("office/pool.html", book=here.book, seat=here, pool=pool, watch=watch, versions=versions,
+                           form=form or {}, error=error, opened=opened, preview=preview, next_version=next_version,
+                           may_manage=here.can(Action.MANAGE_MATCHING), kinds=matching.KINDS, reasons=matching.REASONS,
+                           english=english), status
+
+
 @bp.route("/books/<code>/pools/<pool_code>")
 @login_required
 def pool_page(code: str, pool_code: str):
     here = _fund_seat(code, Action.READ_DONORS)
+    return _pool_page(here, _pool(here, pool_code))
+
+
+# --- the pool manager's and the committee's forms (what `ledger projects pool|deposit|rule` and project creation
+# do on the command line). Each refused form comes back with what was typed, the refusal in Chinese and English,
+# and nothing saved (the service refuses before it writes; uow.run rolls back whatever it began).
+
+RULE_AMOUNTS = ("ratio", "min_donation", "per_donor_cap", "per_project_cap", "pool", "cap_share")
+MAX_SIMULATED = 2000  # pasted rows to simulate: a preview, not a batch job
+
+
+def _form_status(error: LedgerError) -> int:
+    """A refused form's status: the refusal's own (400, 403, 409 for a duplicate), but never 404 for a page that is
+    there (a rule version that does not exist is a bad choice in the form)."""
+    return 400 if error.status == 404 else error.status
+
+
+def _field_date(name: str):
+    value = parse_date_arg(request.form.get(name))
+    if value is None:
+        raise InvalidInput(f"{name}：日期“{request.form.get(name, '')}”无效（YYYY-MM-DD）",
+                           f"{name}: date \"{request.form.get(name, '')}\" is not valid (YYYY-MM-DD)", name)
+    return value
+
+
+def _lines(name: str, columns: int, what_zh: str, what_en: str) -> list[list[str]]:
+    """A textarea of one row a line, cells separated by a comma (or a Chinese comma or a tab); blank lines skipped.
+    A line with another number of cells is refused (an amount written "1,500.00" must not become two cells)."""
+    rows = []
+    for no, raw in enumerate((request.form.get(name) or "").splitlines(), start=1):
+        if not raw.strip():
+            continue
+        cells = [c.strip() for c in raw.replace("，", ",").replace("\t", ",").split(",")]
+        if len(cells) != columns:
+            raise InvalidInput(f"{what_zh}第 {no} 行应有 {columns} 项（用逗号分隔，金额不要写千位逗号），现有 {len(cells)} 项",
+                               f"line {no} of {what_en} needs {columns} parts separated by commas (no thousands "
+                               f"commas in amounts), not {len(cells)}", name)
+        rows.append(cells)
+    return rows
+
+
+@bp.route("/books/<code>/pools", methods=["POST"])
+@login_required
+def pool_create(code: str):
+    here = _fund_seat(code, Action.MANAGE_MATCHING)
+    form = request.form
     try:
-        pool = projects.get_pool(here.session, here.book, pool_code)
-        watch = projects.pool_watch(here.session, here.user, here.book, pool_code)
+        pool = here.uow.run(projects.create_pool, here.book, form.get("code", ""), form.get("name", ""),
+                            form.get("funder", ""))
     except LedgerError as e:
-        abort(e.status)
-    return render_template("office/pool.html", book=here.book, seat=here, pool=pool, watch=watch,
-                           rules=projects.rules_of(here.session, pool))
+        return _projects_page(here, form=form, error=e, opened="pool", status=_form_status(e))
+    flash(_("Matching pool %(code)s is open, with its own restricted fund %(fund)s.", code=pool.code,
+            fund=pool.fund.code), "success")
+    return redirect(url_for("office.pool_page", code=code, pool_code=pool.code))
+
+
+@bp.route("/books/<code>/pools/<pool_code>/deposits", methods=["POST"])
+@login_required
+def pool_deposit(code: str, pool_code: str):
+    here = _fund_seat(code, Action.MANAGE_MATCHING)
+    pool = _pool(here, pool_code)
+    form = request.form
+    try:
+        amount = to_fen(form.get("amount", ""), "amount")
+        row = here.uow.run(projects.deposit, here.book, pool.code, amount, _field_date("date"), form.get("note", ""))
+    except LedgerError as e:
+        return _pool_page(here, pool, form=form, error=e, opened="deposit", status=_form_status(e))
+    flash(_("%(amount)s put into the pool. Its entry waits for approval.", amount=money(row.amount_fen)), "success")
+    return redirect(url_for("office.pool_page", code=code, pool_code=pool.code))
+
+
+def _rule_data(form) -> dict:
+    """RULE.json's object from the form: only the fields filled in, so a field the kind has not (a cap share on a
+    ratio rule) is refused by matching.parse_rule rather than silently dropped. Tiers: one a line, "min, max, rate"
+    (max empty for the last, open tier; rate "20" or "20%" as a percentage, "1:0.5" as a ratio)."""
+    version = (form.get("version") or "").strip()
+    if not version.isdigit() or len(version) > 6 or int(version) < 1:
+        raise InvalidInput("version：版本号应为正整数", "version: the version must be a positive whole number", "version")
+    data: dict = {"kind": form.get("kind", ""), "version": int(version)}
+    if (form.get("name") or "").strip():
+        data["name"] = form["name"].strip()
+    for key in RULE_AMOUNTS:
+        value = (form.get(key) or "").strip()
+        if value:
+            data[key] = value
+    if form.get("once_per_donor") == "1":
+        data["once_per_donor"] = True
+    tiers = []
+    for low, high, rate in _lines("tiers", 3, "分档", "the tiers"):
+        tier = {"min": low}
+        if high:
+            tier["max"] = high
+        if ":" in rate or "：" in rate:
+            tier["ratio"] = rate
+        else:
+            tier["percent"] = rate.rstrip("%％")
+        tiers.append(tier)
+    if tiers:
+        data["tiers"] = tiers
+    return data
+
+
+def _parse_rule(data: dict) -> matching.Rule:
+    """The rule, refused as the service would refuse it; a tier named as the form numbers it ("the 2nd tier")."""
+    try:
+        rule = matching.parse_rule(data)
+        matching.refuse_tier_gaps(rule)
+    except LedgerError as e:
+        tier = re.match(r"tiers\[(\d+)\]", e.field or "")
+        if tier:
+            n = int(tier.group(1)) + 1
+            raise e.located(f"分档第 {n} 档", f"tier {n}", "tiers") from None
+        raise
+    return rule
+
+
+def _simulation(rule: matching.Rule, text: str) -> dict | None:
+    """The pasted "donor, amount[, project]" lines (a header line of donor,amount,project or 捐款人,金额,项目 is
+    read too) simulated by matching.simulate, the code `ledger matching simulate` runs; None if nothing pasted."""
+    if not text.strip():
+        return None
+    rows = [[c.strip() for c in raw.replace("，", ",").replace("\t", ",").split(",")] for raw in text.splitlines()]
+    if len(rows) > MAX_SIMULATED:
+        raise InvalidInput(f"donations：最多模拟 {MAX_SIMULATED} 行", f"donations: at most {MAX_SIMULATED} lines are "
+                           "simulated", "donations")
+    names = {n for ns in matching.DONATION_COLUMNS.values() for n in ns}
+    first_row = 1
+    if not names & {c.lower() for c in rows[0]}:  # no header: the lines are numbered as pasted, from 1
+        width = len(next(r for r in rows if any(r)))  # as the first line is written
+        if rule.kind == "quadratic" and width < 3:
+            raise InvalidInput("捐款明细：二次方配捐的模拟须每行写“捐款人, 金额, 项目”",
+                               "the donation lines: a quadratic simulation needs \"donor, amount, project\" on each "
+                               "line", "donations")
+        rows = [["donor", "amount", "project"][:3 if width >= 3 else 2], *rows]
+        first_row = 0
+    width = len(rows[0])
+    for no, row in enumerate(rows[1:], start=first_row + 1):
+        if any(row) and len(row) != width:  # "张三, 1,000" must not become 1 yuan given to project "000"
+            raise InvalidInput(f"捐款明细第 {no} 行应有 {width} 项（用逗号分隔，金额不要写千位逗号），现有 {len(row)} 项",
+                               f"line {no} of the donation lines needs {width} parts separated by commas (no "
+                               f"thousands commas in amounts), not {len(row)}", "donations")
+    donations, numbers, has_project = matching.donations_from_table(
+        rows, rule.kind == "quadratic", "捐款明细", "the donation lines", first_row)
+    return matching.simulate(rule, donations, numbers, has_project)
+
+
+@bp.route("/books/<code>/pools/<pool_code>/rules", methods=["POST"])
+@login_required
+def pool_rule(code: str, pool_code: str):
+    """Preview a rule version (its explainer, and the simulated matches of pasted donations), or publish the one
+    previewed: the service refuses a rule whose digest is not the preview's (step=save with shown_digest)."""
+    here = _fund_seat(code, Action.MANAGE_MATCHING)
+    pool = _pool(here, pool_code)
+    form = request.form
+    try:
+        data = _rule_data(form)
+        rule = _parse_rule(data)
+        preview = {"digest": rule.digest(), "kind": rule.kind, "simulation": _simulation(rule, form.get("donations", "")),
+                   "explainer": matching.explain(rule, "zh_CN", pool.funder).split("\n"),
+                   "explainer_en": matching.explain(rule, "en").split("\n")}
+    except LedgerError as e:
+        return _pool_page(here, pool, form=form, error=e, opened="rule", status=_form_status(e))
+    if form.get("step") != "save":
+        return _pool_page(here, pool, form=form, opened="rule", preview=preview)
+    try:
+        row = here.uow.run(projects.add_rule, here.book, pool.code, data, shown_digest=form.get("shown_digest", ""),
+                           allow_tier_gaps=False)
+    except LedgerError as e:  # e.g. changed since the preview: the new preview is shown, to check and publish again
+        return _pool_page(here, pool, form=form, error=e, opened="rule", preview=preview, status=_form_status(e))
+    flash(_("Rule version %(version)s is published. It will never change; projects pin it when they open.",
+            version=row.version), "success")
+    return redirect(url_for("office.pool_page", code=code, pool_code=pool.code) + f"#rule-v{row.version}")
+
+
+@bp.route("/books/<code>/projects", methods=["POST"])
+@login_required
+def project_create(code: str):
+    here = _fund_seat(code, Action.MANAGE_PROJECTS)
+    form = request.form
+    try:
+        pool_code, _sep, version = (form.get("rule") or "").rpartition(":")
+        if not pool_code or not version.isdigit() or len(version) > 6:
+            raise InvalidInput("rule：请选择配捐池的一个规则版本", "rule: choose a version of a pool's rule", "rule")
+        stretch = (form.get("stretch") or "").strip()
+        budget = [(label, to_fen(amount, f"budget_lines[{i}].amount"))
+                  for i, (label, amount) in enumerate(_lines("budget", 2, "预算", "the budget"))]
+        project = here.uow.run(
+            projects.create_project, here.book, pool_code=pool_code, rule_version=int(version),
+            code=form.get("code", ""), title=form.get("title", ""), goal_fen=to_fen(form.get("goal", ""), "goal"),
+            deadline=_field_date("deadline"), funding_mode=form.get("funding_mode", ""), story=form.get("story", ""),
+            area=form.get("area", ""), team=form.get("team", ""),
+            stretch_fen=to_fen(stretch, "stretch") if stretch else None, budget_lines=budget)
+    except LedgerError as e:
+        line = re.match(r"budget_lines\[(\d+)\]", e.field or "")
+        if line:  # the service counts budget lines from 0; the form's reader from 1
+            e = e.located(f"预算第 {int(line.group(1)) + 1} 行", f"budget line {int(line.group(1)) + 1}", "budget")
+        return _projects_page(here, form=form, error=e, opened="project", status=_form_status(e))
+    flash(_("Micro-project %(code)s is open for donations, pinned to its rule version.", code=project.code), "success")
+    return redirect(url_for("office.project_page", code=code, project_code=project.code))
