@@ -933,7 +933,7 @@ def funder_url(book: Book, code: str) -> str:
 
 
 def pool_url(book: Book, pool_code: str) -> str:
-    return f"{config.public_url()}/{book.code}/pools/{pool_code}"
+    return f"{config.public_url()}/{book.code}/pools/{pool_code}/"
 
 
 def publish_pool(session: Session, actor: User, book: Book, pool_code: str, root: Path | None = None) -> dict[str, bytes]:
