@@ -68,7 +68,7 @@ class LedgerApi(Api):
 def init_api(app: Flask) -> None:
     """Register the API blueprints on the app."""
     from ..app import csrf
-    from . import attachments, bank, books, docs, entries, fees, register, reports, trust
+    from . import attachments, bank, books, docs, entries, fees, projects, register, reports, trust
 
     app.config.setdefault("API_TITLE", "共治账本 Community Trust Ledger")
     app.config.setdefault("API_VERSION", "v1")
@@ -90,7 +90,7 @@ def init_api(app: Flask) -> None:
     for converter, schema in CONVERTERS.values():
         api.register_converter(converter, schema)
 
-    for module in (books, entries, attachments, reports, register, fees, bank, trust):
+    for module in (books, entries, attachments, reports, register, fees, bank, trust, projects):
         csrf.exempt(module.bp)  # token requests carry no cookie; session changes need X-Requested-With (auth.py)
         api.register_blueprint(module.bp)
     app.register_blueprint(docs.bp)

@@ -953,8 +953,8 @@ def publish_pool(session: Session, actor: User, book: Book, pool_code: str, root
 
 def record_donation_once(session: Session, actor: User, book: Book, project_code: str, amount_fen: int, date,
                          channel: str, phone: str, idempotency_key: str, reference: str = "", display_name: str = "",
-                         anonymous: bool = False, publish_root: Path | None = None, store=None
-                         ) -> tuple[DonationResult, bool]:
+                         anonymous: bool = False, shown_match_fen: int | None = None,
+                         publish_root: Path | None = None, store=None) -> tuple[DonationResult, bool]:
     """record_donation under an idempotency key (the API's retries): the donation this key recorded before if the
     request is the same one (False: nothing new), refused with IdempotencyConflict if the key recorded another."""
     from ..domain.errors import IdempotencyConflict
@@ -980,5 +980,5 @@ def record_donation_once(session: Session, actor: User, book: Book, project_code
                                       "idempotency_key")
         return DonationResult(earlier, match_of(session, earlier), session.get(Entry, earlier.entry_id)), False
     return record_donation(session, actor, book, project_code, amount_fen, date, channel, phone, reference,
-                           display_name, anonymous, publish_root=publish_root, store=store,
-                           idempotency_key=idempotency_key), True
+                           display_name, anonymous, shown_match_fen=shown_match_fen, publish_root=publish_root,
+                           store=store, idempotency_key=idempotency_key), True
