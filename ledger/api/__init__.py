@@ -23,7 +23,7 @@ DESCRIPTION = """\
 submit, approve, reject, reverse), attachments, trial balance and account ledger; and a trust-property book's \
 operations: the units register, fee rates, billing runs, payments, arrears by age and the collection rate, bank \
 statements (import, matching, reconciliation), budget against actual, owners' resolutions and their tally, \
-public-revenue contracts and the trustee's remuneration.
+public-revenue contracts and the trustee's remuneration; a fund book's micro-projects with government matching (projects, matching pools, the match preview, donations with their receipt, match and funder code, refunds, settlement).
 
 Authentication: send `Authorization: Bearer <token>` (a user makes tokens on the /tokens page, an administrator with \
 `ledger tokens create USERNAME --name NAME`; only their SHA-256 is kept, so a lost token is revoked and replaced, never recovered). A page of this site \

@@ -211,3 +211,25 @@ def test_no_phone_name_or_reference_on_the_funder_and_pool_pages(site):
         mine[f"/CF/funder/{code}"] = texts_of("funder", client.get(f"/CF/funder/{code}").data)
         mine[f"CF/funders/{code}.json"] = texts_of("json", (f.root / f"CF/funders/{code}.json").read_bytes())
     assert [f"{n} in {p}" for p, texts in mine.items() for t in texts for n in NEEDLES + ("捐款人A", "捐款人B", "捐款人C", "匿名") if n in t] == []
+
+
+def test_publish_a_pool_from_the_command_line(two, db_url, monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from ledger.cli import main
+
+    f, _codes = two
+    monkeypatch.setenv("LEDGER_DATABASE_URL", db_url)
+    with f.tx() as s:
+        dep = projects.deposit(s, f.u(s, "fm1"), f.book(s), "GOV", to_fen("1000.00"), D(2026, 3, 8), "第二笔拨款")
+        f.approve(s, dep.entry_id)
+    assert json.loads((f.root / "CF/pools/GOV.json").read_bytes())["figures"]["held"] == "5000.00"
+    refused = CliRunner().invoke(main, ["projects", "publish-pool", "--book", "CF", "--pool", "GOV", "--as", "t1"])
+    assert refused.exit_code != 0  # a treasurer does not manage the pool
+    done = CliRunner().invoke(main, ["projects", "publish-pool", "--book", "CF", "--pool", "GOV", "--as", "fm1"])
+    assert done.exit_code == 0, done.output
+    doc = json.loads((f.root / "CF/pools/GOV.json").read_bytes())
+    assert doc["figures"]["held"] == "6000.00" and doc["deposits"][-1] == {
+        "date": "2026-03-08", "amount": "1000.00", "note": "第二笔拨款", "status": "posted"}
