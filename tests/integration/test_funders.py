@@ -233,3 +233,31 @@ def test_publish_a_pool_from_the_command_line(two, db_url, monkeypatch):
     doc = json.loads((f.root / "CF/pools/GOV.json").read_bytes())
     assert doc["figures"]["held"] == "6000.00" and doc["deposits"][-1] == {
         "date": "2026-03-08", "amount": "1000.00", "note": "第二笔拨款", "status": "posted"}
+
+
+def test_migration_0020_gives_every_earlier_donor_a_code_and_guards_both_tables(two, engine):
+    from alembic import command
+    from sqlalchemy import inspect, text
+    from sqlalchemy.exc import DBAPIError
+
+    from ledger.db.guards import expected_guards, installed_guards
+    from ledger.db.migrate import alembic_config, upgrade
+
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0019")
+    with engine.connect() as conn:
+        assert not {"funder_codes", "published_documents"} & set(inspect(conn).get_table_names())
+    upgrade(engine)
+    with engine.connect() as conn:
+        donors = conn.execute(text("SELECT COUNT(DISTINCT donor_key) FROM donations")).scalar()
+        codes = conn.execute(text("SELECT code FROM funder_codes")).scalars().all()
+        assert donors == 3 and len(codes) == 3 and len(set(codes)) == 3
+        assert all(re.fullmatch(r"JF-[2-9A-HJ-NP-Z]{5}-[2-9A-HJ-NP-Z]{5}", c) for c in codes)
+        assert installed_guards(conn) >= expected_guards(engine.dialect.name)
+    for sql in ("UPDATE funder_codes SET code = 'JF-22222-22222'", "DELETE FROM published_documents"):
+        with pytest.raises(DBAPIError), engine.begin() as conn:  # append-only, however written
+            conn.execute(text("INSERT INTO published_documents (book_id, path, sha256, seq, published_at) "
+                              "SELECT id, 'x.json', 'ab', 1, '2026-03-01' FROM books"))
+            conn.execute(text(sql))
