@@ -755,7 +755,7 @@ ZH.update({
         "你在本社区的全部捐赠，以及它们带来的配捐。", "Your donations in this community": "我在本社区的全部捐赠",
     "Funder code": "捐赠者代码", "In all": "合计", "Given": "已捐", "Matches unlocked": "带来的配捐", "Projects": "项目数",
     "Each donation": "每一笔捐赠", "Match status": "配捐状态", "Project status": "项目状态", "Donated / goal": "已筹 / 目标",
-    "Pending": "待拨付", "Set when the round closes": "本轮结束时确定", "%(yuan)s clawed back": "已收回 %(yuan)s",
+    "Pending": "待拨付", "Paid to the project": "已拨付", "The project's match": "项目获得的配捐", "Set when the round closes": "本轮结束时确定", "%(yuan)s clawed back": "已收回 %(yuan)s",
     "This page is only for whoever holds the funder code; it is not listed anywhere and shows no name or phone number.":
         "本页只给持有捐赠者代码的人看，不在任何地方列出，也不显示姓名或手机号。",
     "No such funder code": "找不到这个捐赠者代码",

@@ -140,8 +140,8 @@ def test_the_pools_page_shows_its_money_and_each_projects_matches(site):
                           ("pool-posted", "0.00"), ("pool-voided", "0.00"), ("pool-clawed", "50.00"),
                           ("pool-remaining", "4,550.00")]:
         assert re.search(rf'data-testid="{testid}">{re.escape(shown)}(?![\d,.])', html), (testid, _text(html))
-    p1 = _text(html.split('data-testid="pool-project-P1"')[1].split("</tr>")[0])
-    p2 = _text(html.split('data-testid="pool-project-P2"')[1].split("</tr>")[0])
+    p1 = _text(html.split('data-testid="pool-project-P1"')[1].split("</article>")[0])
+    p2 = _text(html.split('data-testid="pool-project-P2"')[1].split("</article>")[0])
     assert "250.00 / 1,000.00" in p1 and "250.00" in p1.split("/ 1,000.00")[1]
     assert "200.00 / 300.00" in p2 and "200.00" in p2.split("/ 300.00")[1] and "50.00" in p2
     assert 'href="/CF/projects/P1/"' in html and 'href="/CF/projects/P2/"' in html
