@@ -343,8 +343,9 @@ def refund_donation(book, receipt, body):
     approval; its match is clawed back as the rule says."""
     session, b = db(), readable_book(book)
     fen = to_fen(body["amount"], "amount") if body.get("amount") is not None else None
-    row = unit_of_work().run(svc.refund_donation, b, receipt, body["reason"], fen, body.get("date"),
-                             publish_root=_root(), store=unit_of_work().store)
+    uow = unit_of_work()
+    row = uow.run(svc.refund_donation, b, receipt, body["reason"], fen, body.get("date"), publish_root=_root(),
+                  store=uow.store)
     donation = svc.get_donation(session, b, receipt)
     m = svc.match_of(session, donation)
     return {"receipt": donation.receipt_code, "refunded": row.amount_fen, "refunded_total": svc.refunded_of(session, donation),

@@ -808,6 +808,7 @@ def public_documents(session: Session, book: Book, project: Project, store=None)
     """Path under the publications folder -> bytes: the project's progress.json (and its .sig: the book's key signs
     ``project:BOOK:CODE:SHA256``), its expenses' public voucher pages, and each receipt's document (and its .sig:
     ``receipt:BOOK:RECEIPT:SHA256``). The public site shows neither unless its signature holds."""
+    lock_book(session, book)  # (hfund) what is computed here is what funder_docs.anchor records as newest
     doc = progress_doc(session, book, project)
     body = _canonical(doc)
     base = f"{book.code}/projects/{project.code}"
