@@ -261,3 +261,20 @@ def test_migration_0020_gives_every_earlier_donor_a_code_and_guards_both_tables(
             conn.execute(text("INSERT INTO published_documents (book_id, path, sha256, seq, published_at) "
                               "SELECT id, 'x.json', 'ab', 1, '2026-03-01' FROM books"))
             conn.execute(text(sql))
+
+
+def test_funder_lookups_are_rate_limited_per_address(two, db_url):
+    from public_site import create_app
+
+    f, _codes = two
+    app = create_app({"DATABASE_URL": db_url, "PUBLICATIONS_DIR": str(f.root), "TESTING": True,
+                      "TRACK_RATE_LIMIT": "2 per minute"})
+    client = app.test_client()
+    try:
+        assert [client.get(f"/CF/funder/JF-2222{n}-22222").status_code for n in range(2)] == [404, 404]
+        stopped = client.get(f"/CF/funder/{_code(f, 'A')}")  # the right code too, once the address used its lookups
+        assert stopped.status_code == 429 and stopped.headers["Cache-Control"] == "no-store"
+        assert client.get(f"/CF/funder/{_code(f, 'A')}", environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 200
+        assert client.get("/CF/pools/GOV/").status_code == 200  # the pool's account is not limited
+    finally:
+        app.extensions["ledger_engine"].dispose()
