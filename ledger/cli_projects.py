@@ -135,3 +135,15 @@ def project_publish(book_code, project_code, username):
         files = uow.run(svc.publish_project, access.get_book(uow.session, book_code), project_code,
                         config.publications_dir(), uow.store)
         click.echo(f"{len(files)} files written under {config.publications_dir()}")
+
+
+@projects_group.command("publish-pool")
+@click.option("--book", "book_code", required=True)
+@click.option("--pool", "pool_code", required=True)
+@click.option("--as", "username", default=None, help="A fund manager.")
+@refusals
+def pool_publish(book_code, pool_code, username):
+    """Rewrite a matching pool's public account (its projects' publications rewrite it too)."""
+    with cli_work(username) as uow:
+        files = uow.run(svc.publish_pool, access.get_book(uow.session, book_code), pool_code, config.publications_dir())
+        click.echo(f"{len(files)} files written under {config.publications_dir()}")

@@ -45,7 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     session_module.init_app(app, read_only=True)
     Babel(app, locale_selector=_locale)
 
-    from . import cache, projects, views  # projects adds its pages to views.bp before it is registered
+    from . import cache, funders, projects, views  # noqa: F401  (projects and funders add pages to views.bp first)
 
     cache.init_app(app)
 

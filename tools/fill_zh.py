@@ -750,6 +750,27 @@ ZH.update({
     "%(yuan)s yuan of the match was clawed back when the donation was refunded.": "捐款退还时收回配捐 %(yuan)s 元。",
     "Why it is this amount:": "为什么是这个金额：", "The project's progress": "项目进展",
     "This page is only for whoever holds the receipt code; it is not listed anywhere.": "本页只给持有收据号的人看，不在任何地方列出。",
+    # A funder's donations across projects, a matching pool's account (helper: hfund)
+    "Your donations": "我的捐赠", "All your donations in this community, with the matches they unlocked.":
+        "你在本社区的全部捐赠，以及它们带来的配捐。", "Your donations in this community": "我在本社区的全部捐赠",
+    "Funder code": "捐赠者代码", "In all": "合计", "Given": "已捐", "Matches unlocked": "带来的配捐", "Projects": "项目数",
+    "Each donation": "每一笔捐赠", "Match status": "配捐状态", "Project status": "项目状态", "Donated / goal": "已筹 / 目标",
+    "Pending": "待拨付", "Paid to the project": "已拨付", "The project's match": "项目获得的配捐", "Set when the round closes": "本轮结束时确定", "%(yuan)s clawed back": "已收回 %(yuan)s",
+    "This page is only for whoever holds the funder code; it is not listed anywhere and shows no name or phone number.":
+        "本页只给持有捐赠者代码的人看，不在任何地方列出，也不显示姓名或手机号。",
+    "No such funder code": "找不到这个捐赠者代码",
+    "No donations were found for this funder code. Check the code printed on your receipt (like JF-7K2QM-9XPTA).":
+        "没有找到这个捐赠者代码对应的捐赠。请核对收据上印的代码（形如 JF-7K2QM-9XPTA）。",
+    "The matching pool of %(funder)s: what it holds, what it promised and what it paid.":
+        "%(funder)s的配捐池：池中资金、已承诺和已拨付的配捐。",
+    "Matching pool %(code)s, funded by %(funder)s.": "配捐池 %(code)s，出资方：%(funder)s。", "The pool's money": "配捐池资金",
+    "Held (deposits)": "池中资金（注资）", "of which pending": "其中待拨付", "of which paid to projects": "其中已拨付给项目",
+    "Voided (projects that missed their goal)": "已作废（项目未达目标）", "Clawed back (refunded donations)": "已收回（捐款退还）",
+    "Deposits": "注资", "No deposit yet.": "尚无注资。", "Projects and their matches": "各项目的配捐", "No project yet.": "尚无项目。",
+    "The rules": "配捐规则", "Rule version %(v)s": "规则第 %(v)s 版", "Fingerprint %(digest)s.": "指纹 %(digest)s。",
+    "Donors are never named here: a pool's account shows only amounts per project.": "这里不显示任何捐款人：配捐池的账目只列各项目的金额。",
+    "The matching pool's account: what it holds, what it promised and paid, project by project":
+        "配捐池账目：池中资金、已承诺和已拨付的配捐，逐个项目列出",
 })
 ZH.update({
     # micro-project forms: pools, deposits, rule versions with their preview, projects with budgets (helper hforms)

@@ -153,6 +153,8 @@ APPEND_ONLY_TABLES = (
     *("grant_programmes", "grant_reviewers", "grant_budget_lines", "grant_conflicts", "grant_reviews",
       "grant_decisions", "grant_tranches", "grant_releases", "grant_reports", "grant_report_expenses",
       "grant_report_decisions", "grant_closures"),
+    # --- a donor's funder code; each version of a published project document (0020)
+    "funder_codes", "published_documents",
 )
 for _table in APPEND_ONLY_TABLES:
     _SQLITE += [

@@ -80,7 +80,8 @@ OFFICE_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "grant_applications": KEEP,
 }
 
-PUBLIC_TABLES = ("books", "publications", "publication_files", "publication_opinions")
+# published_documents (0020): the newest SHA-256 of each micro-project document, which the public site checks.
+PUBLIC_TABLES = ("books", "publications", "publication_files", "publication_opinions", "published_documents")
 
 _NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 

@@ -1257,3 +1257,36 @@ class GrantClosure(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     entry: Mapped["Entry | None"] = relationship(lazy="joined")
+
+
+# --- funders and published-document freshness (0020) ---
+
+class FunderCode(Base):
+    """A donor's funder code in a book (append-only): the key to "all my donations here" on the public site. Made at
+    the donor's first donation, random (like a receipt code), so it says nothing of the phone behind `donor_key`."""
+
+    __tablename__ = "funder_codes"
+    __table_args__ = (UniqueConstraint("book_id", "donor_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id"), index=True)
+    donor_key: Mapped[str] = mapped_column(String(64))
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class PublishedDocument(Base):
+    """Each version of a signed public document of the micro-projects (progress, receipt, funder, pool) as written
+    (append-only): its path under the publications folder, the SHA-256 of its bytes and its sequence per path. The
+    public site shows a document only if its bytes are the newest recorded for its path, so an older signed copy put
+    back in the folder is refused."""
+
+    __tablename__ = "published_documents"
+    __table_args__ = (UniqueConstraint("path", "seq"), CheckConstraint("seq > 0", name="ck_published_documents_seq"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id"), index=True)
+    path: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(Integer)
+    published_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -147,6 +147,16 @@ def receipt_message(book: str, receipt: str, receipt_sha256: str) -> bytes:
     return f"receipt:{book}:{receipt}:{receipt_sha256}".encode("utf-8")
 
 
+def funder_message(book: str, funder: str, doc_sha256: str) -> bytes:
+    """A funder's public document across the book's projects (funders/CODE.json): DOC_SHA256 of its bytes."""
+    return f"funder:{book}:{funder}:{doc_sha256}".encode("utf-8")
+
+
+def pool_message(book: str, pool: str, doc_sha256: str) -> bytes:
+    """A matching pool's public document (pools/CODE.json): DOC_SHA256 of its bytes."""
+    return f"pool:{book}:{pool}:{doc_sha256}".encode("utf-8")
+
+
 def opinion_message(book: str, period: str, version: int, kind: str, user: str, text_sha256: str) -> bytes:
     """The supervisor's sign-off or objection on a publication: TEXT_SHA256 is the SHA-256 of its words."""
     return f"opinion:{book}:{period}:{version}:{kind}:{user}:{text_sha256}".encode("utf-8")

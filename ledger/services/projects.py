@@ -382,7 +382,8 @@ class DonationResult:
 
 def record_donation(session: Session, actor: User, book: Book, project_code: str, amount_fen: int, date, channel: str,
                     phone: str, reference: str = "", display_name: str = "", anonymous: bool = False,
-                    shown_match_fen: int | None = None, publish_root: Path | None = None, store=None) -> DonationResult:
+                    shown_match_fen: int | None = None, publish_root: Path | None = None, store=None,
+                    idempotency_key: str | None = None) -> DonationResult:
     """Record a donation: its entry (for approval), its receipt code, and under a ratio or tier rule its match,
     pending on the pool. With `shown_match_fen` (what the form showed the donor), refuse if the match is no longer
     that: the match a donor was shown is the match they get. With `publish_root`, the project's public progress
@@ -417,8 +418,8 @@ def record_donation(session: Session, actor: User, book: Book, project_code: str
     fund = project.fund.code
     summary = f"收捐款（{CHANNEL_NAMES[channel][0]}）：{project.title}"[:200]
     entry = create_entry(session, actor, book, EntryInput(date=date, summary=summary, lines=(
-        Line(CHANNEL_ACCOUNTS[channel], fund, amount_fen), Line(DONATION_INCOME, fund, -amount_fen))),
-        submit=True, source="donation")
+        Line(CHANNEL_ACCOUNTS[channel], fund, amount_fen), Line(DONATION_INCOME, fund, -amount_fen)),
+        idempotency_key=idempotency_key), submit=True, source="donation")
     while True:
         code = _receipt_code()
         if not session.scalar(select(Donation.id).where(Donation.receipt_code == code)):
@@ -428,6 +429,7 @@ def record_donation(session: Session, actor: User, book: Book, project_code: str
                         donor_key=key, receipt_code=code, entry_id=entry.id, recorded_by_id=actor.id)
     session.add(donation)
     session.flush()
+    funder_code_for(session, book, key)  # the donor's code across projects, made at their first gift (hfund)
     match_row = None
     if computed is not None:
         match_row = Match(pool_id=pool.id, project_id=project.id, donation_id=donation.id, raw_fen=computed.raw_fen,
@@ -817,6 +819,7 @@ def public_documents(session: Session, book: Book, project: Project, store=None)
     """Path under the publications folder -> bytes: the project's progress.json (and its .sig: the book's key signs
     ``project:BOOK:CODE:SHA256``), its expenses' public voucher pages, and each receipt's document (and its .sig:
     ``receipt:BOOK:RECEIPT:SHA256``). The public site shows neither unless its signature holds."""
+    lock_book(session, book)  # (hfund) what is computed here is what funder_docs.anchor records as newest
     doc = progress_doc(session, book, project)
     body = _canonical(doc)
     base = f"{book.code}/projects/{project.code}"
@@ -834,6 +837,10 @@ def public_documents(session: Session, book: Book, project: Project, store=None)
         files[f"{book.code}/receipts/{d.receipt_code}.json"] = receipt
         files[f"{book.code}/receipts/{d.receipt_code}.sig"] = (signer.sign(receipt_message(
             book.code, d.receipt_code, hashlib.sha256(receipt).hexdigest())) + "\n").encode()
+    from . import funder_docs  # its donors' funder documents and its pool's; every document anchored (hfund)
+
+    files.update(funder_docs.project_extras(session, book, project, signer))
+    funder_docs.anchor(session, book, files)
     return files
 
 
@@ -889,5 +896,101 @@ def receipt_pdf(session: Session, actor: User, book: Book, receipt_code: str) ->
         name=ANONYMOUS if donation.anonymous else donation.display_name,
         match=(m.amount_fen - m.clawed_back_fen) if m else None, quadratic=rule.kind == "quadratic",
         explainer=matching.explain(rule, "zh_CN", project.pool.funder).split("\n"), url=url, qr=_qr(url),
-        refunded=refunded_of(session, donation))
+        refunded=refunded_of(session, donation), funder_url=_funder_url_of(session, book, donation.donor_key))
     return _pdf(html)
+
+
+# --- funders (hfund) ---------------------------------------------------------------------------------------------------
+# A donor's funder code (funder_codes): random like a receipt code, one per donor (donor_key) per book, the key to
+# their public page across projects (services/funder_docs writes its document with each project's publication).
+
+FUNDER_PREFIX = "JF"  # tells a funder code from a receipt code (JZ-) on paper
+
+
+def _funder_code() -> str:
+    body = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(10))
+    return f"{FUNDER_PREFIX}-{body[:5]}-{body[5:]}"
+
+
+def funder_code_for(session: Session, book: Book, key: str) -> str:
+    """The donor's funder code in the book, made the first time it is asked for (at their first donation)."""
+    from ..db.schema import FunderCode
+
+    code = session.scalar(select(FunderCode.code).where(FunderCode.book_id == book.id, FunderCode.donor_key == key))
+    if code is not None:
+        return code
+    while True:
+        code = _funder_code()
+        if not session.scalar(select(FunderCode.id).where(FunderCode.code == code)):
+            break
+    session.add(FunderCode(book_id=book.id, donor_key=key, code=code))
+    session.flush()
+    return code
+
+
+def funder_code_of(session: Session, book: Book, key: str) -> str | None:
+    """The donor's funder code, if made (read-only: a receipt's PDF is a GET)."""
+    from ..db.schema import FunderCode
+
+    return session.scalar(select(FunderCode.code).where(FunderCode.book_id == book.id, FunderCode.donor_key == key))
+
+
+def _funder_url_of(session: Session, book: Book, key: str) -> str | None:
+    code = funder_code_of(session, book, key)
+    return funder_url(book, code) if code else None
+
+
+def funder_url(book: Book, code: str) -> str:
+    return f"{config.public_url()}/{book.code}/funder/{code}"
+
+
+def pool_url(book: Book, pool_code: str) -> str:
+    return f"{config.public_url()}/{book.code}/pools/{pool_code}/"
+
+
+def publish_pool(session: Session, actor: User, book: Book, pool_code: str, root: Path | None = None) -> dict[str, bytes]:
+    """Rewrite a matching pool's public document (after a deposit or a new rule version, say)."""
+    from . import funder_docs
+
+    require(session, actor, Action.MANAGE_MATCHING, book)
+    lock_book(session, book)
+    pool = get_pool(session, book, pool_code)
+    root = Path(root or config.publications_dir())
+    files = funder_docs.pool_files(session, book, pool, keys_for(session).signer(book.code))
+    funder_docs.anchor(session, book, files)
+    when_transaction_ends(session, committed=lambda: _write_files(root, files))
+    audit(session, actor, book, "matching.pool.publish", pool.code, files=len(files))
+    return files
+
+
+def record_donation_once(session: Session, actor: User, book: Book, project_code: str, amount_fen: int, date,
+                         channel: str, phone: str, idempotency_key: str, reference: str = "", display_name: str = "",
+                         anonymous: bool = False, shown_match_fen: int | None = None,
+                         publish_root: Path | None = None, store=None) -> tuple[DonationResult, bool]:
+    """record_donation under an idempotency key (the API's retries): the donation this key recorded before if the
+    request is the same one (False: nothing new), refused with IdempotencyConflict if the key recorded another."""
+    from ..domain.errors import IdempotencyConflict
+
+    require(session, actor, Action.RECORD_DONATION, book)
+    lock_book(session, book)
+    earlier = session.scalar(select(Donation).join(Entry, Entry.id == Donation.entry_id)
+                             .where(Entry.book_id == book.id, Entry.idempotency_key == idempotency_key))
+    if earlier is None and session.scalar(select(Entry.id).where(Entry.book_id == book.id,
+                                                                 Entry.idempotency_key == idempotency_key)):
+        earlier = False  # the key made an entry that is not a donation
+    if earlier is not None:
+        project = session.scalar(select(Project).where(Project.book_id == book.id, Project.code == project_code))
+        same = (earlier is not False and project is not None and earlier.project_id == project.id
+                and earlier.amount_fen == amount_fen and earlier.date == parse_date(date, "date")
+                and earlier.channel == channel and earlier.reference == (reference or "").strip()
+                and earlier.anonymous == bool(anonymous)
+                and (anonymous or earlier.display_name == (display_name or "").strip())
+                and earlier.donor_key == donor_key(session, phone))
+        if not same:
+            raise IdempotencyConflict(f"幂等键 {idempotency_key} 已用于另一笔内容不同的记录",
+                                      f"idempotency key {idempotency_key} was already used for something different",
+                                      "idempotency_key")
+        return DonationResult(earlier, match_of(session, earlier), session.get(Entry, earlier.entry_id)), False
+    return record_donation(session, actor, book, project_code, amount_fen, date, channel, phone, reference,
+                           display_name, anonymous, shown_match_fen=shown_match_fen, publish_root=publish_root,
+                           store=store, idempotency_key=idempotency_key), True

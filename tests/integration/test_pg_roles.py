@@ -206,3 +206,26 @@ def test_roles_refuse_a_role_that_owns_the_tables(roles_db):
     finally:
         _pg_drop(blank)
     assert empty.exit_code == 1 and "ledger db upgrade" in empty.output
+
+
+def test_the_public_role_checks_the_newest_recorded_project_documents(roles_db):
+    """The micro-projects' pages over the public role: it reads published_documents (a project document is shown only
+    if its bytes are the newest recorded) and may not write it."""
+    from public_site import create_app
+
+    app = create_app({"DATABASE_URL": roles_db["public"], "PUBLICATIONS_DIR": str(roles_db["folder"] / "pub"), "TESTING": True})
+    try:
+        client = app.test_client()
+        listed = client.get("/YLSQ/projects/")
+        assert listed.status_code == 200
+        codes = re.findall(r'data-testid="project-([A-Za-z0-9_-]+)"', listed.text)
+        assert codes, listed.text
+        page = client.get(f"/YLSQ/projects/{codes[0]}/")
+        assert page.status_code == 200
+        pool = re.search(r'href="(/YLSQ/pools/[A-Za-z0-9_-]+/)"', page.text).group(1)
+        assert client.get(pool).status_code == 200
+    finally:
+        app.extensions["ledger_engine"].dispose()
+    assert _refused(roles_db["public"], "INSERT INTO published_documents (book_id, path, sha256, seq, published_at) "
+                                        "SELECT id, 'x.json', 'ab', 99, now() FROM books LIMIT 1") == REFUSED
+    assert _refused(roles_db["office"], "UPDATE published_documents SET sha256 = 'x'") == REFUSED

@@ -14,7 +14,9 @@ import re
 import pytest
 from PIL import ExifTags, Image
 
-from ledger.db.schema import Attachment
+from sqlalchemy import select
+
+from ledger.db.schema import Attachment, FunderCode
 from ledger.domain.model import EntryInput, Line
 from ledger.domain.money import to_fen
 from ledger.services import entries, projects, vouchers
@@ -258,8 +260,18 @@ def test_no_donor_phone_reference_or_anonymous_name_in_any_public_page(public, t
     found = crawl(live if copy == "live" else static)
     assert {"/CF/projects/", "/CF/projects/P1/", "/CF/projects/P1/progress.json"} <= set(found)
     assert any(p.endswith(".jpg") for p in found)
+    assert "/CF/pools/GOV/" in found  # the matching pool's account, linked from the project's page
     for code in codes.values():  # the receipts' pages, which nothing links to
         found[f"/CF/track/{code}"] = texts_of("track", client.get(f"/CF/track/{code}").data)
+    with _f.tx() as s:  # the funders' pages, which nothing links to either
+        funders = list(s.scalars(select(FunderCode.code)))
+    assert len(funders) == 4
+    for code in funders:
+        page = client.get(f"/CF/funder/{code}")
+        assert page.status_code == 200
+        found[f"/CF/funder/{code}"] = texts_of("funder", page.data)
+        for shown in ("王阿姨", "李先生", "张师傅", "匿名"):  # not even the names chosen for the wall
+            assert shown not in page.text and shown not in found["/CF/pools/GOV/"][0]
     leaks = [f"{n} in {p}" for p, texts in found.items() for t in texts for n in NEEDLES if n in t]
     assert leaks == []
     everything = "\n".join(t for texts in found.values() for t in texts)

@@ -203,6 +203,15 @@ GATES = {
     "office.grant_report": {"POST": _who(Action.RECORD_GRANT_APPLICATION)},
     "office.grant_report_decide": {"POST": _who(Action.PAY_GRANT)},
     "office.grant_close": {"POST": _who(Action.PAY_GRANT)},
+    # --- micro-projects through the API (issue 10): read by everyone in the book; the rest as the office pages
+    "api_projects.list_projects": {"GET": EVERYONE_IN_BOOK},
+    "api_projects.get_project": {"GET": EVERYONE_IN_BOOK},
+    "api_projects.list_pools": {"GET": EVERYONE_IN_BOOK},
+    "api_projects.pool_watch": {"GET": _who(Action.READ_DONORS)},
+    "api_projects.match_preview": {"GET": _who(Action.RECORD_DONATION)},
+    "api_projects.record_donation": {"POST": _who(Action.RECORD_DONATION)},
+    "api_projects.refund_donation": {"POST": _who(Action.RECORD_DONATION)},
+    "api_projects.settle_project": {"POST": _who(Action.MANAGE_MATCHING)},
 
 
 }
@@ -263,7 +272,7 @@ def _url(rule, ids) -> str:
               "filename": "office.css", "kind": "activities", "version": 1,
               "resolution_id": MISSING, "year": 2026,
               "job_id": "0" * 32, "path": "poster.pdf",
-              "project_code": "P1", "pool_code": "GOV", "receipt": "JZ-AAAAA-AAAAA",
+              "project_code": "P1", "pool_code": "GOV", "receipt": "JZ-AAAAA-AAAAA", "project": "P1", "pool": "GOV",
               "programme_id": MISSING, "application_id": MISSING, "report_id": MISSING}
     return re.sub(r"<(?:[^<>]*:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
 
