@@ -154,7 +154,7 @@ APPEND_ONLY_TABLES = (
       "grant_decisions", "grant_tranches", "grant_releases", "grant_reports", "grant_report_expenses",
       "grant_report_decisions", "grant_closures"),
     # --- grant report files (0022): a report's files and their public copies, a rejected entry booked again
-    "grant_report_files", "grant_report_file_publics", "grant_rebookings",
+    "grant_report_files", "grant_report_file_publics", "grant_rebookings", "grant_api_keys",
 )
 for _table in APPEND_ONLY_TABLES:
     _SQLITE += [

@@ -1311,3 +1311,20 @@ class GrantRebooking(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     entry: Mapped["Entry"] = relationship(foreign_keys=[entry_id], lazy="joined")
+
+
+class GrantApiKey(Base):
+    """An Idempotency-Key a grant request of the API came with: the same request again answers with what it made
+    then (`result_id`); the same key with other content is refused."""
+
+    __tablename__ = "grant_api_keys"
+    __table_args__ = (UniqueConstraint("book_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    key: Mapped[str] = mapped_column(String(128))
+    operation: Mapped[str] = mapped_column(String(32))
+    digest: Mapped[str] = mapped_column(String(64))
+    result_id: Mapped[int] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

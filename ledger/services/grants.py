@@ -33,8 +33,8 @@ from ..db.schema import (
     GrantProgramme, GrantRelease, GrantReport, GrantReportDecision, GrantReportExpense, GrantReview, GrantReviewer,
     GrantTranche, Membership, User, VoucherWaiver,
 )
-from ..db.schema import GrantRebooking, GrantReportFile, GrantReportFilePublic
-from ..domain.errors import InvalidInput, InvalidState, NotFound
+from ..db.schema import GrantApiKey, GrantRebooking, GrantReportFile, GrantReportFilePublic
+from ..domain.errors import IdempotencyConflict, InvalidInput, InvalidState, NotFound
 from ..domain.model import BookKind, EntryInput, EntryStatus, Line, check_date
 from ..domain.money import fen_to_str, format_fen
 from ..domain.permissions import Action
@@ -874,7 +874,7 @@ def _attach_report_file(session: Session, actor: User, book: Book, report: Grant
 
 def record_report_with_uploads(uow, book: Book, application_id: int, seq: int, narrative: str,
                                expenses: list[tuple[str, int, str]], submitted_on: dt.date, uploads: Sequence,
-                               limits) -> GrantReport:
+                               limits, key: str | None = None) -> tuple[GrantReport, bool]:
     """Record a report with the files a request brought (the office form, the API): every file is checked and
     decoded with no transaction held (as vouchers are), then the report and its files are written at once, or
     nothing is (a file refused refuses the report)."""
@@ -886,10 +886,12 @@ def record_report_with_uploads(uow, book: Book, application_id: int, seq: int, n
         if uploads:
             prepared, _refused = prepare_uploads(uow, book, None, uploads, limits)
         application = get_application(uow.session, book, application_id)
-        report = record_report(uow.session, uow.actor, book, application, seq, narrative, expenses, submitted_on,
-                               files=prepared, store=uow.store)
+        request = {"application": application.id, "tranche": seq, "narrative": narrative, "submitted_on": submitted_on,
+                   "expenses": [list(e) for e in expenses], "files": [p.sha256 for p in prepared]}
+        report_id, replayed = keyed(uow.session, uow.actor, book, key, "report", request, lambda session, actor: record_report(
+            session, actor, book, application, seq, narrative, expenses, submitted_on, files=prepared, store=uow.store))
         uow.commit()
-        return report
+        return uow.session.get(GrantReport, report_id), replayed
 
 
 def files_of(session: Session, report: GrantReport) -> list[GrantReportFile]:
@@ -1054,3 +1056,30 @@ def rebook(session: Session, actor: User, book: Book, application: GrantApplicat
     session.flush()
     audit(session, actor, book, f"grant.rebook_{kind}", f"grant:{application.id}", rejected=rejected.id, entry=entry.id)
     return row
+
+
+
+# --- the API's idempotency keys (0022) -------------------------------------------------------------------------------
+
+def keyed(session: Session, actor: User, book: Book, key: str | None, operation: str, request: dict, act) -> tuple[int, bool]:
+    """Run `act(session, actor)` (which returns the row it made) once per Idempotency-Key: (the row's id, whether it
+    was made before). The same key sent with other content, or by someone else, is refused; under the book's lock,
+    so two requests with one key make one row."""
+    from ..domain.chain import sha256_hex
+
+    if not key:
+        return act(session, actor).id, False
+    lock_book(session, book)
+    digest = sha256_hex(json.dumps({"operation": operation, "request": request}, sort_keys=True, ensure_ascii=False,
+                                   default=str).encode("utf-8"))
+    found = session.scalar(select(GrantApiKey).where(GrantApiKey.book_id == book.id, GrantApiKey.key == key))
+    if found is not None:
+        if found.digest != digest or found.user_id != actor.id or found.operation != operation:
+            raise IdempotencyConflict(f"幂等键 {key} 已用于另一个请求", f"the idempotency key {key} was used for another "
+                                      "request", "idempotency_key")
+        return found.result_id, True
+    made = act(session, actor)
+    session.add(GrantApiKey(book_id=book.id, user_id=actor.id, key=key, operation=operation, digest=digest,
+                            result_id=made.id))
+    session.flush()
+    return made.id, False

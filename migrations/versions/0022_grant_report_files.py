@@ -1,5 +1,6 @@
 """grant report files and rebookings (issue 10): a tranche report's receipts as files (originals private, public copies
-only once reviewed for redaction), and a rejected grant entry booked again
+only once reviewed for redaction), a rejected grant entry booked again, and the API's
+idempotency keys for grant requests
 
 Revision ID: 0022
 Revises: 0019
@@ -14,7 +15,7 @@ down_revision = "0019"
 branch_labels = None
 depends_on = None
 
-TABLES = ["grant_rebookings", "grant_report_file_publics", "grant_report_files"]
+TABLES = ["grant_api_keys", "grant_rebookings", "grant_report_file_publics", "grant_report_files"]
 
 
 def upgrade() -> None:
@@ -69,6 +70,20 @@ def upgrade() -> None:
     sa.UniqueConstraint('rejected_entry_id')
     )
     op.create_index(op.f('ix_grant_rebookings_application_id'), 'grant_rebookings', ['application_id'], unique=False)
+    op.create_table('grant_api_keys',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('book_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=128), nullable=False),
+    sa.Column('operation', sa.String(length=32), nullable=False),
+    sa.Column('digest', sa.String(length=64), nullable=False),
+    sa.Column('result_id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['book_id'], ['books.id'], ),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('book_id', 'key')
+    )
     create_guards(conn)  # the new tables are append-only (guards.APPEND_ONLY_TABLES)
 
 

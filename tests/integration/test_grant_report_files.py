@@ -52,7 +52,7 @@ def _report_with_files(fund, store, a, uploads) -> int:
     s = fund.sessions()
     try:
         uow = UnitOfWork(s, fund.user(s, "clerk"), store)
-        report = grants.record_report_with_uploads(
+        report, _replayed = grants.record_report_with_uploads(
             uow, fund.book(s), a, 1, "完成三个楼道的涂刷", [("涂料", to_fen("20000.00"), "发票 No.0012345")],
             D(2026, 3, 24), uploads, LIMITS)
         return report.id
