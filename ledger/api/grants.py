@@ -389,7 +389,8 @@ _register("/decision", "decide", DecisionSchema, "Award (a commitment: Dr 5401 /
 _register("/closure", "close", ClosureSchema, "Close an awarded grant: `complete` when nothing is unspent, else "
           "`return` or `regrant` (with `regrant_to`), by one entry.", "close", _close, Action.PAY_GRANT)
 _register("/rebookings", "rebook", RebookSchema, "Book a rejected award (`kind: award`) or closing (`kind: close`) entry "
-          "again: a new entry with the same lines; the rejected one stays.", "rebook", _rebook)
+          "again: a new entry with the same lines; the rejected one stays (fund managers).", "rebook", _rebook,
+          Action.PAY_GRANT)  # the service then asks DECIDE_GRANT of an award's
 
 
 @bp.route(APP + "/tranches/<int(min=1, max=999):seq>/release", methods=["POST"])

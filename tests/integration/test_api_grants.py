@@ -12,9 +12,12 @@ from sqlalchemy import func, select
 from ledger.db.schema import Entry, GrantApplication, GrantDecision, GrantReport, GrantReportFile
 from ledger.services import entries, tokens, users
 
-from ..conftest import D, back_office
+from ..conftest import back_office
 from .test_grant_report_files import receipt
-from .test_grants import CODE, _approve_pending, _programme, fund  # noqa: F401  (fund is a fixture)
+from . import test_grants
+from .test_grants import CODE, _approve_pending, _programme
+
+fund = test_grants.fund  # the community fund CF1 (a fixture)
 
 BASE = f"/api/v1/books/{CODE}/grants"
 

@@ -16,7 +16,10 @@ from ledger.services import entries, grants, publications, vouchers
 from ledger.services.unit_of_work import UnitOfWork
 
 from ..conftest import D
-from .test_grants import CODE, _approve_pending, _balance, _round, fund  # noqa: F401  (fund is a fixture)
+from . import test_grants
+from .test_grants import CODE, _approve_pending, _balance, _round
+
+fund = test_grants.fund  # the community fund CF1 (a fixture)
 
 LIMITS = vouchers.UploadLimits(5 * 1024 * 1024, 5, 40_000_000)
 
