@@ -1083,3 +1083,23 @@ def keyed(session: Session, actor: User, book: Book, key: str | None, operation:
                             result_id=made.id))
     session.flush()
     return made.id, False
+
+
+
+def check_before_post(session: Session, book: Book, entry: Entry) -> None:
+    """(hooks.BEFORE_POST) A grant entry that was rejected and then replaced (the award or closure booked again, the
+    tranche released again) is refused if someone edits it back into approval: the grant would be paid or committed
+    twice."""
+    if entry.source != SOURCE:
+        return
+    if session.scalar(select(GrantRebooking.id).where(GrantRebooking.rejected_entry_id == entry.id)) is not None:
+        raise InvalidState("这笔资助分录被退回后已重新提交过，不能再过账", "this grant entry was rejected and booked again "
+                           "since; it cannot post as well", "entry")
+    tranche_id = session.scalar(select(GrantRelease.tranche_id).where(GrantRelease.entry_id == entry.id))
+    if tranche_id is not None and session.scalar(
+            select(GrantRelease.id).join(Entry, Entry.id == GrantRelease.entry_id).where(
+                GrantRelease.tranche_id == tranche_id, GrantRelease.entry_id != entry.id,
+                Entry.status.in_([EntryStatus.SUBMITTED.value, EntryStatus.POSTED.value])).limit(1)) is not None:
+        raise InvalidState("这一期资助款已经另行拨付，这笔被退回的拨款分录不能再过账",
+                           "this tranche was released again since; this rejected release entry cannot post as well",
+                           "entry")

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from ledger.db.schema import AuditEvent, Entry, GrantReport, GrantReportFile
 from ledger.domain.errors import InvalidState, LedgerError
 from ledger.domain.money import to_fen
-from ledger.services import entries, grants, publications, vouchers
+from ledger.services import entries, grants, publications, users, vouchers
 from ledger.services.unit_of_work import UnitOfWork
 
 from ..conftest import D
@@ -223,6 +223,8 @@ def test_a_rejected_commitment_is_booked_again_and_then_paid(fund):
 def test_a_rejected_release_is_released_again_and_a_rejected_closing_entry_booked_again(fund):
     pid, a, b, c = _round(fund)
     with fund.tx() as s:
+        users.create_user(s, "root", "root", "password-123", is_admin=True)
+    with fund.tx() as s:
         book, fm1 = fund.book(s), fund.user(s, "fm1")
         grants.release(s, fm1, book, grants.get_application(s, book, b), 1, D(2026, 3, 22))
     with fund.tx() as s:
@@ -234,7 +236,21 @@ def test_a_rejected_release_is_released_again_and_a_rejected_closing_entry_booke
         B = grants.get_application(s, book, b)
         assert grants.state_of(s, B).paid_fen == 0 and grants.release_refusal(s, B, 1) is None
         grants.release(s, fm1, book, B, 1, D(2026, 3, 23))
+        first_release = pending.id
     _approve_pending(fund)
+    with fund.tx() as s:  # an administrator resubmits the rejected first release: it never posts as well
+        book = fund.book(s)
+        old = entries.get_entry(s, book, first_release)
+        entries.submit_entry(s, users.get_user(s, "root"), book, old)
+    with fund.tx() as s:
+        book = fund.book(s)
+        entries.approve_entry(s, fund.user(s, "fm1"), book, entries.get_entry(s, book, first_release))
+    with pytest.raises(InvalidState, match="released again"), fund.tx() as s:
+        book = fund.book(s)
+        entries.approve_entry(s, fund.user(s, "fm2"), book, entries.get_entry(s, book, first_release))
+    with fund.tx() as s:  # so the approver sends it back again
+        book = fund.book(s)
+        entries.reject_entry(s, fund.user(s, "fm2"), book, entries.get_entry(s, book, first_release), "已另行拨付")
     with fund.tx() as s:
         book, fm1 = fund.book(s), fund.user(s, "fm1")
         B = grants.get_application(s, book, b)
@@ -253,9 +269,21 @@ def test_a_rejected_release_is_released_again_and_a_rejected_closing_entry_booke
         assert grants.rebook_refusal(s, B, "award") is not None  # closed: the commitment is not booked again
         row = grants.rebook(s, fm1, book, B, "close", D(2026, 3, 26), "已取得退款回单")
         assert row.entry.status == "submitted"
+        rejected_close = row.rejected_entry_id
     _approve_pending(fund)
+    with fund.tx() as s:  # the rejected closing entry, resubmitted by an administrator, never posts as well
+        book = fund.book(s)
+        old = entries.get_entry(s, book, rejected_close)
+        entries.submit_entry(s, users.get_user(s, "root"), book, old)
+        entries.approve_entry(s, fund.user(s, "fm1"), book, old)
+    with pytest.raises(InvalidState, match="booked again"), fund.tx() as s:
+        book = fund.book(s)
+        entries.approve_entry(s, fund.user(s, "fm2"), book, entries.get_entry(s, book, rejected_close))
+    with fund.tx() as s:
+        book = fund.book(s)
+        entries.reject_entry(s, fund.user(s, "fm2"), book, entries.get_entry(s, book, rejected_close), "已重新提交")
     with fund.tx() as s:
         assert grants.closure_entry(s, grants.get_application(s, fund.book(s), b)).status == "posted"
         assert _balance(s, "1002") == to_fen("120000.00") - to_fen("30000.00") + to_fen("2000.00")
         assert _balance(s, "2206") == -to_fen("40000.00")  # A's award only; B's unpaid commitment released
-        assert s.scalar(select(func.count(Entry.id)).where(Entry.status == "rejected")) == 2
+        assert s.scalar(select(func.count(Entry.id)).where(Entry.status == "posted", Entry.source == "grant")) == 4
