@@ -287,3 +287,31 @@ def test_a_rejected_release_is_released_again_and_a_rejected_closing_entry_booke
         assert _balance(s, "1002") == to_fen("120000.00") - to_fen("30000.00") + to_fen("2000.00")
         assert _balance(s, "2206") == -to_fen("40000.00")  # A's award only; B's unpaid commitment released
         assert s.scalar(select(func.count(Entry.id)).where(Entry.status == "posted", Entry.source == "grant")) == 4
+
+
+def test_the_office_offers_booking_a_rejected_commitment_again_to_fund_managers_only(fund, db_url, tmp_path):
+    from tests.conftest import SignedIn, back_office
+
+    pid, a, b, c = _round(fund)
+    with fund.tx() as s:
+        book = fund.book(s)
+        grants.decide(s, fund.user(s, "fm1"), book, grants.get_application(s, book, c), "award", "屋顶花园",
+                      D(2026, 3, 21), amount_fen=to_fen("15000.00"))
+    with fund.tx() as s:
+        book = fund.book(s)
+        entries.reject_entry(s, fund.user(s, "fm2"), book, grants.award_entry(s, grants.get_application(s, book, c)),
+                             "决定日期有误")
+    with back_office(db_url, tmp_path) as app:
+        page = f"/books/{CODE}/grants/applications/{c}"
+        clerk_sees = SignedIn(app, "clerk").get(page).text
+        assert 'data-testid="award-rejected"' in clerk_sees and "决定日期有误" in clerk_sees
+        assert 'data-testid="rebook-award"' not in clerk_sees and 'data-testid="release-1"' not in clerk_sees
+        fm1 = SignedIn(app, "fm1")
+        assert 'data-testid="rebook-award"' in fm1.get(page).text
+        done = fm1.post(f"{page}/rebook", {"kind": "award", "booked_on": "2026-03-22", "reason": "改正日期"})
+        assert done.status_code == 302
+        after = fm1.get(page).text
+        assert 'data-testid="rebook-award"' not in after and 'data-testid="award-rejected"' not in after
+    with fund.tx() as s:
+        entry = grants.award_entry(s, grants.get_application(s, fund.book(s), c))
+        assert entry.status == "submitted" and entry.date == D(2026, 3, 22)
