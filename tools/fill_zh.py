@@ -752,7 +752,7 @@ ZH.update({
     "This page is only for whoever holds the receipt code; it is not listed anywhere.": "本页只给持有收据号的人看，不在任何地方列出。",
 })
 
-# --- grant report files and rebooking (0022)
+# --- grant report files and rebooking (0021)
 ZH.update({
     "Attached a file to a grant report": "为资助报告上传附件",
     "Reviewed a grant report's file for redaction": "审查资助报告附件（遮盖隐私）",

@@ -153,7 +153,7 @@ APPEND_ONLY_TABLES = (
     *("grant_programmes", "grant_reviewers", "grant_budget_lines", "grant_conflicts", "grant_reviews",
       "grant_decisions", "grant_tranches", "grant_releases", "grant_reports", "grant_report_expenses",
       "grant_report_decisions", "grant_closures"),
-    # --- grant report files (0022): a report's files and their public copies, a rejected entry booked again
+    # --- grant report files (0021): a report's files and their public copies, a rejected entry booked again
     "grant_report_files", "grant_report_file_publics", "grant_rebookings", "grant_api_keys",
 )
 for _table in APPEND_ONLY_TABLES:

@@ -1259,7 +1259,7 @@ class GrantClosure(Base):
     entry: Mapped["Entry | None"] = relationship(lazy="joined")
 
 
-# --- grant report files (0022) ---
+# --- grant report files (0021) ---
 # A tranche report carries the grantee's receipts as files, kept like an entry's vouchers (ledger/services/
 # voucher_files.py): the original privately by its SHA-256, public copies made from it. The copy made at upload
 # (seq 1) is not reviewed; only a newer one, made when the committee reviewed it for redaction, is ever published.

@@ -841,7 +841,7 @@ def public_doc(session: Session, book: Book, through: dt.date) -> dict:
     return {"book": book.code, "through": through.isoformat(), "programmes": programmes}
 
 
-# --- a report's files (0022) ----------------------------------------------------------------------------------------
+# --- a report's files (0021) ----------------------------------------------------------------------------------------
 # The receipts a grantee hands in with a report, kept as entries' vouchers are (voucher_files): the original privately
 # (seen by those who may see originals, each read audited), public copies made from it. The copy made at upload is
 # seq 1 and is never published: only a copy the committee made when it reviewed the file for redaction (boxes drawn,
@@ -991,7 +991,7 @@ def _public_files(session: Session, report: GrantReport) -> tuple[list[dict], in
     return shown, len(files) - len(shown)
 
 
-# --- a grant entry an approver rejected (0022) ----------------------------------------------------------------------
+# --- a grant entry an approver rejected (0021) ----------------------------------------------------------------------
 # An award's commitment, or a closure's entry, is made by the system and may wait for a second approver, who may
 # reject it. The decision (or closure) stands; the fund manager books it again, by a new entry with the same lines
 # (the rejected one stays, rejected). A release's entry rejected needs nothing of this: the tranche is simply released
@@ -1059,7 +1059,7 @@ def rebook(session: Session, actor: User, book: Book, application: GrantApplicat
 
 
 
-# --- the API's idempotency keys (0022) -------------------------------------------------------------------------------
+# --- the API's idempotency keys (0021) -------------------------------------------------------------------------------
 
 def keyed(session: Session, actor: User, book: Book, key: str | None, operation: str, request: dict, act) -> tuple[int, bool]:
     """Run `act(session, actor)` (which returns the row it made) once per Idempotency-Key: (the row's id, whether it

@@ -1,5 +1,5 @@
 """Grant reports carry their receipts as files (the voucher pipeline: originals private, public copies only after the
-committee's redaction review), and a grant entry an approver rejected has a way back (0022)."""
+committee's redaction review), and a grant entry an approver rejected has a way back (0021)."""
 from __future__ import annotations
 
 import io

@@ -199,7 +199,7 @@ GATES = {
     "office.grant_report": {"POST": _who(Action.RECORD_GRANT_APPLICATION)},
     "office.grant_report_decide": {"POST": _who(Action.PAY_GRANT)},
     "office.grant_close": {"POST": _who(Action.PAY_GRANT)},
-    # --- grant report files and rebooking (0022); the grants' API
+    # --- grant report files and rebooking (0021); the grants' API
     "office.grant_file_page": {"GET": EVERYONE_IN_BOOK},
     "office.grant_file_original": {"GET": _who(Action.SEE_ORIGINALS)},
     "office.grant_file_review": {"POST": _who(Action.REDACT_VOUCHER)},

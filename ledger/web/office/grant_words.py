@@ -14,7 +14,7 @@ ACTIONS.update({
     "grant.report_return": _("Returned a grant report"), "grant.close_complete": _("Closed a grant"),
     "grant.close_return": _("Closed a grant, the unspent returned"),
     "grant.close_regrant": _("Closed a grant, the unspent re-granted"),
-    # 0022: a report's files, and a rejected entry booked again
+    # 0021: a report's files, and a rejected entry booked again
     "grant.report_file": _("Attached a file to a grant report"),
     "grant.report_file_review": _("Reviewed a grant report's file for redaction"),
     "grant.report_file_original": _("Read the original of a grant report's file"),

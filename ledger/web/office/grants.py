@@ -302,7 +302,7 @@ def grant_close(code: str, application_id: int):
     return _back(code, application_id)
 
 
-# --- a report's files and a rejected entry booked again (0022) --------------------------------------------------------
+# --- a report's files and a rejected entry booked again (0021) --------------------------------------------------------
 
 def _report_file(here, file_id: int):
     try:

@@ -2,16 +2,16 @@
 only once reviewed for redaction), a rejected grant entry booked again, and the API's
 idempotency keys for grant requests
 
-Revision ID: 0022
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 """
 from alembic import op
 import sqlalchemy as sa
 
 from ledger.db.guards import create_guards, drop_guards
 
-revision = "0022"
-down_revision = "0019"
+revision = "0021"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
