@@ -832,6 +832,37 @@ ZH.update({
     "Open the pool": "设立配捐池", "Matching pools are opened by: %(who)s": "可设立配捐池的角色：%(who)s",
 })
 
+# --- grant report files and rebooking (0021)
+ZH.update({
+    "Attached a file to a grant report": "为资助报告上传附件",
+    "Reviewed a grant report's file for redaction": "审查资助报告附件（遮盖隐私）",
+    "Read the original of a grant report's file": "查看资助报告附件原件",
+    "Booked a rejected grant commitment again": "重新提交被退回的资助承诺分录",
+    "Booked a rejected grant closing entry again": "重新提交被退回的结项分录",
+    "rejected entry": "被退回的分录",
+    "files": "附件数",
+    "The file is reviewed; its public copy is the one residents will see.": "附件已审查；居民看到的是这份公开副本。",
+    "The entry is booked again.": "分录已重新提交。",
+    "What was changed, or why it goes again": "改了什么，或为何重新提交",
+    "Book the entry again": "重新提交分录",
+    "rejected by the approver": "被审批人退回",
+    "The approver rejected the commitment entry: %(reason)s": "审批人退回了资助承诺分录：%(reason)s",
+    "The approver rejected the closing entry: %(reason)s": "审批人退回了结项分录：%(reason)s",
+    "reviewed for redaction: residents see this copy": "已审查遮盖：居民看到这份副本",
+    "not reviewed for redaction yet: not published": "尚未审查遮盖：不公示",
+    "Original (audited)": "原件（查看留痕）",
+    "Page %(n)s of %(name)s": "%(name)s 第 %(n)s 页",
+    "Boxes to black out (JSON: page, x, y, w, h as fractions of the page; empty: nothing to hide)":
+        "要涂黑的区域（JSON：page、x、y、w、h，按页面比例；留空表示无需遮盖）",
+    "Review for the public copy": "审查并生成公开副本",
+    "Receipts: photos or scans (JPEG, PNG, WebP, HEIC or PDF)": "票据：照片或扫描件（JPEG、PNG、WebP、HEIC 或 PDF）",
+    "Receipts of the report": "报告的票据",
+    "Receipt of the report on tranche %(seq)s, page %(n)s of %(total)s, redacted for publication":
+        "第 %(seq)s 期报告的票据，第 %(n)s 页，共 %(total)s 页，已遮盖隐私后公示",
+    "%(n)s receipts of this report are being checked for private details; they are shown once the committee has reviewed them.":
+        "这份报告有 %(n)s 张票据正在审查隐私信息，业委会审查后才会公示。",
+})
+
 
 def main(path="translations/zh_Hans_CN/LC_MESSAGES/messages.po") -> int:
     with open(path, "rb") as fh:

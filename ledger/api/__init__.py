@@ -23,7 +23,10 @@ DESCRIPTION = """\
 submit, approve, reject, reverse), attachments, trial balance and account ledger; and a trust-property book's \
 operations: the units register, fee rates, billing runs, payments, arrears by age and the collection rate, bank \
 statements (import, matching, reconciliation), budget against actual, owners' resolutions and their tally, \
-public-revenue contracts and the trustee's remuneration; a fund book's micro-projects with government matching (projects, matching pools, the match preview, donations with their receipt, match and funder code, refunds, settlement).
+ public-revenue contracts and the trustee's remuneration; a fund book's micro-projects with government matching \
+(projects, matching pools, the match preview, donations with their receipt, match and funder code, refunds, \
+settlement) and its grants (programmes, applications, reviews, decisions, tranches, reports with their receipts, \
+closing; every grant POST takes an `Idempotency-Key`).
 
 Authentication: send `Authorization: Bearer <token>` (a user makes tokens on the /tokens page, an administrator with \
 `ledger tokens create USERNAME --name NAME`; only their SHA-256 is kept, so a lost token is revoked and replaced, never recovered). A page of this site \
@@ -68,7 +71,7 @@ class LedgerApi(Api):
 def init_api(app: Flask) -> None:
     """Register the API blueprints on the app."""
     from ..app import csrf
-    from . import attachments, bank, books, docs, entries, fees, projects, register, reports, trust
+    from . import attachments, bank, books, docs, entries, fees, grants, projects, register, reports, trust
 
     app.config.setdefault("API_TITLE", "共治账本 Community Trust Ledger")
     app.config.setdefault("API_VERSION", "v1")
@@ -90,7 +93,7 @@ def init_api(app: Flask) -> None:
     for converter, schema in CONVERTERS.values():
         api.register_converter(converter, schema)
 
-    for module in (books, entries, attachments, reports, register, fees, bank, trust, projects):
+    for module in (books, entries, attachments, reports, register, fees, bank, trust, projects, grants):
         csrf.exempt(module.bp)  # token requests carry no cookie; session changes need X-Requested-With (auth.py)
         api.register_blueprint(module.bp)
     app.register_blueprint(docs.bp)

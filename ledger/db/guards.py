@@ -155,6 +155,8 @@ APPEND_ONLY_TABLES = (
       "grant_report_decisions", "grant_closures"),
     # --- a donor's funder code; each version of a published project document (0020)
     "funder_codes", "published_documents",
+    # --- grant report files (0021): a report's files and their public copies, a rejected entry booked again
+    "grant_report_files", "grant_report_file_publics", "grant_rebookings", "grant_api_keys",
 )
 for _table in APPEND_ONLY_TABLES:
     _SQLITE += [

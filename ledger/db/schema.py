@@ -1290,3 +1290,74 @@ class PublishedDocument(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     seq: Mapped[int] = mapped_column(Integer)
     published_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# --- grant report files (0021) ---
+# A tranche report carries the grantee's receipts as files, kept like an entry's vouchers (ledger/services/
+# voucher_files.py): the original privately by its SHA-256, public copies made from it. The copy made at upload
+# (seq 1) is not reviewed; only a newer one, made when the committee reviewed it for redaction, is ever published.
+# A grant entry an approver rejected is booked again by a rebooking (the decision or closure stands).
+
+class GrantReportFile(Base):
+    __tablename__ = "grant_report_files"
+    __table_args__ = (UniqueConstraint("report_id", "sha256"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("grant_reports.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class GrantReportFilePublic(Base):
+    """A public copy of a report's file (redactions burned in); the newest counts, seq 1 is the unreviewed one."""
+
+    __tablename__ = "grant_report_file_publics"
+    __table_args__ = (UniqueConstraint("file_id", "seq"), CheckConstraint("seq >= 1", name="ck_grant_report_file_publics_seq"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("grant_report_files.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    redactions: Mapped[str] = mapped_column(Text, default="[]")
+    pages: Mapped[str] = mapped_column(Text)  # JSON: [{"sha256", "width", "height"}]
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class GrantRebooking(Base):
+    """A grant's entry (an award's commitment, or a closure's) that an approver rejected, booked again by a new entry."""
+
+    __tablename__ = "grant_rebookings"
+    __table_args__ = (CheckConstraint("kind IN ('award', 'close')", name="ck_grant_rebookings_kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("grant_applications.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    rejected_entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"), unique=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"), unique=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    booked_on: Mapped[dt.date] = mapped_column(Date)
+    booked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    entry: Mapped["Entry"] = relationship(foreign_keys=[entry_id], lazy="joined")
+
+
+class GrantApiKey(Base):
+    """An Idempotency-Key a grant request of the API came with: the same request again answers with what it made
+    then (`result_id`); the same key with other content is refused."""
+
+    __tablename__ = "grant_api_keys"
+    __table_args__ = (UniqueConstraint("book_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("books.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    key: Mapped[str] = mapped_column(String(128))
+    operation: Mapped[str] = mapped_column(String(32))
+    digest: Mapped[str] = mapped_column(String(64))
+    result_id: Mapped[int] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

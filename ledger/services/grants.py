@@ -20,7 +20,10 @@ it (another fund manager does): whoever assesses an application does not also de
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -30,7 +33,8 @@ from ..db.schema import (
     GrantProgramme, GrantRelease, GrantReport, GrantReportDecision, GrantReportExpense, GrantReview, GrantReviewer,
     GrantTranche, Membership, User, VoucherWaiver,
 )
-from ..domain.errors import InvalidInput, InvalidState, NotFound
+from ..db.schema import GrantApiKey, GrantRebooking, GrantReportFile, GrantReportFilePublic
+from ..domain.errors import IdempotencyConflict, InvalidInput, InvalidState, NotFound
 from ..domain.model import BookKind, EntryInput, EntryStatus, Line, check_date
 from ..domain.money import fen_to_str, format_fen
 from ..domain.permissions import Action
@@ -521,7 +525,12 @@ def release_refusal(session: Session, application: GrantApplication, seq: int) -
     if application.status != "awarded":
         return InvalidState("只有已资助且未结项的申请可以拨款", "only an awarded grant that is not closed is paid", "application")
     state = state_of(session, application)
-    if state.decision.entry is not None and state.decision.entry.status != EntryStatus.POSTED.value:
+    commitment = award_entry(session, application)
+    if commitment is not None and commitment.status == EntryStatus.REJECTED.value:
+        return InvalidState("资助承诺的会计分录被审批人退回，须先重新提交，才能拨款",
+                            "the award's commitment entry was rejected by the approver; book it again before paying",
+                            "tranche")
+    if commitment is not None and commitment.status != EntryStatus.POSTED.value:
         return InvalidState("资助承诺的会计分录尚未过账（等待审批），不能拨款",
                             "the award's commitment entry is not posted yet (it awaits approval); nothing is paid before it",
                             "tranche")
@@ -585,8 +594,10 @@ def report_refusal(session: Session, application: GrantApplication, seq: int) ->
 
 
 def record_report(session: Session, actor: User, book: Book, application: GrantApplication, seq: int, narrative: str,
-                  expenses: list[tuple[str, int, str]], submitted_on: dt.date) -> GrantReport:
-    """The grantee's report on a paid tranche: what was done, and each expense (item, amount, voucher reference)."""
+                  expenses: list[tuple[str, int, str]], submitted_on: dt.date, files: Sequence = (),
+                  store=None) -> GrantReport:
+    """The grantee's report on a paid tranche: what was done, each expense (item, amount, voucher reference), and
+    the receipts as files already prepared (`vouchers.prepare_uploads`), stored in `store` like entries' vouchers."""
     require(session, actor, Action.RECORD_GRANT_APPLICATION, book)
     narrative = _text(narrative, "narrative", "报告内容", "the narrative", limit=8000, one_line=False)
     check_date(submitted_on, "submitted_on")
@@ -611,7 +622,9 @@ def record_report(session: Session, actor: User, book: Book, application: GrantA
     session.flush()
     session.refresh(report)
     audit(session, actor, book, "grant.report", f"grant:{application.id}", tranche=seq,
-          total=fen_to_str(sum(f for _i, f, _v in clean)))
+          total=fen_to_str(sum(f for _i, f, _v in clean)), files=len(files))
+    for prepared in files:
+        _attach_report_file(session, actor, book, report, prepared, store)
     return report
 
 
@@ -793,6 +806,7 @@ def public_doc(session: Session, book: Book, through: dt.date) -> dict:
                         "expenses": [{"item": e.item, "amount": fen_to_str(e.amount_fen), "voucher": e.voucher}
                                      for e in accepted[0].expenses],
                         "total": fen_to_str(sum(e.amount_fen for e in accepted[0].expenses)),
+                        **dict(zip(("files", "files_waiting"), _public_files(session, accepted[0]))),
                     },
                 })
                 paid += release.amount_fen if release else 0
@@ -807,14 +821,15 @@ def public_doc(session: Session, book: Book, through: dt.date) -> dict:
                 "budget": [{"item": b.item, "amount": fen_to_str(b.amount_fen)} for b in application.budget],
                 "asked": fen_to_str(application.amount_fen), "awarded": fen_to_str(awarded),
                 "awarded_on": decision.decided_on.isoformat(), "reason": decision.reason,
-                "entry": _entry_ref(decision.entry, through),
+                "entry": _entry_ref(award_entry(session, application), through),
                 "reviews": count, "average_score": mean,
                 "tranches": tranches,
                 "closure": None if closure is None else {
                     "closed_on": closure.closed_on.isoformat(), "mode": closure.mode,
                     "spent": fen_to_str(closure.spent_fen), "returned": fen_to_str(closure.returned_fen),
                     "unspent": fen_to_str(closure.decommitted_fen), "reason": closure.reason,
-                    "regranted_to": closure.regrant_to_id, "entry": _entry_ref(closure.entry, through)},
+                    "regranted_to": closure.regrant_to_id,
+                    "entry": _entry_ref(closure_entry(session, application), through)},
             })
         programmes.append({
             "code": programme.code, "title": programme.title, "fund": programme.fund.code,
@@ -824,3 +839,267 @@ def public_doc(session: Session, book: Book, through: dt.date) -> dict:
             "grants": grants,
         })
     return {"book": book.code, "through": through.isoformat(), "programmes": programmes}
+
+
+# --- a report's files (0021) ----------------------------------------------------------------------------------------
+# The receipts a grantee hands in with a report, kept as entries' vouchers are (voucher_files): the original privately
+# (seen by those who may see originals, each read audited), public copies made from it. The copy made at upload is
+# seq 1 and is never published: only a copy the committee made when it reviewed the file for redaction (boxes drawn,
+# or none needed) is on the public page.
+
+def _attach_report_file(session: Session, actor: User, book: Book, report: GrantReport, prepared, store) -> GrantReportFile:
+    from .voucher_files import _after_rollback_remove, _write_all
+
+    if store is None:
+        raise InvalidState("没有配置凭证文件目录，不能保存附件", "no voucher folder is configured; files cannot be kept", "file")
+    if session.scalar(select(GrantReportFile.id).where(GrantReportFile.report_id == report.id,
+                                                       GrantReportFile.sha256 == prepared.sha256)):
+        raise InvalidInput(f"这个文件（{prepared.filename}）已经附在这份报告上了",
+                           f"this file ({prepared.filename}) is already attached to this report", "file")
+    row = GrantReportFile(report_id=report.id, sha256=prepared.sha256, filename=prepared.filename,
+                          media_type=prepared.kind.media_type, size=len(prepared.data), uploaded_by_id=actor.id)
+    session.add(row)
+    session.flush()  # the rows first: the guards speak before any file exists
+    created = _write_all(store, [(store.original(prepared.sha256), prepared.data)]
+                         + [(store.unredacted(prepared.sha256, no), p.jpeg) for no, p in enumerate(prepared.pages, start=1)]
+                         + [(store.public(p.sha256), p.jpeg) for p in prepared.pages])
+    _after_rollback_remove(session, created)
+    session.add(GrantReportFilePublic(file_id=row.id, seq=1, redactions="[]",
+                                      pages=json.dumps([p.meta for p in prepared.pages]), created_by_id=actor.id))
+    session.flush()
+    audit(session, actor, book, "grant.report_file", f"report:{report.id}", file=row.id, sha256=row.sha256,
+          filename=row.filename, media_type=row.media_type, size=row.size, pages=len(prepared.pages))
+    return row
+
+
+def record_report_with_uploads(uow, book: Book, application_id: int, seq: int, narrative: str,
+                               expenses: list[tuple[str, int, str]], submitted_on: dt.date, uploads: Sequence,
+                               limits, key: str | None = None) -> tuple[GrantReport, bool]:
+    """Record a report with the files a request brought (the office form, the API): every file is checked and
+    decoded with no transaction held (as vouchers are), then the report and its files are written at once, or
+    nothing is (a file refused refuses the report)."""
+    from .vouchers import prepare_uploads
+
+    with uow:
+        require(uow.session, uow.actor, Action.RECORD_GRANT_APPLICATION, book)
+        prepared = []
+        if uploads:
+            prepared, _refused = prepare_uploads(uow, book, None, uploads, limits)
+        application = get_application(uow.session, book, application_id)
+        request = {"application": application.id, "tranche": seq, "narrative": narrative, "submitted_on": submitted_on,
+                   "expenses": [list(e) for e in expenses], "files": [p.sha256 for p in prepared]}
+        report_id, replayed = keyed(uow.session, uow.actor, book, key, "report", request, lambda session, actor: record_report(
+            session, actor, book, application, seq, narrative, expenses, submitted_on, files=prepared, store=uow.store))
+        uow.commit()
+        return uow.session.get(GrantReport, report_id), replayed
+
+
+def files_of(session: Session, report: GrantReport) -> list[GrantReportFile]:
+    return list(session.scalars(select(GrantReportFile).where(GrantReportFile.report_id == report.id)
+                                .order_by(GrantReportFile.id)))
+
+
+def newest_copies(session: Session, file_ids: list[int]) -> dict[int, GrantReportFilePublic]:
+    found: dict[int, GrantReportFilePublic] = {}
+    if file_ids:
+        for public in session.scalars(select(GrantReportFilePublic).where(GrantReportFilePublic.file_id.in_(file_ids))
+                                      .order_by(GrantReportFilePublic.seq.desc())):
+            found.setdefault(public.file_id, public)
+    return found
+
+
+def reviewed(public: GrantReportFilePublic | None) -> bool:
+    """A copy made when the committee reviewed the file (the upload's own copy is seq 1)."""
+    return public is not None and public.seq >= 2
+
+
+def get_report_file(session: Session, book: Book, file_id: int) -> tuple[GrantReportFile, GrantReport, GrantApplication]:
+    row = session.execute(select(GrantReportFile, GrantReport, GrantApplication)
+                          .join(GrantReport, GrantReport.id == GrantReportFile.report_id)
+                          .join(GrantTranche, GrantTranche.id == GrantReport.tranche_id)
+                          .join(GrantApplication, GrantApplication.id == GrantTranche.application_id)
+                          .join(GrantProgramme, GrantProgramme.id == GrantApplication.programme_id)
+                          .where(GrantProgramme.book_id == book.id, GrantReportFile.id == int(file_id))).first()
+    if row is None:
+        raise NotFound(f"账簿 {book.code} 中没有报告附件 {file_id}", f"book {book.code} has no report file {file_id}", "file")
+    return row[0], row[1], row[2]
+
+
+def review_report_file(session: Session, actor: User, book: Book, file: GrantReportFile, raw_redactions, store) -> GrantReportFilePublic:
+    """The committee reviews a report's file for redaction: the boxes (none, when nothing needs hiding) are burned
+    into a new public copy made from the original; that copy is the one published."""
+    from .voucher_files import PreparedPage, _after_rollback_remove, _write_all, burn_page, read_original_bytes, render_pages, sniff
+    from .vouchers import parse_redactions
+
+    require(session, actor, Action.REDACT_VOUCHER, book)
+    data = read_original_bytes(store, file)
+    sniffed = sniff(data, len(data))
+    boxes = parse_redactions(raw_redactions, sniffed.pages)
+    pages = render_pages(data, sniffed, lambda no, im: PreparedPage.of(burn_page(im, no, boxes)))
+    created = _write_all(store, [(store.public(p.sha256), p.jpeg) for p in pages])
+    _after_rollback_remove(session, created)
+    lock_book(session, book)  # numbering the copy: two reviews at once take turns
+    last = session.scalar(select(func.max(GrantReportFilePublic.seq)).where(GrantReportFilePublic.file_id == file.id)) or 0
+    public = GrantReportFilePublic(file_id=file.id, seq=last + 1, redactions=json.dumps(boxes),
+                                   pages=json.dumps([p.meta for p in pages]), created_by_id=actor.id)
+    session.add(public)
+    session.flush()
+    audit(session, actor, book, "grant.report_file_review", f"report_file:{file.id}", boxes=len(boxes), seq=public.seq)
+    return public
+
+
+def report_file_page(session: Session, actor: User, book: Book, file: GrantReportFile, page: int, store) -> Path:
+    """A page of the file's newest public copy (redactions burned in), for anyone with a role in the book."""
+    require(session, actor, Action.READ_BOOK, book)
+    public = newest_copies(session, [file.id]).get(file.id)
+    pages = json.loads(public.pages) if public else []
+    if not 1 <= page <= len(pages):
+        raise NotFound(f"没有第 {page} 页", f"there is no page {page}", "page")
+    path = store.public(pages[page - 1]["sha256"])
+    if not path.is_file():
+        raise NotFound("附件图片文件不见了，请联系管理员", "the file's image is missing; tell the administrator", "page")
+    return path
+
+
+def report_file_original(session: Session, actor: User, book: Book, file: GrantReportFile, store):
+    """The original as handed in: for those who may see originals only; the read is audited."""
+    from .voucher_files import _kind_of, _original_missing
+    from .vouchers import OriginalFile
+
+    require(session, actor, Action.SEE_ORIGINALS, book)
+    path = store.original(file.sha256)
+    if not path.is_file():
+        raise _original_missing()
+    audit(session, actor, book, "grant.report_file_original", f"report_file:{file.id}", sha256=file.sha256)
+    kind = _kind_of(file)
+    name = file.filename if Path(file.filename).suffix.lower() in kind.extensions else file.filename + kind.extension
+    return OriginalFile(path, file.media_type, name)
+
+
+def public_pages(doc: dict) -> list[str]:
+    """The voucher pages a grants document shows ("vouchers/<sha256>.jpg"), for a publication to carry."""
+    return sorted({page for p in doc["programmes"] for g in p["grants"] for t in g["tranches"] if t["report"]
+                   for f in t["report"].get("files", []) for page in f["pages"]})
+
+
+def _public_files(session: Session, report: GrantReport) -> tuple[list[dict], int]:
+    """The report's files as residents see them: reviewed copies' pages only; how many wait for review."""
+    files = files_of(session, report)
+    newest = newest_copies(session, [f.id for f in files])
+    shown = [{"pages": [f"vouchers/{p['sha256']}.jpg" for p in json.loads(newest[f.id].pages)]}
+             for f in files if reviewed(newest.get(f.id))]
+    return shown, len(files) - len(shown)
+
+
+# --- a grant entry an approver rejected (0021) ----------------------------------------------------------------------
+# An award's commitment, or a closure's entry, is made by the system and may wait for a second approver, who may
+# reject it. The decision (or closure) stands; the fund manager books it again, by a new entry with the same lines
+# (the rejected one stays, rejected). A release's entry rejected needs nothing of this: the tranche is simply released
+# again (a rejected release does not count).
+
+def _rebookings(session: Session, application: GrantApplication, kind: str) -> list[GrantRebooking]:
+    return list(session.scalars(select(GrantRebooking).where(GrantRebooking.application_id == application.id,
+                                                             GrantRebooking.kind == kind).order_by(GrantRebooking.id)))
+
+
+def award_entry(session: Session, application: GrantApplication) -> Entry | None:
+    """The award's commitment entry in force: the newest booking of it."""
+    decision = decision_of(session, application)
+    if decision is None or decision.entry is None:
+        return None
+    again = _rebookings(session, application, "award")
+    return again[-1].entry if again else decision.entry
+
+
+def closure_entry(session: Session, application: GrantApplication) -> Entry | None:
+    closure = closure_of(session, application)
+    if closure is None or closure.entry is None:
+        return None
+    again = _rebookings(session, application, "close")
+    return again[-1].entry if again else closure.entry
+
+
+def rebook_refusal(session: Session, application: GrantApplication, kind: str) -> InvalidState | None:
+    """Why the award's (or closure's) entry cannot be booked again now: only when it was rejected."""
+    if kind not in ("award", "close"):
+        return InvalidState("只能重新提交资助承诺或结项的分录", "only an award's or a closure's entry is booked again", "kind")
+    entry = award_entry(session, application) if kind == "award" else closure_entry(session, application)
+    if kind == "award" and application.status != "awarded":
+        return InvalidState("只有已资助、未结项的申请可以重新提交资助承诺分录",
+                            "only an awarded grant that is not closed has its commitment booked again", "application")
+    if entry is None or entry.status != EntryStatus.REJECTED.value:
+        return InvalidState("这笔分录没有被退回，不需要重新提交", "this entry was not rejected; there is nothing to book again",
+                            "entry")
+    return None
+
+
+def rebook(session: Session, actor: User, book: Book, application: GrantApplication, kind: str, booked_on: dt.date,
+           reason: str = "") -> GrantRebooking:
+    """Book a rejected award (or closure) entry again: a new entry with the rejected one's lines, dated `booked_on`,
+    made by the system and approved by the fund manager acting (a second approver again above the threshold)."""
+    require(session, actor, Action.DECIDE_GRANT if kind == "award" else Action.PAY_GRANT, book)
+    reason = _text(reason, "reason", "说明", "the reason", limit=4000, required=False, one_line=False)
+    check_date(booked_on, "booked_on")
+    lock_book(session, book)
+    _reread(session, application)
+    refusal = rebook_refusal(session, application, kind)
+    if refusal is not None:
+        raise refusal
+    rejected = award_entry(session, application) if kind == "award" else closure_entry(session, application)
+    session.refresh(rejected)
+    lines = [Line(l.account.code, l.fund.code, l.amount_fen, l.note) for l in rejected.lines]
+    waiver = session.scalar(select(VoucherWaiver.reason).where(VoucherWaiver.entry_id == rejected.id).limit(1))
+    entry = _book_entry(session, actor, book, booked_on, f"重新提交：{rejected.summary}", lines, waiver=waiver)
+    row = GrantRebooking(application_id=application.id, kind=kind, rejected_entry_id=rejected.id, entry_id=entry.id,
+                         reason=reason, booked_on=booked_on, booked_by_id=actor.id)
+    session.add(row)
+    session.flush()
+    audit(session, actor, book, f"grant.rebook_{kind}", f"grant:{application.id}", rejected=rejected.id, entry=entry.id)
+    return row
+
+
+
+# --- the API's idempotency keys (0021) -------------------------------------------------------------------------------
+
+def keyed(session: Session, actor: User, book: Book, key: str | None, operation: str, request: dict, act) -> tuple[int, bool]:
+    """Run `act(session, actor)` (which returns the row it made) once per Idempotency-Key: (the row's id, whether it
+    was made before). The same key sent with other content, or by someone else, is refused; under the book's lock,
+    so two requests with one key make one row."""
+    from ..domain.chain import sha256_hex
+
+    if not key:
+        return act(session, actor).id, False
+    lock_book(session, book)
+    digest = sha256_hex(json.dumps({"operation": operation, "request": request}, sort_keys=True, ensure_ascii=False,
+                                   default=str).encode("utf-8"))
+    found = session.scalar(select(GrantApiKey).where(GrantApiKey.book_id == book.id, GrantApiKey.key == key))
+    if found is not None:
+        if found.digest != digest or found.user_id != actor.id or found.operation != operation:
+            raise IdempotencyConflict(f"幂等键 {key} 已用于另一个请求", f"the idempotency key {key} was used for another "
+                                      "request", "idempotency_key")
+        return found.result_id, True
+    made = act(session, actor)
+    session.add(GrantApiKey(book_id=book.id, user_id=actor.id, key=key, operation=operation, digest=digest,
+                            result_id=made.id))
+    session.flush()
+    return made.id, False
+
+
+
+def check_before_post(session: Session, book: Book, entry: Entry) -> None:
+    """(hooks.BEFORE_POST) A grant entry that was rejected and then replaced (the award or closure booked again, the
+    tranche released again) is refused if someone edits it back into approval: the grant would be paid or committed
+    twice."""
+    if entry.source != SOURCE:
+        return
+    if session.scalar(select(GrantRebooking.id).where(GrantRebooking.rejected_entry_id == entry.id)) is not None:
+        raise InvalidState("这笔资助分录被退回后已重新提交过，不能再过账", "this grant entry was rejected and booked again "
+                           "since; it cannot post as well", "entry")
+    tranche_id = session.scalar(select(GrantRelease.tranche_id).where(GrantRelease.entry_id == entry.id))
+    if tranche_id is not None and session.scalar(
+            select(GrantRelease.id).join(Entry, Entry.id == GrantRelease.entry_id).where(
+                GrantRelease.tranche_id == tranche_id, GrantRelease.entry_id != entry.id,
+                Entry.status.in_([EntryStatus.SUBMITTED.value, EntryStatus.POSTED.value])).limit(1)) is not None:
+        raise InvalidState("这一期资助款已经另行拨付，这笔被退回的拨款分录不能再过账",
+                           "this tranche was released again since; this rejected release entry cannot post as well",
+                           "entry")

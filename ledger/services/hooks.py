@@ -24,6 +24,9 @@ BEFORE_POST: list[str] = [
     # owners' resolutions
     "ledger.services.resolutions:check_before_post",
 
+    # grants: a rejected grant entry, booked or released again since, never posts as well
+    "ledger.services.grants:check_before_post",
+
 ]
 
 BEFORE_CLOSE: list[str] = [

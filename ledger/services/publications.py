@@ -165,7 +165,10 @@ def publish(session: Session, actor: User, book: Book, year: int, month: int, st
     # --- grants (issue 10): a fund book publishes its awarded grants as of the month's end (grants.public_doc:
     # no reviewer, no applicant's contact, no declined application).
     if book.kind in grants.FUND_BOOKS:
-        files["grants.json"] = canonical_json(grants.public_doc(session, book, rng.end))
+        grants_doc = grants.public_doc(session, book, rng.end)
+        files["grants.json"] = canonical_json(grants_doc)
+        for page in grants.public_pages(grants_doc):  # accepted reports' files, as the committee reviewed them
+            files[page] = store.public(page.removeprefix("vouchers/").removesuffix(".jpg")).read_bytes()
 
     head = session.get(BookHead, book.id)
     key = keys_for(session)

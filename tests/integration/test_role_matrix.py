@@ -212,6 +212,23 @@ GATES = {
     "api_projects.record_donation": {"POST": _who(Action.RECORD_DONATION)},
     "api_projects.refund_donation": {"POST": _who(Action.RECORD_DONATION)},
     "api_projects.settle_project": {"POST": _who(Action.MANAGE_MATCHING)},
+    # --- grant report files and rebooking (0021); the grants' API
+    "office.grant_file_page": {"GET": EVERYONE_IN_BOOK},
+    "office.grant_file_original": {"GET": _who(Action.SEE_ORIGINALS)},
+    "office.grant_file_review": {"POST": _who(Action.REDACT_VOUCHER)},
+    "office.grant_rebook": {"POST": _who(Action.PAY_GRANT)},  # DECIDE_GRANT for an award's: fund managers both
+    "api_grants.programmes": {"GET": EVERYONE_IN_BOOK},
+    "api_grants.programme": {"GET": EVERYONE_IN_BOOK},
+    "api_grants.Applications": {"GET": EVERYONE_IN_BOOK, "POST": _who(Action.RECORD_GRANT_APPLICATION)},
+    "api_grants.application": {"GET": EVERYONE_IN_BOOK},
+    "api_grants.score": {"POST": _who(Action.REVIEW_GRANT)},
+    "api_grants.declare_conflict": {"POST": EVERYONE_IN_BOOK},
+    "api_grants.decide": {"POST": _who(Action.DECIDE_GRANT)},
+    "api_grants.release": {"POST": _who(Action.PAY_GRANT)},
+    "api_grants.record_report": {"POST": _who(Action.RECORD_GRANT_APPLICATION)},
+    "api_grants.decide_report": {"POST": _who(Action.PAY_GRANT)},
+    "api_grants.close": {"POST": _who(Action.PAY_GRANT)},
+    "api_grants.rebook": {"POST": _who(Action.PAY_GRANT)},
 
 
 }
@@ -273,7 +290,7 @@ def _url(rule, ids) -> str:
               "resolution_id": MISSING, "year": 2026,
               "job_id": "0" * 32, "path": "poster.pdf",
               "project_code": "P1", "pool_code": "GOV", "receipt": "JZ-AAAAA-AAAAA", "project": "P1", "pool": "GOV",
-              "programme_id": MISSING, "application_id": MISSING, "report_id": MISSING}
+              "programme_id": MISSING, "application_id": MISSING, "report_id": MISSING, "file_id": MISSING, "seq": 1}
     return re.sub(r"<(?:[^<>]*:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
 
 

@@ -14,8 +14,14 @@ ACTIONS.update({
     "grant.report_return": _("Returned a grant report"), "grant.close_complete": _("Closed a grant"),
     "grant.close_return": _("Closed a grant, the unspent returned"),
     "grant.close_regrant": _("Closed a grant, the unspent re-granted"),
+    # 0021: a report's files, and a rejected entry booked again
+    "grant.report_file": _("Attached a file to a grant report"),
+    "grant.report_file_review": _("Reviewed a grant report's file for redaction"),
+    "grant.report_file_original": _("Read the original of a grant report's file"),
+    "grant.rebook_award": _("Booked a rejected grant commitment again"),
+    "grant.rebook_close": _("Booked a rejected grant closing entry again"),
 })
 for _key, _words in {"pool": _("pool"), "ceiling": _("ceiling"), "reviewer": _("reviewer"), "programme": _("programme"),
                      "amount": _("amount"), "score": _("score"), "tranche": _("tranche"), "unspent": _("unspent"),
-                     "entry": _("entry")}.items():
+                     "entry": _("entry"), "files": _("files"), "rejected": _("rejected entry")}.items():
     KEYS.setdefault(_key, _words)

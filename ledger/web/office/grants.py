@@ -4,8 +4,9 @@ tranches and reports, closing). Every control is shown exactly when ledger/servi
 from __future__ import annotations
 
 import datetime as dt
+import json
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -13,6 +14,7 @@ from ...domain.errors import InvalidInput, LedgerError
 from ...domain.money import to_fen
 from ...domain.permissions import Action
 from ...services import grants
+from ...work import upload_limits, uploads, voucher_store
 from . import bp, grant_words  # noqa: F401  (the audit log's words for these actions)
 from .common import flash_error, parse_date_arg, seat
 
@@ -152,6 +154,15 @@ def grant_application(code: str, application_id: int):
             "may_report": can_record and grants.report_refusal(session, application, t.tranche.seq) is None,
             "may_review_report": can_pay and t.waiting is not None,
         })
+    files = {}
+    for t in state.tranches:
+        for r, _d in t.reports:
+            rows = grants.files_of(session, r)
+            newest = grants.newest_copies(session, [f.id for f in rows])
+            files[r.id] = [(f, len(json.loads(newest[f.id].pages)) if f.id in newest else 0, grants.reviewed(newest.get(f.id)))
+                          for f in rows]
+    rebook = {kind: here.can(Action.DECIDE_GRANT if kind == "award" else Action.PAY_GRANT)
+              and grants.rebook_refusal(session, application, kind) is None for kind in ("award", "close")}
     others = [a for a in grants.applications_of(session, application.programme)
               if a.id != application.id and a.status == "awarded"]
     return render_template(
@@ -163,7 +174,9 @@ def grant_application(code: str, application_id: int):
         may_decide=here.can(Action.DECIDE_GRANT, view), see_contact=can_record or here.can(Action.DECIDE_GRANT),
         tranches=tranches, unspent=grants.unspent_of(state),
         may_close=can_pay and grants.close_refusal(session, application) is None, others=others,
-        committed=grants.committed_fen(session, application.programme), today=dt.date.today())
+        committed=grants.committed_fen(session, application.programme), today=dt.date.today(), files=files,
+        may_redact=here.can(Action.REDACT_VOUCHER), see_originals=here.can(Action.SEE_ORIGINALS), rebook=rebook,
+        award_entry=grants.award_entry(session, application), closure_entry=grants.closure_entry(session, application))
 
 
 def _back(code: str, application_id: int):
@@ -242,8 +255,10 @@ def grant_report(code: str, application_id: int):
             raise InvalidInput("请选择一期", "choose a tranche", "tranche")
         expenses = [(item, to_fen(amount, f"expenses[{i}].amount"), voucher) for i, (item, amount, voucher)
                     in enumerate(_rows("expenses", 3, "支出", "the expenses"), start=1)]
-        here.uow.run(grants.record_report, here.book, _application(here, application_id), int(seq),
-                     request.form.get("narrative", ""), expenses, _date("submitted_on"))
+        files = [f for f in request.files.getlist("file") if f and f.filename]  # the receipts, as photos or PDFs
+        _application(here, application_id)
+        grants.record_report_with_uploads(here.uow, here.book, application_id, int(seq), request.form.get("narrative", ""),
+                                          expenses, _date("submitted_on"), uploads(files), upload_limits())
         flash(_("The report is recorded."), "success")
     except LedgerError as e:
         flash_error(e)
@@ -282,6 +297,73 @@ def grant_close(code: str, application_id: int):
         here.uow.run(grants.close_grant, here.book, _application(here, application_id), form.get("mode", ""),
                      _date("closed_on"), form.get("reason", ""), target)
         flash(_("The grant is closed."), "success")
+    except LedgerError as e:
+        flash_error(e)
+    return _back(code, application_id)
+
+
+# --- a report's files and a rejected entry booked again (0021) --------------------------------------------------------
+
+def _report_file(here, file_id: int):
+    try:
+        return grants.get_report_file(here.session, here.book, file_id)
+    except LedgerError:
+        abort(404)
+
+
+@bp.route("/books/<code>/grants/files/<int:file_id>/pages/<int:page>.jpg")
+@login_required
+def grant_file_page(code: str, file_id: int, page: int):
+    """A page of the file's newest public copy (redactions burned in), for anyone with a role in the book."""
+    here = _grant_seat(code)
+    file, _report, _app = _report_file(here, file_id)
+    try:
+        path = grants.report_file_page(here.session, here.user, here.book, file, page, voucher_store())
+    except LedgerError as e:
+        abort(e.status)
+    response = send_file(path, mimetype="image/jpeg", max_age=0, conditional=True, etag=path.name)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@bp.route("/books/<code>/grants/files/<int:file_id>/original")
+@login_required
+def grant_file_original(code: str, file_id: int):
+    here = _grant_seat(code, Action.SEE_ORIGINALS)
+    file, _report, _app = _report_file(here, file_id)
+    try:
+        found = here.uow.run(grants.report_file_original, here.book, file, here.uow.store)  # audited first
+    except LedgerError as e:
+        abort(e.status)
+    response = send_file(found.path, mimetype=found.media_type, as_attachment=True, download_name=found.download_name,
+                         max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/books/<code>/grants/files/<int:file_id>/review", methods=["POST"])
+@login_required
+def grant_file_review(code: str, file_id: int):
+    """The committee's redaction review of a report's file: boxes as JSON fractions of their page, or none."""
+    here = _grant_seat(code, Action.REDACT_VOUCHER)
+    file, _report, application = _report_file(here, file_id)
+    try:
+        here.uow.run(grants.review_report_file, here.book, file, request.form.get("redactions") or "[]", here.uow.store)
+        flash(_("The file is reviewed; its public copy is the one residents will see."), "success")
+    except LedgerError as e:
+        flash_error(e)
+    return _back(code, application.id)
+
+
+@bp.route("/books/<code>/grants/applications/<int:application_id>/rebook", methods=["POST"])
+@login_required
+def grant_rebook(code: str, application_id: int):
+    kind = request.form.get("kind", "")
+    here = _grant_seat(code, Action.DECIDE_GRANT if kind == "award" else Action.PAY_GRANT)
+    try:
+        here.uow.run(grants.rebook, here.book, _application(here, application_id), kind, _date("booked_on"),
+                     request.form.get("reason", ""))
+        flash(_("The entry is booked again."), "success")
     except LedgerError as e:
         flash_error(e)
     return _back(code, application_id)
