@@ -158,7 +158,7 @@ class DonationSchema(Schema):
     entry = fields.Nested(EntryRefSchema, required=True)
 
 
-class PreviewQuerySchema(Schema):
+class PreviewRequestSchema(Schema):
     amount = Money(required=True)
     phone = Text(required=True, validate=validate.Length(1, 40))
 
@@ -284,14 +284,15 @@ def pool_watch(book, pool):
     return {**watch, "figures": {k: fen_to_str(v) for k, v in watch["figures"].items()}}
 
 
-@bp.route("/books/<ledgercode:book>/projects/<ledgercode:project>/match-preview")
+@bp.route("/books/<ledgercode:book>/projects/<ledgercode:project>/match-preview", methods=["POST"])
 @requires(Action.RECORD_DONATION)
-@bp.arguments(PreviewQuerySchema, **QUERY)
+@bp.arguments(PreviewRequestSchema, arg_name="query")
 @bp.response(200, PreviewSchema)
 @refusals(bp, 400, *IN_BOOK, 422)
 def match_preview(book, project, query):
-    """The match a donation would get now (read-only): what the donor is shown before it is recorded. Under a
-    quadratic rule there is none until the round closes; the project's estimate is given instead."""
+    """The match a donation would get now (changes nothing): what the donor is shown before it is recorded. Under a
+    quadratic rule there is none until the round closes; the project's estimate is given instead. A POST, though it
+    writes nothing, so that the donor's phone travels in the body and never in a URL that access logs keep."""
     session, b = db(), readable_book(book)
     fen = to_fen(query["amount"], "amount")
     m = svc.preview_match(session, unit_of_work().actor, b, project, query["phone"], fen)

@@ -70,14 +70,14 @@ def test_projects_and_pools_are_read_by_everyone_with_a_role(api):
     assert_error(reader.get("/api/v1/books/XX/projects"), 404, "not_found")
     # the donors' watch and the match preview are not for a viewer
     assert_error(reader.get(f"{BOOK}/pools/GOV/watch"), 403, "permission_denied")
-    assert_error(reader.get(f"{BOOK}/projects/P1/match-preview", query_string={"amount": "100", "phone": PHONES["A"]}),
+    assert_error(reader.post(f"{BOOK}/projects/P1/match-preview", json={"amount": "100", "phone": PHONES["A"]}),
                  403, "permission_denied")
 
 
 def test_preview_donate_with_an_idempotency_key_refund_and_settle(api):
     as_, f = api
     t1, fm1 = as_("t1"), as_("fm1")
-    preview = t1.get(f"{BOOK}/projects/P1/match-preview", query_string={"amount": "400.00", "phone": PHONES["A"]})
+    preview = t1.post(f"{BOOK}/projects/P1/match-preview", json={"amount": "400.00", "phone": PHONES["A"]})
     assert preview.status_code == 200, preview.get_json()
     assert {k: preview.get_json()[k] for k in ("amount", "match", "reason", "quadratic")} == {
         "amount": "400.00", "match": "300.00", "reason": "donor_cap", "quadratic": False}

@@ -208,7 +208,7 @@ GATES = {
     "api_projects.get_project": {"GET": EVERYONE_IN_BOOK},
     "api_projects.list_pools": {"GET": EVERYONE_IN_BOOK},
     "api_projects.pool_watch": {"GET": _who(Action.READ_DONORS)},
-    "api_projects.match_preview": {"GET": _who(Action.RECORD_DONATION)},
+    "api_projects.match_preview": {"POST": _who(Action.RECORD_DONATION)},
     "api_projects.record_donation": {"POST": _who(Action.RECORD_DONATION)},
     "api_projects.refund_donation": {"POST": _who(Action.RECORD_DONATION)},
     "api_projects.settle_project": {"POST": _who(Action.MANAGE_MATCHING)},
