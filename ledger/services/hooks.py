@@ -24,6 +24,9 @@ BEFORE_POST: list[str] = [
     # owners' resolutions
     "ledger.services.resolutions:check_before_post",
 
+    # micro-projects: spending only against budget lines, with a voucher (issue 10)
+    "ledger.services.project_spending:check_before_post",
+
 ]
 
 BEFORE_CLOSE: list[str] = [
