@@ -198,3 +198,49 @@ def test_the_office_page_shows_the_table_and_the_form_exactly_when_allowed(funde
         assert response.status_code == 302
         assert "须附原始凭证" in t1.get(url).get_data(as_text=True)
     assert table(f)[1] == ("人工", 40000, 0, 12345, 40000)
+
+
+def test_the_public_page_shows_each_lines_spent_to_the_fen_and_each_expense_its_line(funded, db_url):
+    from public_site import create_app
+
+    f = funded
+    approve(f, spend(f, "涂料", "450.00", "购涂料"))
+    approve(f, spend(f, "人工", "300.25", "付人工费"))
+    with f.tx() as s:
+        projects.publish_project(s, f.u(s, "t1"), f.book(s), "P1", f.root, f.store)
+    app = create_app({"DATABASE_URL": db_url, "PUBLICATIONS_DIR": str(f.root), "TESTING": True})
+    try:
+        html = app.test_client().get("/CF/projects/P1/").get_data(as_text=True)
+    finally:
+        app.extensions["ledger_engine"].dispose()
+    budget = html.split('data-testid="budget"')[1].split("</table>")[0]
+    rows = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", r)).split()
+            for r in re.findall(r'data-testid="budget-line">(.*?)</tr>', budget, re.S)]
+    assert rows == [["涂料", "600.00", "450.00", "150.00"], ["人工", "400.00", "300.25", "99.75"]]
+    assert re.search(r'data-testid="budget-spent">750.25<', budget)
+    assert 'class="scroll"' in html.split('data-testid="budget"')[0].rsplit("<h2>", 1)[1]  # scrolls on a phone
+    lines = re.findall(r'data-testid="expense-line">(.*?)</p>', html, re.S)
+    assert [re.sub(r"<[^>]+>", "", x).split()[-1] for x in lines] == ["涂料", "人工"]
+
+
+def test_the_command_line_spends_against_a_line_with_a_voucher(funded, db_url, monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    from ledger.cli import main
+
+    f = funded
+    monkeypatch.setenv("LEDGER_DATABASE_URL", db_url)
+    monkeypatch.setenv("LEDGER_VOUCHER_DIR", str(tmp_path / "cli-vouchers"))
+    photo = tmp_path / "发票.png"
+    Image.new("RGB", (300, 200), (230, 230, 250)).save(photo, format="PNG")
+    base = ["projects", "spend", "--book", "CF", "--project", "P1", "--date", "2026-03-22", "--as", "t1"]
+    done = CliRunner().invoke(main, base + ["--line", "人工", "--amount", "88.80", "--summary", "付人工费",
+                                            "--voucher", str(photo)], catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    assert "spend 88.80 on 人工" in done.output
+    over = CliRunner().invoke(main, base + ["--line", "人工", "--amount", "400.01", "--summary", "超支",
+                                            "--voucher", str(photo)])
+    assert over.exit_code == 1 and "人工" in over.output and "400.00" in over.output
+    missing = CliRunner().invoke(main, base + ["--line", "人工", "--amount", "1.00", "--summary", "无凭证"])
+    assert missing.exit_code != 0 and "--voucher" in missing.output
+    assert table(f)[1] == ("人工", 40000, 0, 8880, 40000)

@@ -185,6 +185,7 @@ GATES = {
     "office.project_publish": {"POST": _who(Action.MANAGE_PROJECTS)},
     "office.receipt_pdf": {"GET": _who(Action.RECORD_DONATION)},
     "office.pool_page": {"GET": _who(Action.READ_DONORS)},
+    "office.project_spend": {"POST": _who(Action.MAKE_ENTRY)},  # spending by budget line (hspend)
     # --- grants (issue 10): pages for everyone in a fund book (a trust book answers 404 past the gate)
     "office.grants_page": {"GET": EVERYONE_IN_BOOK},
     "office.grants_create": {"POST": _who(Action.MANAGE_GRANT_PROGRAMMES)},
