@@ -244,3 +244,23 @@ def test_the_command_line_spends_against_a_line_with_a_voucher(funded, db_url, m
     missing = CliRunner().invoke(main, base + ["--line", "人工", "--amount", "1.00", "--summary", "无凭证"])
     assert missing.exit_code != 0 and "--voucher" in missing.output
     assert table(f)[1] == ("人工", 40000, 0, 8880, 40000)
+
+
+def test_a_spends_draft_is_not_deleted_with_its_allocation_and_a_reversal_gives_the_line_back(funded):
+    f = funded
+    draft = spend(f, "人工", "10.00", "草稿", submit=False)
+    with f.tx() as s:
+        book = f.book(s)
+        att = s.scalar(select(Attachment).where(Attachment.entry_id == draft))
+        vouchers.delete_voucher(s, f.u(s, "t1"), book, att, f.store)
+    with pytest.raises(LedgerError, match="预算项目的支出"), f.tx() as s:
+        entries.delete_draft(s, f.u(s, "t1"), f.book(s), s.get(Entry, draft))
+    posted = spend(f, "涂料", "200.00", "购涂料")
+    approve(f, posted)
+    with f.tx() as s:
+        book = f.book(s)
+        rev = entries.reverse_entry(s, f.u(s, "t1"), book, s.get(Entry, posted), D(2026, 3, 25), reason="发票作废")
+        rev_id = rev.id
+    approve(f, rev_id)
+    assert table(f)[0] == ("涂料", 60000, 0, 0, 60000)
+    assert f.cash("P-P1") == 170000
