@@ -49,8 +49,9 @@ def _projects():
 
 def may_spend(session: Session, user: User | None, book: Book, project: Project) -> bool:
     """Whether `record_spend` would let this user spend from the project now (the page shows the form exactly then)."""
-    return (user is not None and project.status == FUNDED and bool(project.budget_lines)
-            and can(session, user, Action.MAKE_ENTRY, book) and can(session, user, Action.ATTACH_VOUCHER, book))
+    return (user is not None and project.status == FUNDED
+            and can(session, user, Action.MAKE_ENTRY, book) and can(session, user, Action.ATTACH_VOUCHER, book)
+            and any(f.left_fen > 0 for f in line_figures(session, project)))  # a line with something left
 
 
 def _refuse_unfunded(project: Project) -> None:

@@ -109,6 +109,15 @@ def test_a_donor_follows_the_receipt_link_on_a_phone(public_site, new_page):
     donor.wait_for_url(f"{base}/CF/projects/LIFT3/")
     assert "匿名" in donor.inner_text("[data-testid=wall]") and "王阿姨" in donor.inner_text("[data-testid=wall]")
     assert donor.evaluate("document.scrollingElement.scrollWidth") <= WIDTH
+    # the budget, each line with what was spent against it: its table scrolls inside the page, not the page
+    spent = [donor.inner_text(f"[data-testid=budget-line]:nth-child({n}) [data-testid=line-spent]") for n in (1, 2)]
+    assert spent == ["456.78", "0.00"]
+    assert donor.inner_text("[data-testid=expense-line]").endswith("材料")
+    donor.goto(f"{base}/CF/projects/LIFT3/?large=1")
+    box = donor.evaluate("(() => { const s = document.querySelector('[data-testid=budget]').closest('.scroll');"
+                         " return [s.scrollWidth, s.clientWidth, getComputedStyle(s).overflowX]; })()")
+    assert box[1] <= WIDTH and box[2] == "auto"  # a wider table scrolls sideways within its box
+    assert donor.evaluate("document.scrollingElement.scrollWidth") <= WIDTH
     # a code mistyped on the phone's keyboard: the bilingual 404
     donor.goto(f"{base}/CF/track/JZ-22222-22222")
     assert "找不到这张收据" in donor.inner_text("[data-testid=not-found]")

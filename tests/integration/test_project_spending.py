@@ -264,3 +264,17 @@ def test_a_spends_draft_is_not_deleted_with_its_allocation_and_a_reversal_gives_
     approve(f, rev_id)
     assert table(f)[0] == ("涂料", 60000, 0, 0, 60000)
     assert f.cash("P-P1") == 170000
+
+
+def test_the_form_goes_once_every_line_is_spent(funded):
+    f = funded
+    approve(f, spend(f, "涂料", "600.00", "购涂料"))
+    with f.tx() as s:
+        p = projects.get_project(s, f.book(s), "P1")
+        assert project_spending.may_spend(s, f.u(s, "t1"), f.book(s), p)
+        assert not project_spending.may_spend(s, f.u(s, "reader"), f.book(s), p)
+    approve(f, spend(f, "人工", "400.00", "付人工费"))
+    with f.tx() as s:
+        assert not project_spending.may_spend(s, f.u(s, "t1"), f.book(s), projects.get_project(s, f.book(s), "P1"))
+    with pytest.raises(LedgerError, match="超出预算项目"):
+        spend(f, "人工", "0.01", "再付")
