@@ -153,7 +153,7 @@ APPEND_ONLY_TABLES = (
     *("grant_programmes", "grant_reviewers", "grant_budget_lines", "grant_conflicts", "grant_reviews",
       "grant_decisions", "grant_tranches", "grant_releases", "grant_reports", "grant_report_expenses",
       "grant_report_decisions", "grant_closures"),
-    # --- project spending by budget line (0021)
+    # --- project spending by budget line (0022)
     "project_spends",
 )
 for _table in APPEND_ONLY_TABLES:
@@ -431,7 +431,7 @@ _NEVER_TRUNCATED = (
     *("grant_programmes", "grant_reviewers", "grant_budget_lines", "grant_conflicts", "grant_reviews",
       "grant_decisions", "grant_tranches", "grant_releases", "grant_reports", "grant_report_expenses",
       "grant_report_decisions", "grant_closures", "grant_applications"),
-    # --- project spending by budget line (0021)
+    # --- project spending by budget line (0022)
     "project_spends",
 )
 for _table in _NEVER_TRUNCATED:

@@ -1259,7 +1259,7 @@ class GrantClosure(Base):
     entry: Mapped["Entry | None"] = relationship(lazy="joined")
 
 
-# --- project spending by budget line (0021) ---
+# --- project spending by budget line (0022) ---
 
 class ProjectSpend(Base):
     """A spend from a micro-project's restricted fund allocated to one of its budget lines (append-only): the entry

@@ -1,7 +1,7 @@
 """project spending by budget line (issue 10): project_spends
 
-Revision ID: 0021
-Revises: 0019
+Revision ID: 0022
+Revises: 0021
 
 Each spend from a micro-project's restricted fund is allocated to the project's budget lines; append-only (guards:
 APPEND_ONLY_TABLES). The posting check (services/project_spending.py, a BEFORE_POST hook) refuses an entry whose
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from ledger.db.guards import create_guards, drop_guards
 
-revision = "0021"
-down_revision = "0019"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
