@@ -147,3 +147,33 @@ def pool_publish(book_code, pool_code, username):
     with cli_work(username) as uow:
         files = uow.run(svc.publish_pool, access.get_book(uow.session, book_code), pool_code, config.publications_dir())
         click.echo(f"{len(files)} files written under {config.publications_dir()}")
+
+
+@projects_group.command("spend")
+@click.option("--book", "book_code", required=True)
+@click.option("--project", "project_code", required=True)
+@click.option("--line", "line_label", required=True, help="The budget line, as the project names it.")
+@click.option("--amount", required=True)
+@click.option("--date", "date_", required=True)
+@click.option("--summary", required=True)
+@click.option("--voucher", "voucher_paths", multiple=True, required=True, type=click.Path(dir_okay=False, exists=True),
+              help="A photo or PDF of the invoice or receipt (required; repeat for more).")
+@click.option("--account", default="5201", show_default=True, help="The expense account.")
+@click.option("--paid-from", "paid_from", default="1002", show_default=True, help="Cash, bank or a payable.")
+@click.option("--as", "username", default=None, help="A treasurer or other maker.")
+@refusals
+def project_spend(book_code, project_code, line_label, amount, date_, summary, voucher_paths, account, paid_from,
+                  username):
+    """Spend from a funded project's fund against a budget line, with its voucher(s); the entry waits for approval."""
+    from .services import project_spending
+    from .services.vouchers import Upload, UploadLimits
+
+    limits = UploadLimits(20 * 1024 * 1024, 10, 120_000_000)  # the back office's defaults
+    uploads = [Upload(Path(p).name, Path(p).read_bytes()[: limits.max_bytes + 1]) for p in voucher_paths]
+    with cli_work(username, vouchers=True) as uow:
+        book = access.get_book(uow.session, book_code)
+        line = project_spending.budget_line_by_label(svc.get_project(uow.session, book, project_code), line_label)
+        entry = project_spending.record_spend_with_uploads(
+            uow, book, project_code, [(line.id, to_fen(amount, "amount"))], account, paid_from, _date(date_, "date"),
+            summary, uploads, limits)
+        click.echo(f"spend {fen_to_str(to_fen(amount, 'amount'))} on {line_label}, entry {entry.id} awaiting approval")

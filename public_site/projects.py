@@ -71,6 +71,9 @@ def figures(doc: dict) -> dict:
             else matched,
             "percent": raised * 100 // goal if goal else 0, "bar": min(raised, goal), "quadratic": quadratic,
             "budget_total": sum(_fen(b["amount"]) for b in doc.get("budget", ())),
+            # per line spent: documents published before spending was tied to budget lines have none
+            "budget_spent": sum(_fen(b["spent"]) for b in doc["budget"])
+            if doc.get("budget") and all("spent" in b for b in doc["budget"]) else None,
             "spent": sum(_fen(e["amount"]) for e in doc.get("expenses", ()))}
 
 

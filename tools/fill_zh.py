@@ -864,6 +864,19 @@ ZH.update({
 })
 
 
+# --- project spending by budget line (hspend)
+ZH.update({
+    "Spending recorded as entry %(id)s; it waits for approval.": "支出已记录为凭证 %(id)s，等待审批。",
+    "Budget and spending": "预算与支出", "Budget line": "预算项目", "Spent (posted)": "已支出（已过账）",
+    "Waiting for approval": "待审批", "Left": "剩余",
+    "This project has no budget lines: nothing can be spent from its fund.": "本项目没有预算项目：不能从其专项基金支出。",
+    "Record spending": "记录项目支出", "left: %(amount)s": "剩余 %(amount)s", "Expense account": "支出科目",
+    "Paid from": "付款科目", "Voucher (photo of the invoice or receipt; required)": "原始凭证（发票或收据照片，必填）",
+    "Record the spending": "保存支出", "Budget line:": "预算项目：", "Spent (yuan)": "已支出（元）",
+    "Left (yuan)": "剩余（元）", "Recorded a micro-project's spending": "记录微项目支出",
+})
+
+
 def main(path="translations/zh_Hans_CN/LC_MESSAGES/messages.po") -> int:
     with open(path, "rb") as fh:
         catalog = read_po(fh, locale="zh_Hans_CN")

@@ -157,6 +157,8 @@ APPEND_ONLY_TABLES = (
     "funder_codes", "published_documents",
     # --- grant report files (0021): a report's files and their public copies, a rejected entry booked again
     "grant_report_files", "grant_report_file_publics", "grant_rebookings", "grant_api_keys",
+    # --- project spending by budget line (0022)
+    "project_spends",
 )
 for _table in APPEND_ONLY_TABLES:
     _SQLITE += [
@@ -433,6 +435,8 @@ _NEVER_TRUNCATED = (
     *("grant_programmes", "grant_reviewers", "grant_budget_lines", "grant_conflicts", "grant_reviews",
       "grant_decisions", "grant_tranches", "grant_releases", "grant_reports", "grant_report_expenses",
       "grant_report_decisions", "grant_closures", "grant_applications"),
+    # --- project spending by budget line (0022)
+    "project_spends",
 )
 for _table in _NEVER_TRUNCATED:
     _PG_TRIGGERS.append((f"guard_{_table}_truncate", _table, f"""CREATE TRIGGER guard_{_table}_truncate

@@ -1361,3 +1361,22 @@ class GrantApiKey(Base):
     digest: Mapped[str] = mapped_column(String(64))
     result_id: Mapped[int] = mapped_column(Integer)
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# --- project spending by budget line (0022) ---
+
+class ProjectSpend(Base):
+    """A spend from a micro-project's restricted fund allocated to one of its budget lines (append-only): the entry
+    that pays, the line it is spent against, and how much. An entry with expense lines on a project's fund posts only
+    when its allocations cover exactly those lines and no budget line goes over (services/project_spending.py)."""
+
+    __tablename__ = "project_spends"
+    __table_args__ = (UniqueConstraint("entry_id", "budget_line_id"),
+                      CheckConstraint("amount_fen > 0", name="ck_project_spends_amount"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"), index=True)
+    budget_line_id: Mapped[int] = mapped_column(ForeignKey("project_budget_lines.id"), index=True)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..db.schema import Book, User
 from ..domain.model import EntryInput, EntryStatus, Line
-from . import entries, grants, projects
+from . import entries, grants, project_spending, projects
 
 GRANT_FUND, POOL = "GX-2026", "GOV"
 
@@ -158,9 +158,24 @@ class MatchingPool:
         projects.settle_project(s, fm, book, "FUSHOU", day(21), **self.publish)  # funded: its matches post
         projects.settle_project(s, fm, book, "TUSHU", day(21), **self.publish)  # missed: donors refunded, matches void
         self.approve()
-        entries.create_entry(s, t, book, EntryInput(date=day(26), summary="3栋楼道扶手采购及安装（微项目：3栋楼道加装扶手）", lines=(
-            Line("5201", "P-FUSHOU", 598_000), Line("1002", "P-FUSHOU", -598_000))), submit=True)
+        self.spend("FUSHOU", "不锈钢扶手及安装（1-7层）", 598_000, day(26), "3栋楼道扶手采购及安装（微项目：3栋楼道加装扶手）")
         self.approve()
+
+    def spend(self, code: str, line_label: str, fen: int, date: dt.date, summary: str) -> None:
+        """A spend against the project's budget line with the invoice's photo, redacted for the public page (as the
+        fund manager would). Without a voucher folder the demo cannot attach one, so the project spends nothing."""
+        from .demo import RECEIPT_PHONE_BOX, Vendor, receipt_photo
+        from .vouchers import prepare_voucher, redact_voucher
+
+        store = self.publish["store"]
+        if store is None:
+            return
+        line = project_spending.budget_line_by_label(projects.get_project(self.s, self.book, code), line_label)
+        vendor = Vendor("成都锦安金属制品有限公司", "Jin'an Metalwork Co.", "*金属制品*不锈钢扶手及安装")
+        photo = receipt_photo(vendor, date, f"{fen // 100}.{fen % 100:02d}", 900 + line.id)
+        entry = project_spending.record_spend(self.s, self.t, self.book, code, [(line.id, fen)], "5201", "1002", date,
+                                              summary, [prepare_voucher(photo, f"发票-{date}.jpg", 20 << 20)], store)
+        redact_voucher(self.s, self.fm, self.book, entry.attachments[0], RECEIPT_PHONE_BOX, store)
 
     def this_month(self) -> None:
         """The quadratic round gathers small gifts from many neighbours (its match is an estimate until the round

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from ..db.schema import Approval, Book, Entry, EntryLine, EntryMaker, Flag, User, VoucherWaiver, utcnow
+from ..db.schema import Approval, Book, Entry, EntryLine, EntryMaker, Flag, ProjectSpend, User, VoucherWaiver, utcnow
 from ..domain.errors import (
     IdempotencyConflict,
     InvalidInput,
@@ -209,6 +209,10 @@ def delete_draft(session: Session, actor: User, book: Book, entry: Entry) -> Non
         held.append(("有监察人的意见记录", "the supervisor has raised a flag on it"))
     if session.scalar(select(func.count()).select_from(VoucherWaiver).where(VoucherWaiver.entry_id == entry.id)):
         held.append(("有无凭证原因的记录", "a reason for its missing voucher is on record"))
+    if session.scalar(select(func.count()).select_from(ProjectSpend).where(ProjectSpend.entry_id == entry.id)):
+        held.append(("它是微项目按预算项目的支出，分配记录不可删除（可以不提交或由审批人退回）",
+                     "it is a micro-project's spend against its budget lines, whose allocation is kept (leave it "
+                     "unsubmitted, or have it rejected)"))
     if held:
         raise InvalidState(
             "不能删除这张凭证：" + "；".join(zh for zh, _ in held),

@@ -26,6 +26,8 @@ BEFORE_POST: list[str] = [
 
     # grants: a rejected grant entry, booked or released again since, never posts as well
     "ledger.services.grants:check_before_post",
+    # micro-projects: spending only against budget lines, with a voucher (issue 10)
+    "ledger.services.project_spending:check_before_post",
 
 ]
 

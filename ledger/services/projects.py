@@ -760,10 +760,22 @@ def _expenses(session: Session, project: Project) -> list[dict]:
             pages[entry_id] += [p["sha256"] for p in json.loads(newest[att_id].pages)]
         else:
             waiting[entry_id] += 1
+    from .project_spending import allocations_of
+
+    lines = allocations_of(session, {r[0] for r in rows})  # each spend names its budget line(s)
     return [{"number": number, "date": date.isoformat(), "summary": summary, "account": code, "account_name": name,
              "amount": fen_to_str(fen), "vouchers": [f"vouchers/{s}.jpg" for s in pages[entry_id]],
-             "vouchers_waiting": waiting[entry_id]}
+             "vouchers_waiting": waiting[entry_id],
+             "budget_lines": [{"label": label, "amount": fen_to_str(f)} for label, f in lines.get(entry_id, [])]}
             for entry_id, number, date, summary, code, name, fen in rows]
+
+
+def _budget_doc(session: Session, project: Project) -> list[dict]:
+    """Each budget line with what was spent against it (posted) and what is left."""
+    from .project_spending import line_figures
+
+    return [{"label": f.line.label, "amount": fen_to_str(f.budget_fen), "spent": fen_to_str(f.spent_fen),
+             "left": fen_to_str(f.left_fen)} for f in line_figures(session, project)]
 
 
 def progress_doc(session: Session, book: Book, project: Project) -> dict:
@@ -791,7 +803,7 @@ def progress_doc(session: Session, book: Book, project: Project) -> dict:
                  "explainer_zh": matching.explain(rule, "zh_CN", project.pool.funder),
                  "explainer_en": matching.explain(rule, "en")},
         "pool": {"code": project.pool.code, "name": project.pool.name, "funder": project.pool.funder},
-        "budget": [{"label": b.label, "amount": fen_to_str(b.amount_fen)} for b in project.budget_lines],
+        "budget": _budget_doc(session, project),
         "wall": [{"name": n, "amount": fen_to_str(f)} for n, f in wall.items()],
         "expenses": _expenses(session, project),
     }

@@ -7,13 +7,13 @@ import shutil
 import threading
 
 import pytest
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from ledger.db.engine import make_engine, make_sessionmaker, transaction
 from ledger.db.schema import Attachment
-from ledger.domain.model import EntryInput, Line
 from ledger.domain.money import to_fen
-from ledger.services import books, entries, projects, users, vouchers
+from ledger.services import books, project_spending, projects, users, vouchers
 
 from ..integration.test_projects import D, RULE, Fund_
 from ..integration.test_public_projects import _receipt_image
@@ -58,10 +58,11 @@ def public_site(sqlite_template, tmp_path, monkeypatch):
         f.approve(s, project.settle_entry_id)
     with f.tx() as s:
         book = f.book(s)
-        e = entries.create_entry(s, f.u(s, "t1"), book, EntryInput(date=D(2026, 3, 20), summary="购坡道材料（防滑地砖、不锈钢扶手）",
-                                 lines=(Line("5201", "P-LIFT3", to_fen("456.78")), Line("1002", "P-LIFT3", -to_fen("456.78")))))
-        att = vouchers.upload_voucher(s, f.u(s, "t1"), book, e, _receipt_image("收款人"), "发票.jpg", store, 20 << 20)
-        entries.submit_entry(s, f.u(s, "t1"), book, e)
+        line = project_spending.budget_line_by_label(projects.get_project(s, book, "LIFT3"), "材料")
+        e = project_spending.record_spend(  # against its budget line, with its voucher
+            s, f.u(s, "t1"), book, "LIFT3", [(line.id, to_fen("456.78"))], "5201", "1002", D(2026, 3, 20),
+            "购坡道材料（防滑地砖、不锈钢扶手）", [vouchers.prepare_voucher(_receipt_image("收款人"), "发票.jpg", 20 << 20)], store)
+        att = s.scalar(select(Attachment).where(Attachment.entry_id == e.id))
         f.approve(s, e.id)
         vouchers.redact_voucher(s, f.u(s, "fm1"), book, s.get(Attachment, att.id), [], store)
         projects.publish_project(s, f.u(s, "t1"), book, "LIFT3", root, store)
@@ -107,6 +108,15 @@ def test_a_donor_follows_the_receipt_link_on_a_phone(public_site, new_page):
     donor.click("[data-testid=project-link]")
     donor.wait_for_url(f"{base}/CF/projects/LIFT3/")
     assert "匿名" in donor.inner_text("[data-testid=wall]") and "王阿姨" in donor.inner_text("[data-testid=wall]")
+    assert donor.evaluate("document.scrollingElement.scrollWidth") <= WIDTH
+    # the budget, each line with what was spent against it: its table scrolls inside the page, not the page
+    spent = [donor.inner_text(f"[data-testid=budget-line]:nth-child({n}) [data-testid=line-spent]") for n in (1, 2)]
+    assert spent == ["456.78", "0.00"]
+    assert donor.inner_text("[data-testid=expense-line]").endswith("材料")
+    donor.goto(f"{base}/CF/projects/LIFT3/?large=1")
+    box = donor.evaluate("(() => { const s = document.querySelector('[data-testid=budget]').closest('.scroll');"
+                         " return [s.scrollWidth, s.clientWidth, getComputedStyle(s).overflowX]; })()")
+    assert box[1] <= WIDTH and box[2] == "auto"  # a wider table scrolls sideways within its box
     assert donor.evaluate("document.scrollingElement.scrollWidth") <= WIDTH
     # a code mistyped on the phone's keyboard: the bilingual 404
     donor.goto(f"{base}/CF/track/JZ-22222-22222")

@@ -15,7 +15,6 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from ledger.db.engine import transaction
 from ledger.db.schema import Account, Base, Entry, EntryLine, Fund
 from ledger.domain.errors import InvalidState, PermissionDenied
-from ledger.domain.model import EntryInput, Line
 from ledger.domain.money import to_fen
 from ledger.services import books, entries, projects, users
 
@@ -127,10 +126,16 @@ def test_full_flow_funded_project_posted_matches_expenses_and_published_progress
     assert f.pool()["posted"] == 70000 and f.pool()["pending"] == 0 and f.pool()["remaining"] == 430000
     assert f.cash("P-P1") == 100500 + 70000 and f.cash("POOL-GOV") == 500000 - 70000
     # spending from the project's fund, with a voucher, then the public progress
-    with f.tx() as s:
+    with f.tx() as s:  # against its budget line 涂料, with a real JPEG voucher (services/project_spending.py)
+        from ledger.services import project_spending, vouchers
+
+        from .test_project_spending import jpeg
+
         book = f.book(s)
-        e = entries.create_entry(s, f.u(s, "t1"), book, EntryInput(date=D(2026, 3, 20), summary="购涂料", lines=(
-            Line("5201", "P-P1", to_fen("600.00")), Line("1002", "P-P1", -to_fen("600.00")))), submit=True)
+        line = project_spending.budget_line_by_label(projects.get_project(s, book, "P1"), "涂料")
+        e = project_spending.record_spend(s, f.u(s, "t1"), book, "P1", [(line.id, to_fen("600.00"))], "5201", "1002",
+                                          D(2026, 3, 20), "购涂料", [vouchers.prepare_voucher(jpeg(), "发票.jpg", 20 << 20)],
+                                          vouchers.VoucherStore(f.root.parent / "vouchers"))
         f.approve(s, e.id)
         projects.publish_project(s, f.u(s, "t1"), book, "P1", f.root)
     doc = json.loads((f.root / "CF/projects/P1/progress.json").read_text())

@@ -17,9 +17,8 @@ from PIL import ExifTags, Image
 from sqlalchemy import select
 
 from ledger.db.schema import Attachment, FunderCode
-from ledger.domain.model import EntryInput, Line
 from ledger.domain.money import to_fen
-from ledger.services import entries, projects, vouchers
+from ledger.services import project_spending, projects, vouchers
 
 from .test_privacy_crawl import crawl, texts_of
 from .test_projects import D, PHONES, fund  # noqa: F401  (the fixture)
@@ -38,13 +37,14 @@ def _receipt_image(text_exif: str) -> bytes:
     return buf.getvalue()
 
 
-def _expense(f, s, store, summary, amount, reviewed: bool):
+def _expense(f, s, store, summary, amount, reviewed: bool, line="涂料"):
+    """A spend against a budget line with its voucher (services/project_spending.py), approved."""
     book = f.book(s)
-    e = entries.create_entry(s, f.u(s, "t1"), book, EntryInput(date=D(2026, 3, 20), summary=summary, lines=(
-        Line("5201", "P-P1", to_fen(amount)), Line("1002", "P-P1", -to_fen(amount)))))
-    att = vouchers.upload_voucher(s, f.u(s, "t1"), book, e, _receipt_image(f"收款人 {PHONES['A']}"), "发票.jpg", store,
-                                  20 << 20)
-    entries.submit_entry(s, f.u(s, "t1"), book, e)
+    budget_line = project_spending.budget_line_by_label(projects.get_project(s, book, "P1"), line)
+    prepared = vouchers.prepare_voucher(_receipt_image(f"收款人 {PHONES['A']}"), "发票.jpg", 20 << 20)
+    e = project_spending.record_spend(s, f.u(s, "t1"), book, "P1", [(budget_line.id, to_fen(amount))], "5201", "1002",
+                                      D(2026, 3, 20), summary, [prepared], store)
+    att = s.scalar(select(Attachment).where(Attachment.entry_id == e.id))
     f.approve(s, e.id)
     if reviewed:  # the fund manager looked and found nothing to cover
         vouchers.redact_voucher(s, f.u(s, "fm1"), book, s.get(Attachment, att.id), [], store)
@@ -73,7 +73,7 @@ def published(fund, tmp_path):  # noqa: F811
         f.approve(s, project.settle_entry_id)
     with f.tx() as s:
         _expense(f, s, store, "购涂料", "600.00", reviewed=True)
-        _expense(f, s, store, "付人工费（凭证待审）", "123.45", reviewed=False)
+        _expense(f, s, store, "付人工费（凭证待审）", "123.45", reviewed=False, line="人工")
         projects.publish_project(s, f.u(s, "t1"), f.book(s), "P1", f.root, store)
     return f, codes
 

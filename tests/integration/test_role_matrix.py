@@ -189,6 +189,7 @@ GATES = {
     "office.pool_deposit": {"POST": _who(Action.MANAGE_MATCHING)},
     "office.pool_rule": {"POST": _who(Action.MANAGE_MATCHING)},  # preview and publish: the pool manager's
     "office.project_create": {"POST": _who(Action.MANAGE_PROJECTS)},
+    "office.project_spend": {"POST": _who(Action.MAKE_ENTRY)},  # spending by budget line (hspend)
     # --- grants (issue 10): pages for everyone in a fund book (a trust book answers 404 past the gate)
     "office.grants_page": {"GET": EVERYONE_IN_BOOK},
     "office.grants_create": {"POST": _who(Action.MANAGE_GRANT_PROGRAMMES)},

@@ -408,3 +408,50 @@ def project_create(code: str):
         return _projects_page(here, form=form, error=e, opened="project", status=_form_status(e))
     flash(_("Micro-project %(code)s is open for donations, pinned to its rule version.", code=project.code), "success")
     return redirect(url_for("office.project_page", code=code, project_code=project.code))
+
+
+# --- spending (hspend) ---
+# Spending from a project's fund against its budget lines, with a voucher (services/project_spending.py). The page's
+# part is templates/office/_project_spending.html, which reads `project_spending(seat, project)` (read-only).
+
+ACTIONS.update({"project.spend": _l("Recorded a micro-project's spending")})
+
+
+@bp.app_template_global()
+def project_spending(here, project):
+    """The budget table (budget, spent, waiting, left per line) and, when the service would allow it, the form's
+    choices: None for `form` when this user may not spend from this project now."""
+    from ...services import project_spending as spending
+
+    form = None
+    if spending.may_spend(here.session, here.user, here.book, project):
+        form = {"accounts": spending.expense_accounts(here.session, here.book),
+                "paid_from": spending.paid_from_accounts(here.session, here.book)}
+    return {"table": spending.budget_table(here.session, project), "form": form}
+
+
+@bp.route("/books/<code>/projects/<project_code>/spend", methods=["POST"])
+@login_required
+def project_spend(code: str, project_code: str):
+    """Record a spend against a budget line, with its voucher(s); the entry goes for approval."""
+    from ...services import project_spending as spending
+    from ...work import upload_limits, uploads
+
+    here = _fund_seat(code, Action.MAKE_ENTRY)
+    form = request.form
+    try:
+        line = form.get("budget_line", "")
+        if not line.isdigit():
+            raise InvalidInput("请选择预算项目", "choose a budget line", "budget_line")
+        amount = to_fen(form.get("amount", ""), "amount")
+        date = parse_date_arg(form.get("date"))
+        if date is None:
+            raise InvalidInput("日期无效（YYYY-MM-DD）", "the date is not valid (YYYY-MM-DD)", "date")
+        files = [f for f in request.files.getlist("file") if f and f.filename]
+        entry = spending.record_spend_with_uploads(
+            here.uow, here.book, project_code, [(int(line), amount)], form.get("account", ""),
+            form.get("paid_from", ""), date, form.get("summary", ""), uploads(files), upload_limits())
+        flash(_("Spending recorded as entry %(id)s; it waits for approval.", id=entry.id), "success")
+    except LedgerError as e:
+        flash_error(e)
+    return redirect(url_for("office.project_page", code=code, project_code=project_code))
