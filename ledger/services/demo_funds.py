@@ -3,9 +3,10 @@
 The grant round (社区治理创新基金): the district's money on its own restricted fund, three applications, reviews
 (one reviewer declares a conflict), two awards paid in tranches against accepted reports, one declined, one grant
 closed with its unspent money returned and the other half way. The matching pool (微项目配捐): the sub-district
-office's money, a 1:1 rule with caps and a quadratic round, and four micro-projects — one funded and spending, one
-open, one all-or-nothing that missed its goal and refunded its donors, one in the quadratic round — with one donation
-refunded and its match clawed back. Every step goes through the services a fund manager and treasurer use.
+office's money, a 1:1 rule with caps and two quadratic rounds, and six micro-projects — one funded and spending, one
+open, one all-or-nothing that missed its goal and refunded its donors, two in last month's quadratic round (closed,
+their matches fixed and posted), one in this month's (open, its match an estimate) — with one donation refunded and
+its match clawed back. Every step goes through the services a fund manager and treasurer use.
 """
 from __future__ import annotations
 
@@ -102,8 +103,8 @@ class GrantRound:
 
 
 class MatchingPool:
-    """The sub-district's matching pool with four micro-projects: three run in the month before this one (and close
-    with it), the quadratic round and one open project gather gifts this month."""
+    """The sub-district's matching pool with six micro-projects: five run in the month before this one (two of them
+    in a quadratic round closed that month), this month's quadratic round and one open project gather gifts now."""
 
     def __init__(self, session: Session, book: Book, p: dict[str, User], today: dt.date, publish_root=None, store=None):
         self.s, self.book, self.p, self.today = session, book, p, today
@@ -136,6 +137,7 @@ class MatchingPool:
         projects.add_rule(s, fm, book, POOL, {"kind": "ratio", "version": 1, "ratio": "1:1", "min_donation": "10",
                                               "per_donor_cap": "300", "per_project_cap": "3000"})
         projects.add_rule(s, fm, book, POOL, {"kind": "quadratic", "version": 2, "pool": "2000.00", "cap_share": "0.6"})
+        projects.add_rule(s, fm, book, POOL, {"kind": "quadratic", "version": 3, "pool": "1000.00", "cap_share": "0.7"})
         later = self.today + dt.timedelta(days=30)
         for code, title, goal, deadline, mode, version, area, lines in (
             ("FUSHOU", "3栋楼道加装扶手", 600_000, day(20), "all_or_nothing", 1, "3栋", [("不锈钢扶手及安装（1-7层）", 600_000)]),
@@ -145,6 +147,11 @@ class MatchingPool:
              [("书架与桌椅", 500_000), ("首批图书", 300_000)]),
             ("CAIYUAN", "邻里共享菜园", 500_000, later, "keep_what_you_raise", 2, "东侧空地",
              [("土方与围栏", 300_000), ("种子工具", 200_000)]),
+            # last month's quadratic round, closed: many small gifts against a few large ones
+            ("QIANGHUI", "1栋楼道墙绘", 200_000, day(20), "keep_what_you_raise", 3, "1栋",
+             [("涂料与工具", 150_000), ("志愿者餐费", 50_000)]),
+            ("GANYINGDENG", "地下车库感应灯", 300_000, day(20), "keep_what_you_raise", 3, "地下车库",
+             [("感应灯具", 220_000), ("安装", 80_000)]),
         ):
             projects.create_project(
                 s, t, book, pool_code=POOL, rule_version=version, code=code, title=title, goal_fen=goal, deadline=deadline,
@@ -154,8 +161,14 @@ class MatchingPool:
         self.donate("TUSHU", [200, 100, 300, 150, 400, 250], day(7))  # 1,400 of 8,000: it will miss
         kept = self.donate("ZHEYANG", [300, 200, 500, 100, 400], day(9))
         projects.refund_donation(s, t, book, kept[1], "捐款人误操作重复付款，原路退回", date=day(12), **self.publish)
+        self.donate("QIANGHUI", [20, 30, 50, 20, 10, 40, 30, 20, 50, 30, 20, 60, 10, 20, 30, 20], day(8))
+        self.donate("GANYINGDENG", [800, 700], day(8))
         self.approve()
+        # The round closes: its 1,000.00 shared by (Σ√c)² − Σc, capped at 70 % each, to the fen; the figures are fixed
+        projects.close_round(s, fm, book, POOL, 3)
         projects.settle_project(s, fm, book, "FUSHOU", day(21), **self.publish)  # funded: its matches post
+        for code in ("QIANGHUI", "GANYINGDENG"):  # kept what they raised, with the round's match
+            projects.settle_project(s, fm, book, code, day(21), **self.publish)
         projects.settle_project(s, fm, book, "TUSHU", day(21), **self.publish)  # missed: donors refunded, matches void
         self.approve()
         self.spend("FUSHOU", "不锈钢扶手及安装（1-7层）", 598_000, day(26), "3栋楼道扶手采购及安装（微项目：3栋楼道加装扶手）")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -127,7 +128,19 @@ def test_the_community_fund_runs_a_grant_round_and_a_matching_pool(demo_sessions
         assert s.scalar(select(func.count(GrantConflict.id))) == 1
         assert s.scalar(select(func.count(GrantRelease.id))) == 3  # meals 1 and 2, children's council 1
         states = {p.code: p.status for p in s.scalars(select(Project).where(Project.book_id == book.id))}
-        assert states == {"FUSHOU": "funded", "TUSHU": "failed", "ZHEYANG": "open", "CAIYUAN": "open"}
+        assert states == {"FUSHOU": "funded", "TUSHU": "failed", "ZHEYANG": "open", "CAIYUAN": "open",
+                          "QIANGHUI": "funded", "GANYINGDENG": "funded"}
+        # last month's quadratic round, closed: 1,000.00 shared by (Σ√c)² − Σc, each capped at 70 %, to the fen.
+        # 16 gifts of 10–60 yuan (460 in all) against 2 of 700 and 800: the many small gifts win, up to the cap.
+        wall = {code: sorted(d.amount_fen for d in s.scalars(select(Donation).join(Project).where(Project.code == code)))
+                for code in ("QIANGHUI", "GANYINGDENG")}
+        raw = {code: sum(Decimal(c).sqrt() for c in gifts) ** 2 - sum(gifts) for code, gifts in wall.items()}
+        assert raw["QIANGHUI"] > Decimal("0.7") * sum(raw.values())  # so it is capped, and the rest goes to the other
+        round_ = {code: list(s.scalars(select(Match).join(Project).where(Project.code == code))) for code in wall}
+        assert {code: sum(m.amount_fen for m in ms) for code, ms in round_.items()} == {"QIANGHUI": 70_000,
+                                                                                    "GANYINGDENG": 30_000}
+        assert {m.status for ms in round_.values() for m in ms} == {"posted"}
+        assert [len(ms) for ms in round_.values()] == [16, 2]  # each gift's part of its project's share
         tushu = s.scalar(select(Project).where(Project.code == "TUSHU"))
         given = {d.id: d.amount_fen for d in s.scalars(select(Donation).where(Donation.project_id == tushu.id))}
         back = {}
