@@ -137,6 +137,22 @@ def project_publish(book_code, project_code, username):
         click.echo(f"{len(files)} files written under {config.publications_dir()}")
 
 
+@projects_group.command("close-round")
+@click.option("--book", "book_code", required=True)
+@click.option("--pool", "pool_code", required=True)
+@click.option("--version", "rule_version", required=True, type=int, help="The quadratic rule version of the round.")
+@click.option("--as", "username", default=None, help="A fund manager.")
+@refusals
+def close_round(book_code, pool_code, rule_version, username):
+    """Close a quadratic round: share its pool among its open projects (each posts its match when settled)."""
+    with cli_work(username) as uow:
+        result = uow.run(svc.close_round, access.get_book(uow.session, book_code), pool_code, rule_version)
+        for code, share in sorted(result.projects.items()):
+            click.echo(f"{code}\t{fen_to_str(share.match_fen)}{'  (capped)' if share.capped else ''}")
+        if result.unallocated_fen:
+            click.echo(f"unallocated\t{fen_to_str(result.unallocated_fen)}")
+
+
 @projects_group.command("publish-pool")
 @click.option("--book", "book_code", required=True)
 @click.option("--pool", "pool_code", required=True)

@@ -877,6 +877,21 @@ ZH.update({
 })
 
 
+ZH.update({
+    # quadratic rounds closed and the pool's public account updated from the pool's page
+    "The round is closed: %(shared)s shared among %(n)s projects; each project posts its match when it is settled.":
+        "本轮已结束：%(shared)s 已分给 %(n)s 个项目；各项目结算时过账其配捐。",
+    "The pool's public account is updated.": "配捐池的公开账目已更新。",
+    "Closing the round fixes each project's match from the gifts recorded so far; later gifts to these projects get no match. Settle each project afterwards to post its match.":
+        "结束本轮会按目前已登记的捐款确定各项目的配捐；此后对这些项目的捐款不再配捐。之后逐个结算项目，过账其配捐。",
+    "Close this round and share %(amount)s": "结束本轮，分配 %(amount)s",
+    "This round cannot close yet:": "本轮暂不能结束：",
+    "Update the pool's public account": "更新配捐池公开账目",
+    "Residents see held, committed, posted and voided matches per project; never a donor.":
+        "居民可看到配捐池的资金、各项目已承诺、已过账和已作废的配捐；不显示任何捐款人。",
+})
+
+
 def main(path="translations/zh_Hans_CN/LC_MESSAGES/messages.po") -> int:
     with open(path, "rb") as fh:
         catalog = read_po(fh, locale="zh_Hans_CN")

@@ -22,7 +22,7 @@ from ..domain.money import fen_to_str, to_fen
 from ..domain.permissions import Action
 from ..services import projects as svc
 from .auth import readable_book, unit_of_work
-from .common import IN_BOOK, QUERY, WRITE, api_blueprint, refusals, requires
+from .common import IN_BOOK, WRITE, api_blueprint, refusals, requires
 from .entries import _key as idempotency_key
 from .fees import _ref
 from .schemas import (
@@ -185,6 +185,20 @@ class RefundSchema(Schema):
     match = Money(allow_none=True, metadata={"description": "The match left after the claw-back."})
     clawed_back = Money(required=True, metadata={"description": "The match clawed back so far."})
     entry = fields.Nested(EntryRefSchema, required=True)
+
+
+class RoundShareSchema(Schema):
+    project = fields.String(required=True)
+    donors = fields.Integer(required=True)
+    raw = Money(required=True, metadata={"description": "(Σ√c)² − Σc of the project's gifts, in yuan."})
+    match = Money(required=True, metadata={"description": "The project's share of the round's pool."})
+    capped = fields.Boolean(required=True)
+
+
+class RoundSchema(Schema):
+    pool = Money(required=True)
+    unallocated = Money(required=True)
+    projects = fields.List(fields.Nested(RoundShareSchema), required=True)
 
 
 class SettleSchema(Schema):
@@ -352,6 +366,20 @@ def refund_donation(book, receipt, body):
     return {"receipt": donation.receipt_code, "refunded": row.amount_fen, "refunded_total": svc.refunded_of(session, donation),
             "match": m.amount_fen - m.clawed_back_fen if m else None, "clawed_back": m.clawed_back_fen if m else 0,
             "entry": _ref(session.get(Entry, row.entry_id))}
+
+
+@bp.route("/books/<ledgercode:book>/pools/<ledgercode:pool>/rounds/<int:version>/close", methods=["POST"])
+@requires(Action.MANAGE_MATCHING)
+@bp.response(200, RoundSchema)
+@refusals(bp, *WRITE)
+def close_round(book, pool, version):
+    """Close a quadratic round (fund manager): its pool shared among its open projects by (Σ√c)² − Σc, capped and
+    rounded to the fen; each gift's part is a pending match, posted when its project is settled."""
+    b = readable_book(book)
+    result = unit_of_work().run(svc.close_round, b, pool, version)
+    return {"pool": result.pool_fen, "unallocated": result.unallocated_fen,
+            "projects": [{"project": code, "donors": share.donors, "raw": share.raw_fen, "match": share.match_fen,
+                          "capped": share.capped} for code, share in sorted(result.projects.items())]}
 
 
 @bp.route("/books/<ledgercode:book>/projects/<ledgercode:project>/settle", methods=["POST"])

@@ -565,6 +565,22 @@ def quadratic_estimate(session: Session, project: Project) -> int | None:
     return shares.projects[project.code].match_fen
 
 
+def close_round_refusal(session: Session, pool: MatchingPool, rule_row: MatchingRuleVersion) -> InvalidState | None:
+    """Why a quadratic round cannot close now (None if it can): the rule the pool's page and `close_round` both ask."""
+    if rule_row.kind != "quadratic":
+        return InvalidState(f"第 {rule_row.version} 版规则不是二次方配捐", f"rule version {rule_row.version} is not quadratic",
+                            "rule_version")
+    if not round_projects(session, rule_row):
+        return InvalidState("这一轮没有尚未结束的项目", "this round has no open project left", "rule_version")
+    rule = rule_of(rule_row)
+    if rule.pool_fen > pool.held_fen - pool.committed_fen:
+        return InvalidState(f"配捐池 {pool.code} 余额 {fen_to_str(pool.held_fen - pool.committed_fen)} 不足本轮的 "
+                            f"{fen_to_str(rule.pool_fen)}", f"pool {pool.code} holds "
+                            f"{fen_to_str(pool.held_fen - pool.committed_fen)} uncommitted, less than the round's "
+                            f"{fen_to_str(rule.pool_fen)}", "pool")
+    return None
+
+
 def close_round(session: Session, actor: User, book: Book, pool_code: str, rule_version: int) -> matching.QuadraticRound:
     """Close a quadratic round: share its pool among its open projects by `matching.quadratic_round` and record each
     donation's part (`estimated_donation_shares`, summing to its project's share) as a pending match."""
@@ -577,14 +593,11 @@ def close_round(session: Session, actor: User, book: Book, pool_code: str, rule_
     if rule_row is None or rule_row.kind != "quadratic":
         raise NotFound(f"配捐池 {pool.code} 没有第 {rule_version} 版二次方规则", f"pool {pool.code} has no quadratic rule "
                        f"version {rule_version}", "rule_version")
+    refusal = close_round_refusal(session, pool, rule_row)
+    if refusal is not None:
+        raise refusal
     rule = rule_of(rule_row)
     projects = round_projects(session, rule_row)
-    if not projects:
-        raise InvalidState("这一轮没有尚未结束的项目", "this round has no open project left", "rule_version")
-    if rule.pool_fen > pool.held_fen - pool.committed_fen:
-        raise InvalidState(f"配捐池 {pool.code} 余额 {fen_to_str(pool.held_fen - pool.committed_fen)} 不足本轮的 "
-                           f"{fen_to_str(rule.pool_fen)}", f"pool {pool.code} holds {fen_to_str(pool.held_fen - pool.committed_fen)}"
-                           f" uncommitted, less than the round's {fen_to_str(rule.pool_fen)}", "pool")
     pairs = _round_donations(session, rule_row, projects)
     donations = [d for _, d in pairs]
     result = matching.quadratic_round(rule.pool_fen, {**{p.code: {} for p in projects},

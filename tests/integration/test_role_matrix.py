@@ -187,6 +187,8 @@ GATES = {
     "office.pool_page": {"GET": _who(Action.READ_DONORS)},
     "office.pool_create": {"POST": _who(Action.MANAGE_MATCHING)},
     "office.pool_deposit": {"POST": _who(Action.MANAGE_MATCHING)},
+    "office.pool_round_close": {"POST": _who(Action.MANAGE_MATCHING)},
+    "office.pool_publish": {"POST": _who(Action.MANAGE_MATCHING)},
     "office.pool_rule": {"POST": _who(Action.MANAGE_MATCHING)},  # preview and publish: the pool manager's
     "office.project_create": {"POST": _who(Action.MANAGE_PROJECTS)},
     "office.project_spend": {"POST": _who(Action.MAKE_ENTRY)},  # spending by budget line (hspend)
@@ -213,6 +215,7 @@ GATES = {
     "api_projects.record_donation": {"POST": _who(Action.RECORD_DONATION)},
     "api_projects.refund_donation": {"POST": _who(Action.RECORD_DONATION)},
     "api_projects.settle_project": {"POST": _who(Action.MANAGE_MATCHING)},
+    "api_projects.close_round": {"POST": _who(Action.MANAGE_MATCHING)},
     # --- grant report files and rebooking (0021); the grants' API
     "office.grant_file_page": {"GET": EVERYONE_IN_BOOK},
     "office.grant_file_original": {"GET": _who(Action.SEE_ORIGINALS)},

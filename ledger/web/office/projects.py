@@ -195,9 +195,13 @@ def _pool_page(here, pool, form=None, error: LedgerError | None = None, opened: 
     versions = []
     for row in projects.rules_of(here.session, pool):
         rule = projects.rule_of(row)
+        refusal = projects.close_round_refusal(here.session, pool, row) if row.kind == "quadratic" else None
         versions.append({"row": row, "rule": rule, "projects": pinned.get(row.id, []),
                          "explainer": matching.explain(rule, "zh_CN", pool.funder).split("\n"),
-                         "explainer_en": matching.explain(rule, "en").split("\n")})
+                         "explainer_en": matching.explain(rule, "en").split("\n"),
+                         "round_open": row.kind == "quadratic" and bool(projects.round_projects(here.session, row)),
+                         "may_close": row.kind == "quadratic" and refusal is None,
+                         "close_refusal": say(refusal) if refusal is not None else None})
     next_version = max((v["row"].version for v in versions), default=0) + 1
     return render_template("office/pool.html", book=here.book, seat=here, pool=pool, watch=watch, versions=versions,
                            form=form or {}, error=error, opened=opened, preview=preview, next_version=next_version,
@@ -210,6 +214,34 @@ def _pool_page(here, pool, form=None, error: LedgerError | None = None, opened: 
 def pool_page(code: str, pool_code: str):
     here = _fund_seat(code, Action.READ_DONORS)
     return _pool_page(here, _pool(here, pool_code))
+
+
+@bp.route("/books/<code>/pools/<pool_code>/rounds/<int:version>/close", methods=["POST"])
+@login_required
+def pool_round_close(code: str, pool_code: str, version: int):
+    """Close a quadratic round: its pool shared among its open projects, each gift's part a pending match."""
+    here = _fund_seat(code, Action.MANAGE_MATCHING)
+    try:
+        result = here.uow.run(projects.close_round, here.book, pool_code, version)
+        flash(_("The round is closed: %(shared)s shared among %(n)s projects; each project posts its match when it "
+                "is settled.", shared=money(result.pool_fen - result.unallocated_fen), n=len(result.projects)),
+              "success")
+    except LedgerError as e:
+        flash_error(e)
+    return redirect(url_for("office.pool_page", code=code, pool_code=pool_code))
+
+
+@bp.route("/books/<code>/pools/<pool_code>/publish", methods=["POST"])
+@login_required
+def pool_publish(code: str, pool_code: str):
+    """Rewrite the pool's public account (its projects' publications rewrite it too)."""
+    here = _fund_seat(code, Action.MANAGE_MATCHING)
+    try:
+        here.uow.run(projects.publish_pool, here.book, pool_code, _root())
+        flash(_("The pool's public account is updated."), "success")
+    except LedgerError as e:
+        flash_error(e)
+    return redirect(url_for("office.pool_page", code=code, pool_code=pool_code))
 
 
 # --- the pool manager's and the committee's forms (what `ledger projects pool|deposit|rule` and project creation
