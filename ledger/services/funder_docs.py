@@ -157,6 +157,26 @@ def newest(session: Session, path: str) -> str | None:
                           .order_by(PublishedDocument.seq.desc()).limit(1))
 
 
+def superseded(bind, files: dict[str, bytes]) -> set[str]:
+    """The paths among `files` (documents and their signatures) whose document is no longer the newest recorded:
+    read on a connection of its own, after the publishing transaction committed."""
+    documents = {p: hashlib.sha256(d).hexdigest() for p, d in files.items() if p.endswith(ANCHORED_SUFFIX)}
+    if not documents:
+        return set()
+    newest_sha: dict[str, tuple[int, str]] = {}
+    with Session(bind=bind) as session:
+        for path, seq, sha in session.execute(select(PublishedDocument.path, PublishedDocument.seq,
+                                                     PublishedDocument.sha256)
+                                              .where(PublishedDocument.path.in_(list(documents)))):
+            if path not in newest_sha or seq > newest_sha[path][0]:
+                newest_sha[path] = (seq, sha)
+    out = set()
+    for path, sha in documents.items():
+        if path in newest_sha and newest_sha[path][1] != sha:
+            out |= {path, path.removesuffix(ANCHORED_SUFFIX) + ".sig"}
+    return out
+
+
 def anchor(session: Session, book: Book, files: dict[str, bytes]) -> int:
     """Record each document's SHA-256 as its path's newest version (only when it changed), under the book's lock so
     two publications never take the same sequence. Returns how many versions were recorded."""

@@ -19,6 +19,7 @@ lives in the key folder, outside the database (`donor_key`).
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import hmac
 import json
@@ -869,7 +870,24 @@ def public_documents(session: Session, book: Book, project: Project, store=None)
     return files
 
 
-def _write_files(root: Path, files: dict[str, bytes]) -> None:
+def _write_files(root: Path, files: dict[str, bytes], bind=None) -> None:
+    """Write what a committed transaction published. Publications commit in the order of the book's lock, but their
+    files are written after, and two writers could land in the other order (the public site would then refuse the
+    older bytes as not the newest recorded). So one writer at a time, and a document no longer the newest recorded
+    for its path (a later publication committed meanwhile) is left, with its signature, to that one to write."""
+    from . import funder_docs
+
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".publish.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            superseded = funder_docs.superseded(bind, files) if bind is not None else set()
+            _replace_files(root, {p: d for p, d in files.items() if p not in superseded})
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _replace_files(root: Path, files: dict[str, bytes]) -> None:
     for path, data in files.items():
         target = root / path
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -882,7 +900,8 @@ def publish_on_commit(session: Session, book: Book, project: Project, root: Path
     """Compute the project's public documents now (inside the transaction) and write them once it commits."""
     session.flush()
     files = public_documents(session, book, project, store)
-    when_transaction_ends(session, committed=lambda: _write_files(Path(root), files))
+    bind = session.get_bind()
+    when_transaction_ends(session, committed=lambda: _write_files(Path(root), files, bind))
 
 
 def publish_project(session: Session, actor: User, book: Book, project_code: str, root: Path | None = None,
@@ -893,7 +912,8 @@ def publish_project(session: Session, actor: User, book: Book, project_code: str
     root = Path(root or config.publications_dir())
     session.flush()
     files = public_documents(session, book, project, store)
-    when_transaction_ends(session, committed=lambda: _write_files(root, files))
+    bind = session.get_bind()
+    when_transaction_ends(session, committed=lambda: _write_files(root, files, bind))
     audit(session, actor, book, "project.publish", project.code, files=len(files))
     return files
 
@@ -983,7 +1003,8 @@ def publish_pool(session: Session, actor: User, book: Book, pool_code: str, root
     root = Path(root or config.publications_dir())
     files = funder_docs.pool_files(session, book, pool, keys_for(session).signer(book.code))
     funder_docs.anchor(session, book, files)
-    when_transaction_ends(session, committed=lambda: _write_files(root, files))
+    bind = session.get_bind()
+    when_transaction_ends(session, committed=lambda: _write_files(root, files, bind))
     audit(session, actor, book, "matching.pool.publish", pool.code, files=len(files))
     return files
 

@@ -278,3 +278,22 @@ def test_funder_lookups_are_rate_limited_per_address(two, db_url):
         assert client.get("/CF/pools/GOV/").status_code == 200  # the pool's account is not limited
     finally:
         app.extensions["ledger_engine"].dispose()
+
+
+def test_two_publications_written_out_of_order_leave_the_newer_in_the_folder(site, engine):
+    """Publications commit in the order of the book's lock, but write their files after: the earlier one's writer
+    running last must not put its (signed, but older) documents over the newer ones."""
+    client, f, _codes = site
+    with f.tx() as s:
+        earlier = projects.public_documents(s, f.book(s), projects.get_project(s, f.book(s), "P1"))
+    f.donate("P1", "E", "30.00")  # P1's figures move
+    with f.tx() as s:
+        later = projects.public_documents(s, f.book(s), projects.get_project(s, f.book(s), "P1"))
+    progress = "CF/projects/P1/progress.json"
+    assert earlier[progress] != later[progress]
+    projects._write_files(f.root, later, engine)
+    projects._write_files(f.root, earlier, engine)  # the earlier writer, last
+    assert (f.root / progress).read_bytes() == later[progress]
+    assert (f.root / "CF/projects/P1/progress.sig").read_bytes() == later["CF/projects/P1/progress.sig"]
+    page = client.get("/CF/projects/P1/")
+    assert page.status_code == 200 and "280.00" in page.text  # 200 + 50 + 30 raised
