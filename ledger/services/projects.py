@@ -87,8 +87,14 @@ def normalise_phone(phone: str) -> str:
     """Digits only ("+86 138-0013-8000" -> "13800138000"), full-width read too; refused unless 6 to 15 digits."""
     text = unicodedata.normalize("NFKC", phone or "").strip()
     digits = "".join(ch for ch in text if ch.isdigit())
-    if text.startswith("+86") or (len(digits) == 13 and digits.startswith("86")):
+    # One phone, one donor (the per-donor cap): +86, 0086 and a trunk 0 after the country code ("+86 (0) 138…")
+    # are ways of writing the same number, not another donor.
+    if digits.startswith("0086") and len(digits) >= 15:
+        digits = digits[4:]
+    elif text.startswith("+86") or (len(digits) == 13 and digits.startswith("86")):
         digits = digits[2:]
+    if len(digits) == 12 and digits.startswith("01"):
+        digits = digits[1:]
     if any(not (ch.isdigit() or ch in " -+()") for ch in text) or not 6 <= len(digits) <= 15:
         raise InvalidInput("捐款人手机号无效（6 到 15 位数字）；手机号只用于按人计算配捐上限，不会公开",
                            "the donor's phone number is not valid (6 to 15 digits); it is used only to apply per-donor "

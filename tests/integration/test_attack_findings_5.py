@@ -1,0 +1,77 @@
+"""A fifth attack review: micro-projects, matching pools, funders and grants (issue 10).
+
+Each test asserts the secure behaviour; each failed when the review was made (helper hattack).
+Attacker: a treasurer recording donations (alone, or with an approver who sends an entry back), a donor giving
+twice under two spellings of one phone number, anyone on the internet reading the public site.
+"""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from ledger.db.schema import Entry
+from ledger.domain.errors import InvalidInput, InvalidState
+from ledger.domain.model import EntryInput, Line
+from ledger.domain.money import to_fen
+from ledger.services import entries, projects
+
+from .test_projects import D, fund, _project  # noqa: F401  (the fixture)
+
+
+# -- H1. A donation's entry sent back and edited: the project counts, and the pool matches, money never received ----
+
+def test_a_donations_entry_cannot_be_sent_back_edited_or_reversed_behind_the_projects_back(fund):  # noqa: F811
+    """The treasurer records a 200.00 gift (match 200.00 pending on the pool). The entry was rejected (by an
+    approver in the know, or by mistake), the treasurer edited its lines to 2.00 and submitted it again; it was
+    approved. The project still counted 200.00 raised, the pool 200.00 committed, and settling moved 200.00 of
+    the government's money to the project for 2.00 received. A rejected donation entry left alone did the same:
+    the donation stayed on the wall and its match on the pool with no money in the books. A reversal likewise."""
+    f = fund
+    _project(f, "P1", "100.00", mode="keep_what_you_raise")
+    with f.tx() as s:
+        r = projects.record_donation(s, f.u(s, "t1"), f.book(s), "P1", to_fen("200.00"), D(2026, 3, 5), "wechat",
+                                     "13800138000", display_name="王阿姨")
+        entry_id = r.entry.id
+    with f.tx() as s, pytest.raises(InvalidState):
+        entries.reject_entry(s, f.u(s, "fm1"), f.book(s), s.get(Entry, entry_id), "钱没到账")
+    with f.tx() as s:
+        assert s.get(Entry, entry_id).status == "submitted"
+    # even an entry already rejected (before this rule) cannot be edited into another amount
+    with f.tx() as s:
+        s.get(Entry, entry_id).status = "rejected"
+    with f.tx() as s, pytest.raises(InvalidState):
+        entries.update_draft(s, f.u(s, "t1"), f.book(s), s.get(Entry, entry_id), EntryInput(
+            date=D(2026, 3, 5), summary="收捐款", lines=(Line("1002", "P-P1", 200), Line("4401", "P-P1", -200))))
+    with f.tx() as s:
+        s.get(Entry, entry_id).status = "submitted"
+        f.approve(s, entry_id)
+    with f.tx() as s, pytest.raises(InvalidState):
+        entries.reverse_entry(s, f.u(s, "t1"), f.book(s), s.get(Entry, entry_id), D(2026, 3, 6), reason="钱没到账")
+    # the way to undo it: a refund, which claws the match back
+    with f.tx() as s:
+        projects.refund_donation(s, f.u(s, "t1"), f.book(s), r.donation.receipt_code, "钱没到账", date=D(2026, 3, 6))
+    assert f.pool()["committed"] == 0
+
+
+def test_a_deposits_entry_cannot_be_sent_back_while_the_pool_counts_it(fund):  # noqa: F811
+    """A deposit made the pool hold more at once; its entry rejected, the pool still held (and committed) money
+    that never arrived."""
+    f = fund
+    with f.tx() as s:
+        dep = projects.deposit(s, f.u(s, "fm1"), f.book(s), "GOV", to_fen("100000.00"), D(2026, 3, 2), "虚报")
+    assert f.pool()["held"] == to_fen("105000.00")
+    with f.tx() as s, pytest.raises(InvalidState):
+        entries.reject_entry(s, f.u(s, "fm2"), f.book(s), s.get(Entry, dep.entry_id), "没有这笔拨款")
+
+
+# -- H2. The per-donor cap evaded by writing the phone with 0086 -----------------------------------------------------
+
+@pytest.mark.parametrize("spelling", ["0086 138 0013 8000", "0086-13800138000", "+86 (0) 13800138000",
+                                      "+0086 13800138000"])
+def test_one_phone_in_another_spelling_is_the_same_donor(fund, spelling):  # noqa: F811
+    """"0086 138 0013 8000" is how many people write an international number; it was read as a 15-digit phone,
+    another donor, a fresh per-donor cap (300.00): 600.00 of the pool's money for one person."""
+    f = fund
+    _project(f, "P1", "1000.00")
+    with f.tx() as s:
+        assert projects.donor_key(s, spelling) == projects.donor_key(s, "13800138000")
