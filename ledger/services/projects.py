@@ -477,8 +477,8 @@ def match_of(session: Session, donation: Donation) -> Match | None:
 
 
 def refund_donation(session: Session, actor: User, book: Book, receipt_code: str, reason: str,
-                    amount_fen: int | None = None, date=None, publish_root: Path | None = None, store=None
-                    ) -> DonationRefund:
+                    amount_fen: int | None = None, date=None, publish_root: Path | None = None, store=None,
+                    idempotency_key: str | None = None) -> DonationRefund:
     """Give a donation back (all of what is left of it, or `amount_fen`): an entry Dr 4401 / Cr the channel's account
     on the project's fund, and its match clawed back by `matching.claw_back` (the rest of the donation keeps what the
     rule's rate gives it). A posted match's clawed-back part goes back to the pool's fund in the same entry."""
@@ -518,7 +518,8 @@ def refund_donation(session: Session, actor: User, book: Book, receipt_code: str
         lines += [Line(MATCHING_INCOME, fund, clawed), Line(BANK, fund, -clawed),
                   Line(BANK, pool_fund, clawed), Line(PROGRAMME, pool_fund, -clawed)]
     entry = create_entry(session, actor, book, EntryInput(date=date, summary=f"退捐款：{project.title}"[:200],
-                                                          lines=tuple(lines)), submit=True, source="donation_refund")
+                                                          lines=tuple(lines), idempotency_key=idempotency_key),
+                         submit=True, source="donation_refund")
     row = DonationRefund(donation_id=donation.id, amount_fen=amount, reason=reason, entry_id=entry.id,
                          created_by_id=actor.id)
     session.add(row)
@@ -999,4 +1000,31 @@ def record_donation_once(session: Session, actor: User, book: Book, project_code
         return DonationResult(earlier, match_of(session, earlier), session.get(Entry, earlier.entry_id)), False
     return record_donation(session, actor, book, project_code, amount_fen, date, channel, phone, reference,
                            display_name, anonymous, shown_match_fen=shown_match_fen, publish_root=publish_root,
+                           store=store, idempotency_key=idempotency_key), True
+
+
+def refund_donation_once(session: Session, actor: User, book: Book, receipt_code: str, reason: str,
+                         idempotency_key: str, amount_fen: int | None = None, date=None,
+                         publish_root: Path | None = None, store=None) -> tuple[DonationRefund, bool]:
+    """refund_donation under an idempotency key (the API's retries): a partial refund sent again after a lost answer
+    gives the donor's money back once, not twice. The refund this key made before if the request is the same one
+    (False: nothing new); refused with IdempotencyConflict if the key made anything else."""
+    from ..domain.errors import IdempotencyConflict
+
+    require(session, actor, Action.RECORD_DONATION, book)
+    lock_book(session, book)
+    entry_id = session.scalar(select(Entry.id).where(Entry.book_id == book.id, Entry.idempotency_key == idempotency_key))
+    if entry_id is not None:
+        earlier = session.scalar(select(DonationRefund).where(DonationRefund.entry_id == entry_id))
+        donation = session.get(Donation, earlier.donation_id) if earlier is not None else None
+        same = (donation is not None and donation.receipt_code == (receipt_code or "").strip().upper()
+                and earlier.reason == (reason or "").strip()
+                and (amount_fen is None or earlier.amount_fen == amount_fen)
+                and (date is None or session.get(Entry, entry_id).date == parse_date(date, "date")))
+        if not same:
+            raise IdempotencyConflict(f"幂等键 {idempotency_key} 已用于另一笔内容不同的记录",
+                                      f"idempotency key {idempotency_key} was already used for something different",
+                                      "idempotency_key")
+        return earlier, False
+    return refund_donation(session, actor, book, receipt_code, reason, amount_fen, date, publish_root=publish_root,
                            store=store, idempotency_key=idempotency_key), True

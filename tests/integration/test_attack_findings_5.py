@@ -15,7 +15,9 @@ from ledger.domain.model import EntryInput, Line
 from ledger.domain.money import to_fen
 from ledger.services import entries, projects
 
-from .test_projects import D, fund, _project  # noqa: F401  (the fixture)
+from .test_api_projects import BOOK, _gift, api  # noqa: F401  (the fixture)
+from .test_api_trust_ops import assert_error
+from .test_projects import D, _project, fund  # noqa: F401  (the fixture)
 
 
 # -- H1. A donation's entry sent back and edited: the project counts, and the pool matches, money never received ----
@@ -75,3 +77,29 @@ def test_one_phone_in_another_spelling_is_the_same_donor(fund, spelling):  # noq
     _project(f, "P1", "1000.00")
     with f.tx() as s:
         assert projects.donor_key(s, spelling) == projects.donor_key(s, "13800138000")
+
+
+# -- M1. A partial refund through the API, retried after a lost answer, gave the money back twice -----------------------
+
+def test_a_refund_retried_with_its_idempotency_key_refunds_once(api):  # noqa: F811
+    """The API's donations take an Idempotency-Key; its refunds did not read one. A treasurer's script sends a
+    50.00 refund, the answer is lost, it sends the same request again: 100.00 went back to the donor (two entries,
+    two claw-backs). Now the retry answers 200 with the first refund; the key with another amount is 409."""
+    as_, f = api
+    t1 = as_("t1")
+    made = t1.post(f"{BOOK}/projects/P1/donations", json=_gift("A", "200.00"))
+    assert made.status_code == 201, made.get_json()
+    receipt = made.get_json()["receipt"]
+    body = {"reason": "捐款人要求退回一部分", "amount": "50.00", "date": "2026-03-06"}
+    first = t1.post(f"{BOOK}/donations/{receipt}/refund", json=body, headers={"Idempotency-Key": "refund-1"})
+    assert first.status_code == 201, first.get_json()
+    again = t1.post(f"{BOOK}/donations/{receipt}/refund", json=body, headers={"Idempotency-Key": "refund-1"})
+    assert again.status_code == 200, again.get_json()
+    assert again.get_json()["refunded_total"] == first.get_json()["refunded_total"] == "50.00"
+    assert again.get_json()["entry"] == first.get_json()["entry"]
+    other = t1.post(f"{BOOK}/donations/{receipt}/refund", json={**body, "amount": "20.00"},
+                    headers={"Idempotency-Key": "refund-1"})
+    assert_error(other, 409, "idempotency_conflict")
+    with f.tx() as s:
+        assert projects.refunded_of(s, projects.get_donation(s, f.book(s), receipt)) == to_fen("50.00")
+    assert f.pool()["committed"] == to_fen("150.00")
