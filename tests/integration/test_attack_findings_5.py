@@ -7,10 +7,9 @@ twice under two spellings of one phone number, anyone on the internet reading th
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
 from ledger.db.schema import Entry
-from ledger.domain.errors import InvalidInput, InvalidState
+from ledger.domain.errors import InvalidState
 from ledger.domain.model import EntryInput, Line
 from ledger.domain.money import to_fen
 from ledger.services import entries, projects
@@ -18,6 +17,13 @@ from ledger.services import entries, projects
 from .test_api_projects import BOOK, _gift, api  # noqa: F401  (the fixture)
 from .test_api_trust_ops import assert_error
 from .test_projects import D, _project, fund  # noqa: F401  (the fixture)
+
+
+@pytest.fixture
+def grant_fund(sessions):
+    from .test_grants import fund as grants_fund
+
+    return grants_fund.__wrapped__(sessions)
 
 
 # -- H1. A donation's entry sent back and edited: the project counts, and the pool matches, money never received ----
@@ -103,3 +109,26 @@ def test_a_refund_retried_with_its_idempotency_key_refunds_once(api):  # noqa: F
     with f.tx() as s:
         assert projects.refunded_of(s, projects.get_donation(s, f.book(s), receipt)) == to_fen("50.00")
     assert f.pool()["committed"] == to_fen("150.00")
+
+
+# -- M2. The reviewers' names, scores and comments on the back office page for anyone with a role ------------------------
+
+def test_reviews_are_read_by_the_programmes_reviewers_and_fund_managers_only_on_the_page_as_in_the_api(
+        grant_fund, db_url, tmp_path):
+    """The grants API gives each reviewer's name, score and comment to the programme's reviewers and the fund
+    managers only ("as in the back office", its docstring says); the back office page listed them for everyone with
+    a role in the book: the treasurer who records the applications (and talks to the applicants) read who scored
+    their application low and why."""
+    from ..conftest import SignedIn, back_office
+    from .test_grants import CODE, _round
+
+    _pid, a, _b, _c = _round(grant_fund)
+    url = f"/books/{CODE}/grants/applications/{a}"
+    with back_office(db_url, tmp_path) as app:
+        clerk, rev1, fm1 = (SignedIn(app, n) for n in ("clerk", "rev1", "fm1"))
+        page = clerk.get(url).get_data(as_text=True)
+        assert "居民参与充分" not in page and "预算合理" not in page and "rev2" not in page
+        assert "81.5" in page  # the number of scores and their average, as the API gives
+        for allowed in (rev1, fm1):
+            seen = allowed.get(url).get_data(as_text=True)
+            assert "居民参与充分" in seen and "预算合理" in seen
