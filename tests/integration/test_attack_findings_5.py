@@ -132,3 +132,35 @@ def test_reviews_are_read_by_the_programmes_reviewers_and_fund_managers_only_on_
         for allowed in (rev1, fm1):
             seen = allowed.get(url).get_data(as_text=True)
             assert "居民参与充分" in seen and "预算合理" in seen
+
+
+# -- M3. "Save the donation" pressed twice recorded it twice, each with its match ---------------------------------------
+
+def test_the_donation_form_saved_twice_records_one_donation(fund, db_url, tmp_path):  # noqa: F811
+    """The entry form carries a key per form ("pressing save twice, or the browser resending, books it once"); the
+    donation form did not: a double tap on a phone, or the browser resending the POST, recorded the gift twice,
+    a second receipt and a second match on the pool."""
+    import re
+
+    from sqlalchemy import func, select
+
+    from ledger.db.schema import Donation
+
+    from ..conftest import SignedIn, back_office
+
+    f = fund
+    _project(f, "P1", "1000.00")
+    url = "/books/CF/projects/P1"
+    gift = {"amount": "100.00", "date": "2026-03-05", "channel": "wechat", "phone": "13800138000",
+            "display_name": "王阿姨"}
+    with back_office(db_url, tmp_path, PUBLICATIONS_DIR=str(f.root)) as app:
+        t1 = SignedIn(app, "t1")
+        shown = t1.post(f"{url}/donations", dict(gift, step="preview"), page=url).get_data(as_text=True)
+        match = re.search(r'name="shown_match" value="(\d+)"', shown).group(1)
+        key = re.search(r'name="idempotency_key" value="([^"]+)"', shown).group(1)
+        save = dict(gift, step="save", shown_match=match, idempotency_key=key)
+        assert t1.post(f"{url}/donations", save, page=url).status_code == 302
+        assert t1.post(f"{url}/donations", save, page=url).status_code == 302  # the same form again
+    with f.tx() as s:
+        assert s.scalar(select(func.count()).select_from(Donation)) == 1
+    assert f.pool()["committed"] == to_fen("100.00")
