@@ -165,8 +165,12 @@ def pools_of(session: Session, book: Book) -> list[MatchingPool]:
     return list(session.scalars(select(MatchingPool).where(MatchingPool.book_id == book.id).order_by(MatchingPool.code)))
 
 
-def deposit(session: Session, actor: User, book: Book, pool_code: str, amount_fen: int, date, note: str = "") -> PoolDeposit:
-    """Money put into the pool: an entry Dr 1002 / Cr 4501 on its fund (for approval), and the pool holds more."""
+def deposit(session: Session, actor: User, book: Book, pool_code: str, amount_fen: int, date, note: str = "",
+            idempotency_key: str | None = None) -> PoolDeposit:
+    """Money put into the pool: an entry Dr 1002 / Cr 4501 on its fund (for approval), and the pool holds more.
+    With `idempotency_key` (the form's), the same deposit sent again is the one made before: a deposit's entry is
+    not rejected (permissions.PROJECT_SOURCES), so a double submit would have the pool hold its money twice."""
+    from ..domain.errors import IdempotencyConflict
     from .entries import create_entry
 
     require(session, actor, Action.MANAGE_MATCHING, book)
@@ -176,9 +180,20 @@ def deposit(session: Session, actor: User, book: Book, pool_code: str, amount_fe
     lock_book(session, book)
     pool = get_pool(session, book, pool_code)
     session.refresh(pool)
+    if idempotency_key:
+        entry_id = session.scalar(select(Entry.id).where(Entry.book_id == book.id, Entry.idempotency_key == idempotency_key))
+        if entry_id is not None:
+            earlier = session.scalar(select(PoolDeposit).where(PoolDeposit.entry_id == entry_id))
+            if (earlier is None or earlier.pool_id != pool.id or earlier.amount_fen != amount_fen or earlier.note != note
+                    or session.get(Entry, entry_id).date != date):
+                raise IdempotencyConflict(f"幂等键 {idempotency_key} 已用于另一笔内容不同的记录",
+                                          f"idempotency key {idempotency_key} was already used for something different",
+                                          "idempotency_key")
+            return earlier
     fund = pool.fund.code
     entry = create_entry(session, actor, book, EntryInput(date=date, summary=f"配捐池注资：{pool.name}", lines=(
-        Line(BANK, fund, amount_fen), Line(POOL_INCOME, fund, -amount_fen))), submit=True, source="matching")
+        Line(BANK, fund, amount_fen), Line(POOL_INCOME, fund, -amount_fen)), idempotency_key=idempotency_key),
+        submit=True, source="matching")
     row = PoolDeposit(pool_id=pool.id, amount_fen=amount_fen, entry_id=entry.id, note=note, created_by_id=actor.id)
     session.add(row)
     pool.held_fen += amount_fen

@@ -164,3 +164,21 @@ def test_the_donation_form_saved_twice_records_one_donation(fund, db_url, tmp_pa
     with f.tx() as s:
         assert s.scalar(select(func.count()).select_from(Donation)) == 1
     assert f.pool()["committed"] == to_fen("100.00")
+
+
+def test_the_deposit_form_saved_twice_puts_the_money_in_once(fund, db_url, tmp_path):  # noqa: F811
+    """A deposit's entry is not sent back (H1): "record the deposit" pressed twice made the pool hold 2,000.00 for
+    one 1,000.00 transfer, with no way to undo it."""
+    import re
+
+    from ..conftest import SignedIn, back_office
+
+    f = fund
+    url = "/books/CF/pools/GOV"
+    with back_office(db_url, tmp_path, PUBLICATIONS_DIR=str(f.root)) as app:
+        fm1 = SignedIn(app, "fm1")
+        key = re.search(r'name="idempotency_key" value="([^"]+)"', fm1.get(url).get_data(as_text=True)).group(1)
+        sent = {"amount": "1000.00", "date": "2026-03-08", "note": "第二笔拨款", "idempotency_key": key}
+        assert fm1.post(f"{url}/deposits", sent, page=url).status_code == 302
+        assert fm1.post(f"{url}/deposits", sent, page=url).status_code == 302
+    assert f.pool()["held"] == to_fen("6000.00")

@@ -210,7 +210,9 @@ def _pool_page(here, pool, form=None, error: LedgerError | None = None, opened: 
     return render_template("office/pool.html", book=here.book, seat=here, pool=pool, watch=watch, versions=versions,
                            form=form or {}, error=error, opened=opened, preview=preview, next_version=next_version,
                            may_manage=here.can(Action.MANAGE_MATCHING), kinds=matching.KINDS, reasons=matching.REASONS,
-                           english=english), status
+                           english=english,
+                           # a key per form: "record the deposit" pressed twice puts the money in once
+                           deposit_key=(form or {}).get("idempotency_key") or uuid.uuid4().hex), status
 
 
 @bp.route("/books/<code>/pools/<pool_code>")
@@ -281,7 +283,8 @@ def pool_deposit(code: str, pool_code: str):
     form = request.form
     try:
         amount = to_fen(form.get("amount", ""), "amount")
-        row = here.uow.run(projects.deposit, here.book, pool.code, amount, _field_date("date"), form.get("note", ""))
+        row = here.uow.run(projects.deposit, here.book, pool.code, amount, _field_date("date"), form.get("note", ""),
+                           idempotency_key=(form.get("idempotency_key") or "").strip() or None)
     except LedgerError as e:
         return _pool_page(here, pool, form=form, error=e, opened="deposit", status=_form_status(e))
     flash(_("%(amount)s put into the pool. Its entry waits for approval.", amount=money(row.amount_fen)), "success")
