@@ -27,6 +27,9 @@ BEFORE_POST: list[str] = [
     # grants: a rejected grant entry, booked or released again since, never posts as well
     "ledger.services.grants:check_before_post",
 
+    # micro-projects: a project's fund pays out once funded, a pool's fund only its matches
+    "ledger.services.projects:check_before_post",
+
 ]
 
 BEFORE_CLOSE: list[str] = [

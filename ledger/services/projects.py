@@ -1043,3 +1043,26 @@ def refund_donation_once(session: Session, actor: User, book: Book, receipt_code
         return earlier, False
     return refund_donation(session, actor, book, receipt_code, reason, amount_fen, date, publish_root=publish_root,
                            store=store, idempotency_key=idempotency_key), True
+
+
+def check_before_post(session: Session, book: Book, entry: Entry) -> None:
+    """(hooks.BEFORE_POST) Money leaves a micro-project's fund only once the project is funded, and a matching pool's
+    fund only by the matching entries: an all-or-nothing project's donations are held until it is funded (a failed
+    one refunds them all, which spending them first would make impossible), and the pool's `held_fen` is what its
+    matches are committed against (spent otherwise, the pool would promise money it no longer has)."""
+    from ..domain.permissions import PROJECT_SOURCES
+
+    if entry.source in PROJECT_SOURCES:
+        return
+    for line in entry.lines:
+        if line.amount_fen >= 0 or not line.account.cash:
+            continue
+        project = session.scalar(select(Project).where(Project.fund_id == line.fund_id))
+        if project is not None and project.status != "funded":
+            raise InvalidState(f"项目 {project.code} 尚未筹款成功（{project.status}），其基金 {line.fund.code} 的钱还不能支出",
+                               f"project {project.code} is not funded ({project.status}): its fund {line.fund.code} "
+                               "cannot pay anything out yet", "entry")
+        pool = session.scalar(select(MatchingPool).where(MatchingPool.fund_id == line.fund_id))
+        if pool is not None:
+            raise InvalidState(f"配捐池 {pool.code} 的基金 {line.fund.code} 只能用于配捐，不能另行支出",
+                               f"the fund {line.fund.code} of matching pool {pool.code} pays out only matches", "entry")

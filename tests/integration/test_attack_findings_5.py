@@ -182,3 +182,43 @@ def test_the_deposit_form_saved_twice_puts_the_money_in_once(fund, db_url, tmp_p
         assert fm1.post(f"{url}/deposits", sent, page=url).status_code == 302
         assert fm1.post(f"{url}/deposits", sent, page=url).status_code == 302
     assert f.pool()["held"] == to_fen("6000.00")
+
+
+# -- H3. An all-or-nothing project's donations spent before it is funded; a pool's money spent outside its matches ------
+
+def test_a_projects_fund_pays_out_only_once_funded_and_a_pools_only_its_matches(fund):  # noqa: F811
+    """The treasurer spent 150.00 of an open all-or-nothing project's 200.00 of donations (an ordinary expense entry,
+    approved); the project then missed its goal and its settlement's refund of 200.00 could never post (the fund
+    held 50.00): the donors were told they were refunded. An expense from the pool's fund left the pool holding
+    (held_fen) and committing money the bank no longer had."""
+    f = fund
+    _project(f, "P1", "1000.00")
+    f.donate("P1", "A", "200.00")
+
+    def spend(fund_code, amount):
+        with f.tx() as s:
+            e = entries.create_entry(s, f.u(s, "t1"), f.book(s), EntryInput(date=D(2026, 3, 10), summary="买涂料", lines=(
+                Line("5201", fund_code, to_fen(amount)), Line("1002", fund_code, -to_fen(amount)))), submit=True)
+            return e.id
+
+    early = spend("P-P1", "150.00")
+    with f.tx() as s, pytest.raises(InvalidState, match="not funded"):
+        f.approve(s, early)
+    pool_spend = spend("POOL-GOV", "4000.00")
+    with f.tx() as s, pytest.raises(InvalidState, match="pays out only matches"):
+        f.approve(s, pool_spend, by="fm1")
+    assert f.cash("P-P1") == to_fen("200.00") and f.cash("POOL-GOV") == to_fen("5000.00")
+    with f.tx() as s:  # missed its goal: the refund of every donation posts
+        project = projects.settle_project(s, f.u(s, "fm1"), f.book(s), "P1", D(2026, 4, 1))
+        f.approve(s, project.settle_entry_id)
+    assert f.cash("P-P1") == 0
+    # a funded project spends
+    _project(f, "P2", "100.00", mode="keep_what_you_raise")
+    f.donate("P2", "B", "100.00")
+    with f.tx() as s:
+        project = projects.settle_project(s, f.u(s, "fm1"), f.book(s), "P2", D(2026, 3, 10))
+        f.approve(s, project.settle_entry_id)
+    later = spend("P-P2", "150.00")
+    with f.tx() as s:
+        f.approve(s, later)
+    assert f.cash("P-P2") == to_fen("50.00")
