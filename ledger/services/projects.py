@@ -121,6 +121,16 @@ def _text(value: str, field: str, most: int, *, required: bool = True, lines: bo
     return text
 
 
+def _no_phone_in_name(name: str) -> None:
+    """The display name goes on the public donor wall: a phone typed into it (a WeChat nickname "王阿姨13800138000",
+    the phone pasted into the wrong box) would publish what the phone field keeps only as a hash."""
+    squeezed = "".join(ch for ch in unicodedata.normalize("NFKC", name) if ch not in " -()+.")
+    if any(len(run) >= 7 for run in "".join(ch if ch.isdigit() else " " for ch in squeezed).split()):
+        raise InvalidInput("display_name：显示名不能含电话号码（显示名会公开在捐赠墙上）",
+                           "display_name: the display name must not hold a phone number (it is shown on the public "
+                           "donor wall)", "display_name")
+
+
 def _amount(fen, field: str = "amount") -> int:
     if not isinstance(fen, int) or isinstance(fen, bool) or fen <= 0 or fen > 10**13:
         raise InvalidInput(f"{field}：金额须大于零", f"{field}: the amount must be above zero", field)
@@ -419,6 +429,7 @@ def record_donation(session: Session, actor: User, book: Book, project_code: str
                            f"channel: \"{channel}\" is not one of {', '.join(CHANNELS)}", "channel")
     reference = _text(reference, "reference", 60, required=False)
     display_name = _text(display_name, "display_name", 60, required=not anonymous)
+    _no_phone_in_name(display_name)
     key = donor_key(session, phone)
     lock_book(session, book)
     project = get_project(session, book, project_code)

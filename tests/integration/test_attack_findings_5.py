@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from ledger.db.schema import Entry
-from ledger.domain.errors import InvalidState
+from ledger.domain.errors import InvalidInput, InvalidState
 from ledger.domain.model import EntryInput, Line
 from ledger.domain.money import to_fen
 from ledger.services import entries, projects
@@ -222,3 +222,20 @@ def test_a_projects_fund_pays_out_only_once_funded_and_a_pools_only_its_matches(
     with f.tx() as s:
         f.approve(s, later)
     assert f.cash("P-P2") == to_fen("50.00")
+
+
+# -- L1. A phone typed into the display name went on the public donor wall ---------------------------------------------
+
+@pytest.mark.parametrize("name", ["王阿姨13800138000", "王阿姨 138 0013 8000", "李先生（139-0000-1111）", "１３８００１３８０００"])
+def test_a_phone_in_the_display_name_is_refused(fund, name):  # noqa: F811
+    """The phone is kept only as a keyed hash; the display name is printed on the project's public page as typed.
+    A WeChat nickname with the number in it, or the number pasted into the wrong box, published it."""
+    f = fund
+    _project(f, "P1", "1000.00")
+    with f.tx() as s, pytest.raises(InvalidInput) as refused:
+        projects.record_donation(s, f.u(s, "t1"), f.book(s), "P1", to_fen("100.00"), D(2026, 3, 5), "wechat",
+                                 "13800138000", display_name=name)
+    assert refused.value.field == "display_name"
+    with f.tx() as s:  # a building and flat number is a name a neighbour may use
+        projects.record_donation(s, f.u(s, "t1"), f.book(s), "P1", to_fen("100.00"), D(2026, 3, 5), "wechat",
+                                 "13800138000", display_name="3栋2单元1201 王阿姨")
