@@ -191,7 +191,7 @@ def _application(session, book, a) -> dict:
     state = grants.state_of(session, a)
     view = grants.view_of(session, a)
     is_manager = access.can(session, user, Action.DECIDE_GRANT, book)
-    sees_reviews = is_manager or user.id in view.reviewer_ids
+    sees_reviews = grants.may_read_reviews(session, user, book, a)
     sees_contact = is_manager or access.can(session, user, Action.RECORD_GRANT_APPLICATION, book)
     can_pay = access.can(session, user, Action.PAY_GRANT, book)
     can_record = access.can(session, user, Action.RECORD_GRANT_APPLICATION, book)

@@ -176,6 +176,7 @@ class RefundCreateSchema(Schema):
     reason = Text(required=True, validate=validate.Length(1, 200))
     amount = Money(metadata={"description": "Default: everything not yet refunded."})
     date = LedgerDate()
+    idempotency_key = IdempotencyKey(metadata={"description": "Same as the Idempotency-Key header."})
 
 
 class RefundSchema(Schema):
@@ -351,21 +352,30 @@ def record_donation(book, project, body, headers):
 @bp.route("/books/<ledgercode:book>/donations/<string(length=14):receipt>/refund", methods=["POST"])
 @requires(Action.RECORD_DONATION)
 @bp.arguments(RefundCreateSchema, arg_name="body")
+@bp.arguments(IdempotencyHeaderSchema, location="headers", arg_name="headers")
 @bp.response(201, RefundSchema)
+@bp.alt_response(200, schema=RefundSchema, success=True,
+                 description="Sent before with this idempotency key: the refund made then, nothing new.")
 @refusals(bp, *WRITE)
-def refund_donation(book, receipt, body):
+def refund_donation(book, receipt, body, headers):
     """Give a donation back, all that is left of it or `amount` (treasurer, committee, fund manager): an entry for
-    approval; its match is clawed back as the rule says."""
+    approval; its match is clawed back as the rule says. With an `Idempotency-Key`, a retry refunds nothing more
+    (200); the key sent with another request is 409."""
     session, b = db(), readable_book(book)
     fen = to_fen(body["amount"], "amount") if body.get("amount") is not None else None
+    key = idempotency_key(headers, body)
     uow = unit_of_work()
-    row = uow.run(svc.refund_donation, b, receipt, body["reason"], fen, body.get("date"), publish_root=_root(),
-                  store=uow.store)
+    if key:
+        row, created = uow.run(svc.refund_donation_once, b, receipt, body["reason"], key, fen, body.get("date"),
+                               publish_root=_root(), store=uow.store)
+    else:
+        row, created = uow.run(svc.refund_donation, b, receipt, body["reason"], fen, body.get("date"),
+                               publish_root=_root(), store=uow.store), True
     donation = svc.get_donation(session, b, receipt)
     m = svc.match_of(session, donation)
     return {"receipt": donation.receipt_code, "refunded": row.amount_fen, "refunded_total": svc.refunded_of(session, donation),
             "match": m.amount_fen - m.clawed_back_fen if m else None, "clawed_back": m.clawed_back_fen if m else 0,
-            "entry": _ref(session.get(Entry, row.entry_id))}
+            "entry": _ref(session.get(Entry, row.entry_id))}, 201 if created else 200
 
 
 @bp.route("/books/<ledgercode:book>/pools/<ledgercode:pool>/rounds/<int:version>/close", methods=["POST"])

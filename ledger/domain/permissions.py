@@ -253,8 +253,23 @@ def _made_by(entry, user_id: int) -> bool:
     return entry.maker_id == user_id or any(m.user_id == user_id for m in entry.makers)
 
 
+# Entries the micro-projects' service writes (a donation, its refund, a pool's deposit, a project's matches): the
+# project's records (raised, matched, the pool's held and committed) were written with them, so sending one back,
+# editing, deleting or reversing it would leave the project counting money the books do not have. A donation whose
+# money never arrived is refunded (its match clawed back), not rejected.
+PROJECT_SOURCES = frozenset({"donation", "donation_refund", "matching"})
+_PROJECT_ENTRY = Refusal(InvalidState, "这是微项目自动生成的凭证（捐款、退款、配捐池注资或拨付配捐），项目记录已按它记账，不能退回、"
+                         "修改、删除或冲销；捐款未到账请在项目中退款",
+                         "this entry was made by a micro-project (a donation, a refund, a pool's deposit or a "
+                         "project's matches) and the project's records count it: it cannot be rejected, edited, "
+                         "deleted or reversed; for a donation that never arrived, refund it on the project", "entry")
+
+
 def _entry_refusal(action: Action, roles: frozenset[Role], is_admin: bool, user_id: int, entry) -> Refusal | None:
     mine = entry.maker_id == user_id
+    if getattr(entry, "source", None) in PROJECT_SOURCES and action in (
+            Action.EDIT_ENTRY, Action.DELETE_ENTRY, Action.REJECT_ENTRY, Action.REVERSE_ENTRY):
+        return _PROJECT_ENTRY
     if action in (Action.EDIT_ENTRY, Action.DELETE_ENTRY):
         if entry.status not in EDITABLE:
             return _not_now(entry, "修改、提交或删除", "edited, submitted or deleted")

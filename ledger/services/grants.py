@@ -39,7 +39,7 @@ from ..domain.model import BookKind, EntryInput, EntryStatus, Line, check_date
 from ..domain.money import fen_to_str, format_fen
 from ..domain.permissions import Action
 from ..domain.text import first_control
-from .access import audit, require
+from .access import audit, can, require
 from .posting import lock_book
 
 PAYABLE, EXPENSE, BANK = "2206", "5401", "1002"
@@ -295,6 +295,13 @@ def score(session: Session, actor: User, book: Book, application: GrantApplicati
     session.flush()
     audit(session, actor, book, "grant.score", f"grant:{application.id}", score=points)
     return review
+
+
+def may_read_reviews(session: Session, actor: User, book: Book, application: GrantApplication) -> bool:
+    """Each reviewer's name, score and comment are for the programme's reviewers and the fund managers (who decide);
+    others, the clerk who talks to applicants included, get the number of scores and their average. The page and
+    the API both ask here."""
+    return can(session, actor, Action.DECIDE_GRANT, book) or actor.id in view_of(session, application).reviewer_ids
 
 
 def reviews_of(session: Session, application: GrantApplication) -> list[GrantReview]:

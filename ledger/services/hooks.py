@@ -29,6 +29,9 @@ BEFORE_POST: list[str] = [
     # micro-projects: spending only against budget lines, with a voucher (issue 10)
     "ledger.services.project_spending:check_before_post",
 
+    # micro-projects: a project's fund pays out once funded, a pool's fund only its matches
+    "ledger.services.projects:check_before_post",
+
 ]
 
 BEFORE_CLOSE: list[str] = [

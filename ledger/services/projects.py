@@ -88,8 +88,14 @@ def normalise_phone(phone: str) -> str:
     """Digits only ("+86 138-0013-8000" -> "13800138000"), full-width read too; refused unless 6 to 15 digits."""
     text = unicodedata.normalize("NFKC", phone or "").strip()
     digits = "".join(ch for ch in text if ch.isdigit())
-    if text.startswith("+86") or (len(digits) == 13 and digits.startswith("86")):
+    # One phone, one donor (the per-donor cap): +86, 0086 and a trunk 0 after the country code ("+86 (0) 138…")
+    # are ways of writing the same number, not another donor.
+    if digits.startswith("0086") and len(digits) >= 15:
+        digits = digits[4:]
+    elif text.startswith("+86") or (len(digits) == 13 and digits.startswith("86")):
         digits = digits[2:]
+    if len(digits) == 12 and digits.startswith("01"):
+        digits = digits[1:]
     if any(not (ch.isdigit() or ch in " -+()") for ch in text) or not 6 <= len(digits) <= 15:
         raise InvalidInput("捐款人手机号无效（6 到 15 位数字）；手机号只用于按人计算配捐上限，不会公开",
                            "the donor's phone number is not valid (6 to 15 digits); it is used only to apply per-donor "
@@ -114,6 +120,16 @@ def _text(value: str, field: str, most: int, *, required: bool = True, lines: bo
     if bad is not None or "\x00" in text:
         raise InvalidInput(f"{field}：不能含控制字符", f"{field}: no control characters", field)
     return text
+
+
+def _no_phone_in_name(name: str) -> None:
+    """The display name goes on the public donor wall: a phone typed into it (a WeChat nickname "王阿姨13800138000",
+    the phone pasted into the wrong box) would publish what the phone field keeps only as a hash."""
+    squeezed = "".join(ch for ch in unicodedata.normalize("NFKC", name) if ch not in " -()+.")
+    if any(len(run) >= 7 for run in "".join(ch if ch.isdigit() else " " for ch in squeezed).split()):
+        raise InvalidInput("display_name：显示名不能含电话号码（显示名会公开在捐赠墙上）",
+                           "display_name: the display name must not hold a phone number (it is shown on the public "
+                           "donor wall)", "display_name")
 
 
 def _amount(fen, field: str = "amount") -> int:
@@ -160,8 +176,12 @@ def pools_of(session: Session, book: Book) -> list[MatchingPool]:
     return list(session.scalars(select(MatchingPool).where(MatchingPool.book_id == book.id).order_by(MatchingPool.code)))
 
 
-def deposit(session: Session, actor: User, book: Book, pool_code: str, amount_fen: int, date, note: str = "") -> PoolDeposit:
-    """Money put into the pool: an entry Dr 1002 / Cr 4501 on its fund (for approval), and the pool holds more."""
+def deposit(session: Session, actor: User, book: Book, pool_code: str, amount_fen: int, date, note: str = "",
+            idempotency_key: str | None = None) -> PoolDeposit:
+    """Money put into the pool: an entry Dr 1002 / Cr 4501 on its fund (for approval), and the pool holds more.
+    With `idempotency_key` (the form's), the same deposit sent again is the one made before: a deposit's entry is
+    not rejected (permissions.PROJECT_SOURCES), so a double submit would have the pool hold its money twice."""
+    from ..domain.errors import IdempotencyConflict
     from .entries import create_entry
 
     require(session, actor, Action.MANAGE_MATCHING, book)
@@ -171,9 +191,20 @@ def deposit(session: Session, actor: User, book: Book, pool_code: str, amount_fe
     lock_book(session, book)
     pool = get_pool(session, book, pool_code)
     session.refresh(pool)
+    if idempotency_key:
+        entry_id = session.scalar(select(Entry.id).where(Entry.book_id == book.id, Entry.idempotency_key == idempotency_key))
+        if entry_id is not None:
+            earlier = session.scalar(select(PoolDeposit).where(PoolDeposit.entry_id == entry_id))
+            if (earlier is None or earlier.pool_id != pool.id or earlier.amount_fen != amount_fen or earlier.note != note
+                    or session.get(Entry, entry_id).date != date):
+                raise IdempotencyConflict(f"幂等键 {idempotency_key} 已用于另一笔内容不同的记录",
+                                          f"idempotency key {idempotency_key} was already used for something different",
+                                          "idempotency_key")
+            return earlier
     fund = pool.fund.code
     entry = create_entry(session, actor, book, EntryInput(date=date, summary=f"配捐池注资：{pool.name}", lines=(
-        Line(BANK, fund, amount_fen), Line(POOL_INCOME, fund, -amount_fen))), submit=True, source="matching")
+        Line(BANK, fund, amount_fen), Line(POOL_INCOME, fund, -amount_fen)), idempotency_key=idempotency_key),
+        submit=True, source="matching")
     row = PoolDeposit(pool_id=pool.id, amount_fen=amount_fen, entry_id=entry.id, note=note, created_by_id=actor.id)
     session.add(row)
     pool.held_fen += amount_fen
@@ -399,6 +430,7 @@ def record_donation(session: Session, actor: User, book: Book, project_code: str
                            f"channel: \"{channel}\" is not one of {', '.join(CHANNELS)}", "channel")
     reference = _text(reference, "reference", 60, required=False)
     display_name = _text(display_name, "display_name", 60, required=not anonymous)
+    _no_phone_in_name(display_name)
     key = donor_key(session, phone)
     lock_book(session, book)
     project = get_project(session, book, project_code)
@@ -472,8 +504,8 @@ def match_of(session: Session, donation: Donation) -> Match | None:
 
 
 def refund_donation(session: Session, actor: User, book: Book, receipt_code: str, reason: str,
-                    amount_fen: int | None = None, date=None, publish_root: Path | None = None, store=None
-                    ) -> DonationRefund:
+                    amount_fen: int | None = None, date=None, publish_root: Path | None = None, store=None,
+                    idempotency_key: str | None = None) -> DonationRefund:
     """Give a donation back (all of what is left of it, or `amount_fen`): an entry Dr 4401 / Cr the channel's account
     on the project's fund, and its match clawed back by `matching.claw_back` (the rest of the donation keeps what the
     rule's rate gives it). A posted match's clawed-back part goes back to the pool's fund in the same entry."""
@@ -513,7 +545,8 @@ def refund_donation(session: Session, actor: User, book: Book, receipt_code: str
         lines += [Line(MATCHING_INCOME, fund, clawed), Line(BANK, fund, -clawed),
                   Line(BANK, pool_fund, clawed), Line(PROGRAMME, pool_fund, -clawed)]
     entry = create_entry(session, actor, book, EntryInput(date=date, summary=f"退捐款：{project.title}"[:200],
-                                                          lines=tuple(lines)), submit=True, source="donation_refund")
+                                                          lines=tuple(lines), idempotency_key=idempotency_key),
+                         submit=True, source="donation_refund")
     row = DonationRefund(donation_id=donation.id, amount_fen=amount, reason=reason, entry_id=entry.id,
                          created_by_id=actor.id)
     session.add(row)
@@ -1040,3 +1073,53 @@ def record_donation_once(session: Session, actor: User, book: Book, project_code
     return record_donation(session, actor, book, project_code, amount_fen, date, channel, phone, reference,
                            display_name, anonymous, shown_match_fen=shown_match_fen, publish_root=publish_root,
                            store=store, idempotency_key=idempotency_key), True
+
+
+def refund_donation_once(session: Session, actor: User, book: Book, receipt_code: str, reason: str,
+                         idempotency_key: str, amount_fen: int | None = None, date=None,
+                         publish_root: Path | None = None, store=None) -> tuple[DonationRefund, bool]:
+    """refund_donation under an idempotency key (the API's retries): a partial refund sent again after a lost answer
+    gives the donor's money back once, not twice. The refund this key made before if the request is the same one
+    (False: nothing new); refused with IdempotencyConflict if the key made anything else."""
+    from ..domain.errors import IdempotencyConflict
+
+    require(session, actor, Action.RECORD_DONATION, book)
+    lock_book(session, book)
+    entry_id = session.scalar(select(Entry.id).where(Entry.book_id == book.id, Entry.idempotency_key == idempotency_key))
+    if entry_id is not None:
+        earlier = session.scalar(select(DonationRefund).where(DonationRefund.entry_id == entry_id))
+        donation = session.get(Donation, earlier.donation_id) if earlier is not None else None
+        same = (donation is not None and donation.receipt_code == (receipt_code or "").strip().upper()
+                and earlier.reason == (reason or "").strip()
+                and (amount_fen is None or earlier.amount_fen == amount_fen)
+                and (date is None or session.get(Entry, entry_id).date == parse_date(date, "date")))
+        if not same:
+            raise IdempotencyConflict(f"幂等键 {idempotency_key} 已用于另一笔内容不同的记录",
+                                      f"idempotency key {idempotency_key} was already used for something different",
+                                      "idempotency_key")
+        return earlier, False
+    return refund_donation(session, actor, book, receipt_code, reason, amount_fen, date, publish_root=publish_root,
+                           store=store, idempotency_key=idempotency_key), True
+
+
+def check_before_post(session: Session, book: Book, entry: Entry) -> None:
+    """(hooks.BEFORE_POST) Money leaves a micro-project's fund only once the project is funded, and a matching pool's
+    fund only by the matching entries: an all-or-nothing project's donations are held until it is funded (a failed
+    one refunds them all, which spending them first would make impossible), and the pool's `held_fen` is what its
+    matches are committed against (spent otherwise, the pool would promise money it no longer has)."""
+    from ..domain.permissions import PROJECT_SOURCES
+
+    if entry.source in PROJECT_SOURCES:
+        return
+    for line in entry.lines:
+        if line.amount_fen >= 0 or not line.account.cash:
+            continue
+        project = session.scalar(select(Project).where(Project.fund_id == line.fund_id))
+        if project is not None and project.status != "funded":
+            raise InvalidState(f"项目 {project.code} 尚未筹款成功（{project.status}），其基金 {line.fund.code} 的钱还不能支出",
+                               f"project {project.code} is not funded ({project.status}): its fund {line.fund.code} "
+                               "cannot pay anything out yet", "entry")
+        pool = session.scalar(select(MatchingPool).where(MatchingPool.fund_id == line.fund_id))
+        if pool is not None:
+            raise InvalidState(f"配捐池 {pool.code} 的基金 {line.fund.code} 只能用于配捐，不能另行支出",
+                               f"the fund {line.fund.code} of matching pool {pool.code} pays out only matches", "entry")

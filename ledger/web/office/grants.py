@@ -167,7 +167,9 @@ def grant_application(code: str, application_id: int):
               if a.id != application.id and a.status == "awarded"]
     return render_template(
         "office/grants_application.html", book=here.book, seat=here, application=application, state=state,
-        programme=application.programme, reviews=grants.reviews_of(session, application),
+        programme=application.programme,
+        reviews=grants.reviews_of(session, application)
+        if grants.may_read_reviews(session, here.user, here.book, application) else None,
         conflicts=grants.conflicts_of(session, application), score=grants.average_score(session, application),
         may_score=here.can(Action.REVIEW_GRANT, view),
         may_declare=grants.may_declare_conflict(session, here.user, application),

@@ -3,6 +3,7 @@ it is saved), settling, the receipt PDF, and the pool manager's view. Thin: the 
 from __future__ import annotations
 
 import re
+import uuid
 from pathlib import Path
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -96,7 +97,9 @@ def _project_page(here, project_code: str, preview=None, form=None, status: int 
                                               None if english else project.pool.funder).split("\n"),
         estimate=projects.quadratic_estimate(here.session, project) if project.status == "open" else None,
         donations=donations, preview=preview, form=form or {}, reasons=matching.REASONS,
-        channels=projects.CHANNELS), status
+        channels=projects.CHANNELS,
+        # a key per form: "save" pressed twice, or the browser resending, records the gift once
+        donation_key=(form or {}).get("idempotency_key") or uuid.uuid4().hex), status
 
 
 @bp.route("/books/<code>/projects/<project_code>")
@@ -123,11 +126,16 @@ def project_donate(code: str, project_code: str):
                      if preview and preview.reason else None}
             return _project_page(here, project_code, preview=shown, form=form)
         shown = form.get("shown_match", "")
-        result = here.uow.run(
-            projects.record_donation, here.book, project_code, amount, date, form.get("channel", ""), form.get("phone", ""),
-            reference=form.get("reference", ""), display_name=form.get("display_name", ""),
-            anonymous=form.get("anonymous") == "1", shown_match_fen=int(shown) if shown.isdigit() else None,
-            publish_root=_root(), store=here.uow.store)
+        common = dict(reference=form.get("reference", ""), display_name=form.get("display_name", ""),
+                      anonymous=form.get("anonymous") == "1", shown_match_fen=int(shown) if shown.isdigit() else None,
+                      publish_root=_root(), store=here.uow.store)
+        key = (form.get("idempotency_key") or "").strip()
+        if key:
+            result, _created = here.uow.run(projects.record_donation_once, here.book, project_code, amount, date,
+                                            form.get("channel", ""), form.get("phone", ""), key, **common)
+        else:
+            result = here.uow.run(projects.record_donation, here.book, project_code, amount, date,
+                                  form.get("channel", ""), form.get("phone", ""), **common)
         flash(_("Donation recorded: receipt %(code)s. Its entry waits for approval.", code=result.donation.receipt_code),
               "success")
         return redirect(url_for("office.project_page", code=code, project_code=project_code))
@@ -206,7 +214,9 @@ def _pool_page(here, pool, form=None, error: LedgerError | None = None, opened: 
     return render_template("office/pool.html", book=here.book, seat=here, pool=pool, watch=watch, versions=versions,
                            form=form or {}, error=error, opened=opened, preview=preview, next_version=next_version,
                            may_manage=here.can(Action.MANAGE_MATCHING), kinds=matching.KINDS, reasons=matching.REASONS,
-                           english=english), status
+                           english=english,
+                           # a key per form: "record the deposit" pressed twice puts the money in once
+                           deposit_key=(form or {}).get("idempotency_key") or uuid.uuid4().hex), status
 
 
 @bp.route("/books/<code>/pools/<pool_code>")
@@ -305,7 +315,8 @@ def pool_deposit(code: str, pool_code: str):
     form = request.form
     try:
         amount = to_fen(form.get("amount", ""), "amount")
-        row = here.uow.run(projects.deposit, here.book, pool.code, amount, _field_date("date"), form.get("note", ""))
+        row = here.uow.run(projects.deposit, here.book, pool.code, amount, _field_date("date"), form.get("note", ""),
+                           idempotency_key=(form.get("idempotency_key") or "").strip() or None)
     except LedgerError as e:
         return _pool_page(here, pool, form=form, error=e, opened="deposit", status=_form_status(e))
     flash(_("%(amount)s put into the pool. Its entry waits for approval.", amount=money(row.amount_fen)), "success")
