@@ -26,11 +26,11 @@ BEFORE_POST: list[str] = [
 
     # grants: a rejected grant entry, booked or released again since, never posts as well
     "ledger.services.grants:check_before_post",
+    # micro-projects: a project's fund pays out once funded, a pool's fund only its matches (first: it says why an
+    # unfunded project's spend is refused before the spend's own checks do)
+    "ledger.services.projects:check_before_post",
     # micro-projects: spending only against budget lines, with a voucher (issue 10)
     "ledger.services.project_spending:check_before_post",
-
-    # micro-projects: a project's fund pays out once funded, a pool's fund only its matches
-    "ledger.services.projects:check_before_post",
 
 ]
 

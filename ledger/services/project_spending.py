@@ -55,11 +55,7 @@ def may_spend(session: Session, user: User | None, book: Book, project: Project)
 
 
 def _refuse_unfunded(project: Project) -> None:
-    if project.status != FUNDED:
-        raise SpendRefused(
-            f"项目 {project.code} 尚未筹款成功（{project.status}），不能从其专项基金支出：项目结算为“已筹得”之后才能花钱",
-            f"project {project.code} is not funded ({project.status}): nothing can be spent from its fund until it is "
-            "settled as funded", "project")
+    _projects().refuse_payout_unless_funded(project)  # the rule's one home; asked here before anyone approves
 
 
 # --- figures per budget line ------------------------------------------------------------------------------------------

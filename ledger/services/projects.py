@@ -1102,6 +1102,16 @@ def refund_donation_once(session: Session, actor: User, book: Book, receipt_code
                            store=store, idempotency_key=idempotency_key), True
 
 
+def refuse_payout_unless_funded(project: Project) -> None:
+    """The one rule for money leaving a project's fund, a spend against its budget or any other payment: only once
+    the project is settled as funded (before, an all-or-nothing project may still have to give every gift back)."""
+    if project.status != "funded":
+        raise InvalidState(f"项目 {project.code} 尚未筹款成功（{project.status}），其基金 {project.fund.code} 的钱还不能支出："
+                           "项目结算为“已筹得”之后才能花钱",
+                           f"project {project.code} is not funded ({project.status}): its fund {project.fund.code} "
+                           "cannot pay anything out until the project is settled as funded", "project")
+
+
 def check_before_post(session: Session, book: Book, entry: Entry) -> None:
     """(hooks.BEFORE_POST) Money leaves a micro-project's fund only once the project is funded, and a matching pool's
     fund only by the matching entries: an all-or-nothing project's donations are held until it is funded (a failed
@@ -1115,10 +1125,8 @@ def check_before_post(session: Session, book: Book, entry: Entry) -> None:
         if line.amount_fen >= 0 or not line.account.cash:
             continue
         project = session.scalar(select(Project).where(Project.fund_id == line.fund_id))
-        if project is not None and project.status != "funded":
-            raise InvalidState(f"项目 {project.code} 尚未筹款成功（{project.status}），其基金 {line.fund.code} 的钱还不能支出",
-                               f"project {project.code} is not funded ({project.status}): its fund {line.fund.code} "
-                               "cannot pay anything out yet", "entry")
+        if project is not None:
+            refuse_payout_unless_funded(project)
         pool = session.scalar(select(MatchingPool).where(MatchingPool.fund_id == line.fund_id))
         if pool is not None:
             raise InvalidState(f"配捐池 {pool.code} 的基金 {line.fund.code} 只能用于配捐，不能另行支出",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from ledger.db.schema import Entry
-from ledger.domain.errors import InvalidInput, InvalidState
+from ledger.domain.errors import InvalidInput, InvalidState, LedgerError
 from ledger.domain.model import EntryInput, Line
 from ledger.domain.money import to_fen
 from ledger.services import entries, projects
@@ -212,16 +212,16 @@ def test_a_projects_fund_pays_out_only_once_funded_and_a_pools_only_its_matches(
         project = projects.settle_project(s, f.u(s, "fm1"), f.book(s), "P1", D(2026, 4, 1))
         f.approve(s, project.settle_entry_id)
     assert f.cash("P-P1") == 0
-    # a funded project spends
+    # funded, a project's fund pays out: as spending against its budget lines with a voucher (test_project_spending);
+    # a plain entry is refused now for that reason, no longer for the project being unfunded
     _project(f, "P2", "100.00", mode="keep_what_you_raise")
     f.donate("P2", "B", "100.00")
     with f.tx() as s:
         project = projects.settle_project(s, f.u(s, "fm1"), f.book(s), "P2", D(2026, 3, 10))
         f.approve(s, project.settle_entry_id)
     later = spend("P-P2", "150.00")
-    with f.tx() as s:
+    with f.tx() as s, pytest.raises(LedgerError, match="budget lines"):
         f.approve(s, later)
-    assert f.cash("P-P2") == to_fen("50.00")
 
 
 # -- L1. A phone typed into the display name went on the public donor wall ---------------------------------------------
