@@ -63,7 +63,7 @@ def figures(doc: dict) -> dict:
     quadratic = doc["rule"]["kind"] == "quadratic"
     estimate = _fen(doc.get("matched_estimate"))
     matched = _fen(doc["matched"])
-    return {"raised": raised, "goal": goal, "stretch": _fen(doc.get("stretch")), "matched": matched,
+    return {"status": doc["status"], "pool": (doc.get("pool") or {}).get("code"), "raised": raised, "goal": goal, "stretch": _fen(doc.get("stretch")), "matched": matched,
             "matched_posted": _fen(doc.get("matched_posted")), "estimate": estimate,
             # an open quadratic project has no match yet: its figure is the round's estimate
             "match_is_estimate": quadratic and doc["status"] == "open" and not matched,

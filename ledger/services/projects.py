@@ -103,15 +103,28 @@ def donor_key(session: Session, phone: str) -> str:
 
 # --- checks -------------------------------------------------------------------------------------------------------
 
+# What a form's field is called in an error, so a person reads "显示名", not "display_name".
+FIELD_NAMES = {"name": ("名称", "name"), "funder": ("出资方", "funder"), "note": ("备注", "note"),
+               "title": ("标题", "title"), "story": ("项目介绍", "story"), "area": ("服务范围", "area"),
+               "team": ("团队", "team"), "reference": ("支付参考号", "payment reference"),
+               "display_name": ("显示名", "display name"), "reason": ("原因", "reason")}
+# An empty field that needs saying what to do instead.
+REQUIRED_HINTS = {"display_name": ("填写捐款人愿意在捐款榜上公开的称呼，或勾选“匿名”",
+                                   "type the name the donor is happy to show on the donor wall, or tick Anonymous")}
+
+
 def _text(value: str, field: str, most: int, *, required: bool = True, lines: bool = False) -> str:
     text = (value or "").strip()
+    zh, en = FIELD_NAMES.get(field, (field, field))
     if required and not text:
-        raise InvalidInput(f"{field}：不能为空", f"{field}: required", field)
+        hint = REQUIRED_HINTS.get(field)
+        raise InvalidInput(f"{zh}不能为空" + (f"：{hint[0]}" if hint else ""), f"{en}: required" + (f": {hint[1]}" if hint else ""),
+                           field)
     if len(text) > most:
-        raise InvalidInput(f"{field}：最多 {most} 个字", f"{field}: at most {most} characters", field)
+        raise InvalidInput(f"{zh}：最多 {most} 个字", f"{en}: at most {most} characters", field)
     bad = first_control(text.replace("\n", "").replace("\r", "") if lines else text)
     if bad is not None or "\x00" in text:
-        raise InvalidInput(f"{field}：不能含控制字符", f"{field}: no control characters", field)
+        raise InvalidInput(f"{zh}：不能含控制字符", f"{en}: no control characters", field)
     return text
 
 

@@ -2,6 +2,7 @@
 it is saved), settling, the receipt PDF, and the pool manager's view. Thin: the rules are in services/projects.py."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -96,7 +97,16 @@ def _project_page(here, project_code: str, preview=None, form=None, status: int 
                                               None if english else project.pool.funder).split("\n"),
         estimate=projects.quadratic_estimate(here.session, project) if project.status == "open" else None,
         donations=donations, preview=preview, form=form or {}, reasons=matching.REASONS,
-        channels=projects.CHANNELS), status
+        channels=projects.CHANNELS, channel_names=projects.CHANNEL_NAMES, english=english, today=dt.date.today().isoformat(),
+        # the service refuses to settle before the deadline a project short of its goal: no button then
+        may_settle=figures_ok_to_settle(here.session, project),
+        # the receipt just recorded (the redirect after saving names it), if it is one of this project's
+        recorded=next((d["receipt"] for d in donations or () if d["receipt"] == request.args.get("receipt")), None)), status
+
+
+def figures_ok_to_settle(session, project) -> bool:
+    return project.status == "open" and (projects.progress(session, project).raised_fen >= project.goal_fen
+                                         or dt.date.today() > project.deadline)
 
 
 @bp.route("/books/<code>/projects/<project_code>")
@@ -130,7 +140,8 @@ def project_donate(code: str, project_code: str):
             publish_root=_root(), store=here.uow.store)
         flash(_("Donation recorded: receipt %(code)s. Its entry waits for approval.", code=result.donation.receipt_code),
               "success")
-        return redirect(url_for("office.project_page", code=code, project_code=project_code))
+        return redirect(url_for("office.project_page", code=code, project_code=project_code,
+                                receipt=result.donation.receipt_code))
     except LedgerError as e:
         flash(say(e), "error")
         return _project_page(here, project_code, form=form, status=422)
@@ -143,7 +154,9 @@ def project_settle(code: str, project_code: str):
     try:
         project = here.uow.run(projects.settle_project, here.book, project_code, parse_date_arg(request.form.get("date")),
                                publish_root=_root(), store=here.uow.store)
-        flash(_("The project is settled: %(status)s.", status=project.status), "success")
+        flash(_("The project is settled as funded: its matches are paid into its fund.") if project.status == "funded"
+              else _("The project is settled: it missed its goal, every donor is refunded and its matches go back to the pool."),
+              "success")
     except LedgerError as e:
         flash_error(e)
     return redirect(url_for("office.project_page", code=code, project_code=project_code))
