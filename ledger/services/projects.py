@@ -828,17 +828,28 @@ def _canonical(doc: dict) -> bytes:
     return json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+def _progress_files(book: Book, project: Project, doc: dict, signer) -> dict[str, bytes]:
+    body = _canonical(doc)
+    base = f"{book.code}/projects/{project.code}"
+    signature = signer.sign(project_message(book.code, project.code, hashlib.sha256(body).hexdigest()))
+    return {f"{base}/progress.json": body, f"{base}/progress.sig": (signature + "\n").encode()}
+
+
 def public_documents(session: Session, book: Book, project: Project, store=None) -> dict[str, bytes]:
     """Path under the publications folder -> bytes: the project's progress.json (and its .sig: the book's key signs
     ``project:BOOK:CODE:SHA256``), its expenses' public voucher pages, and each receipt's document (and its .sig:
     ``receipt:BOOK:RECEIPT:SHA256``). The public site shows neither unless its signature holds."""
     lock_book(session, book)  # (hfund) what is computed here is what funder_docs.anchor records as newest
     doc = progress_doc(session, book, project)
-    body = _canonical(doc)
-    base = f"{book.code}/projects/{project.code}"
     signer = keys_for(session).signer(book.code)
-    signature = signer.sign(project_message(book.code, project.code, hashlib.sha256(body).hexdigest()))
-    files = {f"{base}/progress.json": body, f"{base}/progress.sig": (signature + "\n").encode()}
+    files = _progress_files(book, project, doc, signer)
+    if rule_of(project.rule).kind == "quadratic":
+        # A gift to one project of a quadratic round moves every other project's estimate: their pages are
+        # rewritten too, so no public page shows an estimate the round has left behind.
+        for other in round_projects(session, project.rule):
+            if other.id != project.id:
+                files.update(_progress_files(book, other, progress_doc(session, book, other), signer))
+    base = f"{book.code}/projects/{project.code}"
     if store is not None:
         for e in doc["expenses"]:
             for page in e["vouchers"]:
