@@ -885,6 +885,12 @@ ZH.update({
     "Match promised (voided)": "原承诺的配捐（已作废）",
     "It shows no name or phone number. Your receipt also carries a funder code (starting JF-) whose page lists all your donations in this community.":
         "本页不显示姓名或手机号。您的收据上还印有捐赠者代码（JF- 开头），凭它可查看您在本社区的全部捐赠。",
+    "ratio matching": "按比例配捐", "tiered matching": "分档配捐", "quadratic matching": "二次方配捐",
+    "The round is closed: %(amount)s shared among its projects, now fixed; %(left)s stays in the pool.":
+        "本轮已结束：%(amount)s 已分配给各项目，配捐额就此确定；%(left)s 留在配捐池。",
+    "Closing the round shares its pool among its %(n)s open projects as the estimates show now; each project's match is then fixed and no longer moves. It cannot be undone.":
+        "结束本轮即按当前估算把本轮配捐池分给 %(n)s 个筹款中的项目；此后各项目的配捐额确定，不再变动。此操作不可撤销。",
+    "Close the round and fix the matches": "结束本轮，确定配捐",
     "Donations in a quadratic matching round: %(num)s. Their matches are fixed when the round closes and are not counted above.":
         "二次方配捐轮中的捐款：%(num)s 笔。它们的配捐在本轮结束时才确定，未计入上面的合计。",
 })

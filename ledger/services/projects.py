@@ -578,9 +578,11 @@ def quadratic_estimate(session: Session, project: Project) -> int | None:
     return shares.projects[project.code].match_fen
 
 
-def close_round(session: Session, actor: User, book: Book, pool_code: str, rule_version: int) -> matching.QuadraticRound:
+def close_round(session: Session, actor: User, book: Book, pool_code: str, rule_version: int,
+                publish_root: Path | None = None, store=None) -> matching.QuadraticRound:
     """Close a quadratic round: share its pool among its open projects by `matching.quadratic_round` and record each
-    donation's part (`estimated_donation_shares`, summing to its project's share) as a pending match."""
+    donation's part (`estimated_donation_shares`, summing to its project's share) as a pending match. With
+    `publish_root`, each project's public pages are rewritten: the estimate becomes the fixed match."""
     require(session, actor, Action.MANAGE_MATCHING, book)
     lock_book(session, book)
     pool = get_pool(session, book, pool_code)
@@ -613,6 +615,9 @@ def close_round(session: Session, actor: User, book: Book, pool_code: str, rule_
     _flush_commitment(session, pool)
     audit(session, actor, book, "matching.round", f"{pool.code} v{rule_version}",
           shares={p: s.match_fen for p, s in result.projects.items()}, unallocated=result.unallocated_fen)
+    if publish_root is not None:
+        for p in projects:
+            publish_on_commit(session, book, p, publish_root, store)
     return result
 
 

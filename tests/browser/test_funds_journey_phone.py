@@ -210,3 +210,31 @@ def test_the_treasurer_records_a_donation_on_a_phone_and_prints_its_receipt(fund
     assert "截止日" in page.inner_text("[data-testid=settle-later]")
     page.screenshot(path=str(OUTPUT / "phone-journey-office-project.png"), full_page=True)
     assert page.evaluate("document.scrollingElement.scrollWidth") <= WIDTH
+
+
+def test_the_fund_manager_closes_the_round_on_a_phone_and_the_estimate_becomes_the_match(fund_site, new_page):
+    office, base, _receipt, funder = fund_site
+    page = new_page(WIDTH, HEIGHT)
+    sign_in(page, office, "fm1")
+    page.goto(f"{office}/books/CF/pools/GOV")
+    assert "二次方配捐" in page.inner_text("[data-testid=rule-v2] h3") and "quadratic" not in page.inner_text("main")
+    assert page.locator("[data-testid=close-round-v1]").count() == 0  # a ratio rule has no round
+    form = page.locator("[data-testid=close-round-v2]")
+    assert "不可撤销" in form.inner_text()
+    form.locator("button").click()
+    # Q1 capped at 0.6 of the pool; Q2's single donor makes no raw match: the rest stays in the pool
+    assert "本轮已结束：600.00 已分配给各项目，配捐额就此确定；400.00 留在配捐池" in page.inner_text("[data-testid=flash-success]")
+    assert page.locator("[data-testid=close-round-v2]").count() == 0  # nothing left to close
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= WIDTH
+    donor = new_page(WIDTH, HEIGHT)
+    donor.goto(f"{base}/CF/projects/Q1/")
+    assert yuan(donor, "[data-testid=figure-matched]") == "600.00"
+    assert donor.locator("[data-testid=estimate-note]").count() == 0  # fixed now, not an estimate
+    donor.goto(f"{base}/CF/pools/GOV/")
+    assert donor.locator("[data-testid=pool-project-Q1] [data-testid=pp-pending]").inner_text() == "600.00 元"
+    assert yuan(donor, "[data-testid=pool-committed]") == "1,023.45"  # 423.45 paid to LIFT3 + Q1's 600
+    donor.goto(f"{base}/CF/funder/{funder}")
+    q1 = donor.locator("[data-testid=donation-row][data-project=Q1]")
+    assert q1.locator("[data-testid=row-matched]").inner_text() == "600.00 元" and "估算" not in q1.inner_text()
+    assert donor.locator("[data-testid=estimates-note]").count() == 0
+    fits(donor)

@@ -162,6 +162,22 @@ def project_settle(code: str, project_code: str):
     return redirect(url_for("office.project_page", code=code, project_code=project_code))
 
 
+@bp.route("/books/<code>/pools/<pool_code>/rounds/<int:version>/close", methods=["POST"])
+@login_required
+def round_close(code: str, pool_code: str, version: int):
+    """Close a quadratic round: each project's estimate becomes its fixed (pending) match."""
+    here = _fund_seat(code, Action.MANAGE_MATCHING)
+    try:
+        result = here.uow.run(projects.close_round, here.book, pool_code, version, publish_root=_root(),
+                              store=here.uow.store)
+        flash(_("The round is closed: %(amount)s shared among its projects, now fixed; %(left)s stays in the pool.",
+                amount=money(sum(p.match_fen for p in result.projects.values())), left=money(result.unallocated_fen)),
+              "success")
+    except LedgerError as e:
+        flash_error(e)
+    return redirect(url_for("office.pool_page", code=code, pool_code=pool_code) + f"#rule-v{version}")
+
+
 @bp.route("/books/<code>/projects/<project_code>/publish", methods=["POST"])
 @login_required
 def project_publish(code: str, project_code: str):
@@ -209,6 +225,8 @@ def _pool_page(here, pool, form=None, error: LedgerError | None = None, opened: 
     for row in projects.rules_of(here.session, pool):
         rule = projects.rule_of(row)
         versions.append({"row": row, "rule": rule, "projects": pinned.get(row.id, []),
+                         # a quadratic round closes while it has open projects (close_round refuses otherwise)
+                         "round": projects.round_projects(here.session, row) if row.kind == "quadratic" else [],
                          "explainer": matching.explain(rule, "zh_CN", pool.funder).split("\n"),
                          "explainer_en": matching.explain(rule, "en").split("\n")})
     next_version = max((v["row"].version for v in versions), default=0) + 1
