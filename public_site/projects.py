@@ -160,6 +160,8 @@ def track_lookup(code: str):
     typed = "".join((request.args.get("receipt") or "").split()).upper()
     if not typed:
         return redirect(url_for(".projects", code=code))
+    if published.FUNDER_CODE.fullmatch(typed):  # the other code on the receipt: all the donor's gifts
+        return _guarded(redirect(url_for(".funder", code=code, funder=typed), 303), private=True)
     if not published.RECEIPT_CODE.fullmatch(typed):
         return _not_found_page()
     return _guarded(redirect(url_for(".track", code=code, receipt=typed), 303), private=True)
