@@ -887,6 +887,7 @@ ZH.update({
         "本页不显示姓名或手机号。您的收据上还印有捐赠者代码（JF- 开头），凭它可查看您在本社区的全部捐赠。",
     "Or the funder code printed on it (JF-…): it opens all your donations in this community.":
         "也可以填收据上的捐赠者代码（JF- 开头），查看您在本社区的全部捐赠。",
+    "Grant budget": "资助总额", "Grant budget (yuan)": "资助总额（元）", "Paid out": "已拨付",
     "ratio matching": "按比例配捐", "tiered matching": "分档配捐", "quadratic matching": "二次方配捐",
     "The round is closed: %(amount)s shared among its projects, now fixed; %(left)s stays in the pool.":
         "本轮已结束：%(amount)s 已分配给各项目，配捐额就此确定；%(left)s 留在配捐池。",

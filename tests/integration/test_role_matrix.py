@@ -182,6 +182,7 @@ GATES = {
     "office.project_page": {"GET": EVERYONE_IN_BOOK},
     "office.project_donate": {"POST": _who(Action.RECORD_DONATION)},
     "office.project_settle": {"POST": _who(Action.MANAGE_MATCHING)},
+    "office.round_close": {"POST": _who(Action.MANAGE_MATCHING)},
     "office.project_publish": {"POST": _who(Action.MANAGE_PROJECTS)},
     "office.receipt_pdf": {"GET": _who(Action.RECORD_DONATION)},
     "office.pool_page": {"GET": _who(Action.READ_DONORS)},
