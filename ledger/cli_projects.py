@@ -145,8 +145,9 @@ def project_publish(book_code, project_code, username):
 @refusals
 def close_round(book_code, pool_code, rule_version, username):
     """Close a quadratic round: share its pool among its open projects (each posts its match when settled)."""
-    with cli_work(username) as uow:
-        result = uow.run(svc.close_round, access.get_book(uow.session, book_code), pool_code, rule_version)
+    with cli_work(username, vouchers=True) as uow:
+        result = uow.run(svc.close_round, access.get_book(uow.session, book_code), pool_code, rule_version,
+                         publish_root=config.publications_dir(), store=uow.store)
         for code, share in sorted(result.projects.items()):
             click.echo(f"{code}\t{fen_to_str(share.match_fen)}{'  (capped)' if share.capped else ''}")
         if result.unallocated_fen:

@@ -15,8 +15,20 @@ from flask import abort, current_app, make_response, render_template
 from ledger.domain.errors import NotFound
 from ledger.services import published_projects as published
 
-from .projects import TRACK_RATE_LIMIT, _book, _book_published, _fen, _guarded, limiter
+from .projects import TRACK_RATE_LIMIT, _book, _book_published, _fen, _guarded, figures, limiter
 from .views import _root, bp, english
+
+
+def _live(book, codes) -> dict[str, dict]:
+    """Each project's figures as its own page shows them (its verified progress document), so the raised, matched
+    and estimated figures on the funder's and the pool's pages are the project page's to the fen."""
+    out = {}
+    for code in sorted(set(codes)):
+        try:
+            out[code] = figures(published.progress(_root(), book, code))
+        except (NotFound, published.Unverified):
+            continue  # the row keeps its own document's figures
+    return out
 
 
 def _not_found_page():
@@ -38,8 +50,9 @@ def funder(code: str, funder: str):
         return _guarded(make_response(render_template("public/unverified.html", book=book), 503), private=True)
     linked = set(published.project_codes(_root(), book))
     return _guarded(make_response(render_template(
-        "public/funder.html", book=book, doc=doc, linked=linked, t={k: _fen(v) for k, v in doc["totals"].items()
-                                                                      if k != "projects"})), private=True)
+        "public/funder.html", book=book, doc=doc, linked=linked, live=_live(book, [d["project"] for d in doc["donations"]]),
+        t={k: _fen(v) for k, v in doc["totals"].items() if k != "projects"},
+        estimates=sum(1 for d in doc["donations"] if d["match_status"] == "estimate"))), private=True)
 
 
 @bp.get("/<code>/pools/<pool>/")  # /<BOOK>/pools/<POOL> leads here (308); a folder in a static copy
@@ -57,4 +70,5 @@ def pool(code: str, pool: str):
              for r in doc["rules"]]
     return _guarded(make_response(render_template(
         "public/pool.html", book=book, doc=doc, rules=rules, f={k: _fen(v) for k, v in doc["figures"].items()},
+        live=_live(book, [p["project"] for p in doc["projects"]]),
         linked=set(published.project_codes(_root(), book)), book_published=_book_published(book))))

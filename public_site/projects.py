@@ -63,7 +63,7 @@ def figures(doc: dict) -> dict:
     quadratic = doc["rule"]["kind"] == "quadratic"
     estimate = _fen(doc.get("matched_estimate"))
     matched = _fen(doc["matched"])
-    return {"raised": raised, "goal": goal, "stretch": _fen(doc.get("stretch")), "matched": matched,
+    return {"status": doc["status"], "pool": (doc.get("pool") or {}).get("code"), "raised": raised, "goal": goal, "stretch": _fen(doc.get("stretch")), "matched": matched,
             "matched_posted": _fen(doc.get("matched_posted")), "estimate": estimate,
             # an open quadratic project has no match yet: its figure is the round's estimate
             "match_is_estimate": quadratic and doc["status"] == "open" and not matched,
@@ -163,6 +163,8 @@ def track_lookup(code: str):
     typed = "".join((request.args.get("receipt") or "").split()).upper()
     if not typed:
         return redirect(url_for(".projects", code=code))
+    if published.FUNDER_CODE.fullmatch(typed):  # the other code on the receipt: all the donor's gifts
+        return _guarded(redirect(url_for(".funder", code=code, funder=typed), 303), private=True)
     if not published.RECEIPT_CODE.fullmatch(typed):
         return _not_found_page()
     return _guarded(redirect(url_for(".track", code=code, receipt=typed), 303), private=True)

@@ -863,6 +863,41 @@ ZH.update({
         "这份报告有 %(n)s 张票据正在审查隐私信息，业委会审查后才会公示。",
 })
 
+# --- the phone walk of the community fund (helper hphone): words for codes, what a match is, what to fix
+ZH.update({
+    "The project is settled as funded: its matches are paid into its fund.": "项目已结算为达成：配捐已拨入项目基金。",
+    "The project is settled: it missed its goal, every donor is refunded and its matches go back to the pool.":
+        "项目已结算：未达目标，每位捐款人的捐款全额退还，配捐退回配捐池。",
+    "Receipt %(code)s": "收据号 %(code)s", "Print the receipt (PDF)": "打印收据（PDF）",
+    "Never shown anywhere: it only links this donor's gifts, for the per-person match cap and the funder code on the receipt.":
+        "任何地方都不会显示：只用于把同一位捐款人的捐款归在一起，以计算每人配捐上限和收据上的捐赠者代码。",
+    "Shown on the project's public donor wall. Tick Anonymous to show 匿名 instead.":
+        "会显示在项目公开的捐款榜上。勾选“匿名”则显示为“匿名”。",
+    "It can be settled once it reaches its goal, or after its deadline (%(date)s).":
+        "达到目标后，或截止日（%(date)s）之后，才能结算。",
+    "A match is money the matching pool's funder adds to the project because you gave; it goes to the project, not to you.":
+        "配捐是配捐池的出资方因为您的捐款而额外给项目的钱；它进入项目，不归您个人。",
+    "The project's match (estimate)": "项目获得的配捐（估算）",
+    "A match is money this pool's funder adds to a project because residents gave to it. It is promised (pending) when the donation is recorded, paid when the project is settled as funded, and goes back to the pool if the project misses its goal or the donation is refunded.":
+        "配捐是出资方因居民捐款而额外给项目的钱。登记捐款时承诺（待拨付），项目结算为达成时拨付；"
+        "项目未达目标或捐款退还时，配捐退回配捐池。",
+    "It is not counted in the pool's committed figure until then.": "在此之前，它不计入配捐池的“已承诺”。",
+    "Match promised (voided)": "原承诺的配捐（已作废）",
+    "It shows no name or phone number. Your receipt also carries a funder code (starting JF-) whose page lists all your donations in this community.":
+        "本页不显示姓名或手机号。您的收据上还印有捐赠者代码（JF- 开头），凭它可查看您在本社区的全部捐赠。",
+    "Or the funder code printed on it (JF-…): it opens all your donations in this community.":
+        "也可以填收据上的捐赠者代码（JF- 开头），查看您在本社区的全部捐赠。",
+    "Grant budget": "资助总额", "Grant budget (yuan)": "资助总额（元）", "Paid out": "已拨付",
+    "ratio matching": "按比例配捐", "tiered matching": "分档配捐", "quadratic matching": "二次方配捐",
+    "The round is closed: %(amount)s shared among its projects, now fixed; %(left)s stays in the pool.":
+        "本轮已结束：%(amount)s 已分配给各项目，配捐额就此确定；%(left)s 留在配捐池。",
+    "Closing the round shares its pool among its %(n)s open projects as the estimates show now; each project's match is then fixed and no longer moves. It cannot be undone.":
+        "结束本轮即按当前估算把本轮配捐池分给 %(n)s 个筹款中的项目；此后各项目的配捐额确定，不再变动。此操作不可撤销。",
+    "Close the round and fix the matches": "结束本轮，确定配捐",
+    "Donations in a quadratic matching round: %(num)s. Their matches are fixed when the round closes and are not counted above.":
+        "二次方配捐轮中的捐款：%(num)s 笔。它们的配捐在本轮结束时才确定，未计入上面的合计。",
+})
+
 
 # --- project spending by budget line (hspend)
 ZH.update({
@@ -879,12 +914,7 @@ ZH.update({
 
 ZH.update({
     # quadratic rounds closed and the pool's public account updated from the pool's page
-    "The round is closed: %(shared)s shared among %(n)s projects; each project posts its match when it is settled.":
-        "本轮已结束：%(shared)s 已分给 %(n)s 个项目；各项目结算时过账其配捐。",
     "The pool's public account is updated.": "配捐池的公开账目已更新。",
-    "Closing the round fixes each project's match from the gifts recorded so far; later gifts to these projects get no match. Settle each project afterwards to post its match.":
-        "结束本轮会按目前已登记的捐款确定各项目的配捐；此后对这些项目的捐款不再配捐。之后逐个结算项目，过账其配捐。",
-    "Close this round and share %(amount)s": "结束本轮，分配 %(amount)s",
     "This round cannot close yet:": "本轮暂不能结束：",
     "Update the pool's public account": "更新配捐池公开账目",
     "Residents see held, committed, posted and voided matches per project; never a donor.":

@@ -386,7 +386,8 @@ def close_round(book, pool, version):
     """Close a quadratic round (fund manager): its pool shared among its open projects by (Σ√c)² − Σc, capped and
     rounded to the fen; each gift's part is a pending match, posted when its project is settled."""
     b = readable_book(book)
-    result = unit_of_work().run(svc.close_round, b, pool, version)
+    uow = unit_of_work()
+    result = uow.run(svc.close_round, b, pool, version, publish_root=_root(), store=uow.store)
     return {"pool": result.pool_fen, "unallocated": result.unallocated_fen,
             "projects": [{"project": code, "donors": share.donors, "raw": share.raw_fen, "match": share.match_fen,
                           "capped": share.capped} for code, share in sorted(result.projects.items())]}

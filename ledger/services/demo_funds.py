@@ -74,7 +74,7 @@ class GrantRound:
                         grants.score(s, self.p[reviewer], book, self.apps[key], points,
                                      "需求清楚，预算合理" if points >= 80 else "与社区治理关系不大，更像一次性活动")
         elif i == 2:
-            grants.decide(s, fm, book, self.apps["meals"], "award", "评审平均分88分，回应独居老人的真实需求", day(3),
+            grants.decide(s, fm, book, self.apps["meals"], "award", "评审平均分87.7分，回应独居老人的真实需求", day(3),
                           tranches=[2_000_000, 1_500_000])
             grants.decide(s, fm, book, self.apps["kids"], "award", "儿童参与社区治理的好例子；利益冲突已申报并回避", day(3),
                           tranches=[1_400_000, 1_400_000])

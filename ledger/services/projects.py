@@ -110,15 +110,28 @@ def donor_key(session: Session, phone: str) -> str:
 
 # --- checks -------------------------------------------------------------------------------------------------------
 
+# What a form's field is called in an error, so a person reads "显示名", not "display_name".
+FIELD_NAMES = {"name": ("名称", "name"), "funder": ("出资方", "funder"), "note": ("备注", "note"),
+               "title": ("标题", "title"), "story": ("项目介绍", "story"), "area": ("服务范围", "area"),
+               "team": ("团队", "team"), "reference": ("支付参考号", "payment reference"),
+               "display_name": ("显示名", "display name"), "reason": ("原因", "reason")}
+# An empty field that needs saying what to do instead.
+REQUIRED_HINTS = {"display_name": ("填写捐款人愿意在捐款榜上公开的称呼，或勾选“匿名”",
+                                   "type the name the donor is happy to show on the donor wall, or tick Anonymous")}
+
+
 def _text(value: str, field: str, most: int, *, required: bool = True, lines: bool = False) -> str:
     text = (value or "").strip()
+    zh, en = FIELD_NAMES.get(field, (field, field))
     if required and not text:
-        raise InvalidInput(f"{field}：不能为空", f"{field}: required", field)
+        hint = REQUIRED_HINTS.get(field)
+        raise InvalidInput(f"{zh}不能为空" + (f"：{hint[0]}" if hint else ""), f"{en}: required" + (f": {hint[1]}" if hint else ""),
+                           field)
     if len(text) > most:
-        raise InvalidInput(f"{field}：最多 {most} 个字", f"{field}: at most {most} characters", field)
+        raise InvalidInput(f"{zh}：最多 {most} 个字", f"{en}: at most {most} characters", field)
     bad = first_control(text.replace("\n", "").replace("\r", "") if lines else text)
     if bad is not None or "\x00" in text:
-        raise InvalidInput(f"{field}：不能含控制字符", f"{field}: no control characters", field)
+        raise InvalidInput(f"{zh}：不能含控制字符", f"{en}: no control characters", field)
     return text
 
 
@@ -615,9 +628,11 @@ def close_round_refusal(session: Session, pool: MatchingPool, rule_row: Matching
     return None
 
 
-def close_round(session: Session, actor: User, book: Book, pool_code: str, rule_version: int) -> matching.QuadraticRound:
+def close_round(session: Session, actor: User, book: Book, pool_code: str, rule_version: int,
+                publish_root: Path | None = None, store=None) -> matching.QuadraticRound:
     """Close a quadratic round: share its pool among its open projects by `matching.quadratic_round` and record each
-    donation's part (`estimated_donation_shares`, summing to its project's share) as a pending match."""
+    donation's part (`estimated_donation_shares`, summing to its project's share) as a pending match. With
+    `publish_root`, each project's public pages are rewritten: the estimate becomes the fixed match."""
     require(session, actor, Action.MANAGE_MATCHING, book)
     lock_book(session, book)
     pool = get_pool(session, book, pool_code)
@@ -647,10 +662,37 @@ def close_round(session: Session, actor: User, book: Book, pool_code: str, rule_
     _flush_commitment(session, pool)
     audit(session, actor, book, "matching.round", f"{pool.code} v{rule_version}",
           shares={p: s.match_fen for p, s in result.projects.items()}, unallocated=result.unallocated_fen)
+    if publish_root is not None:
+        for p in projects:
+            publish_on_commit(session, book, p, publish_root, store)
     return result
 
 
 # --- settling a project ---------------------------------------------------------------------------------------------
+
+def settle_refusal(session: Session, project: Project, date: dt.date) -> InvalidState | InvalidInput | None:
+    """Why the project cannot be settled on `date` (None if it can): what `settle_project` and the project's page
+    (which shows the button exactly when it would be allowed) both ask. A date to come is refused: typed past the
+    deadline, it would end short of its goal a project still collecting."""
+    if date > dt.date.today():
+        return InvalidInput(f"date：结算日期 {date} 晚于今天", f"date: the settlement date {date} is after today", "date")
+    if project.status != "open":
+        return InvalidState(f"项目 {project.code} 已结算（{project.status}）", f"project {project.code} is already settled "
+                            f"({project.status})", "project")
+    figures = progress(session, project)
+    reached = figures.raised_fen >= project.goal_fen
+    if not reached and date <= project.deadline:
+        return InvalidState(f"项目尚未达到目标（{fen_to_str(figures.raised_fen)} / {fen_to_str(project.goal_fen)}），"
+                            f"截止日 {project.deadline} 之后才能结算",
+                            f"the project has not reached its goal ({fen_to_str(figures.raised_fen)} of "
+                            f"{fen_to_str(project.goal_fen)}); it can be settled after its deadline, {project.deadline}",
+                            "project")
+    funded = reached or project.funding_mode == "keep_what_you_raise"
+    if funded and rule_of(project.rule).kind == "quadratic" and project.round_closed_at is None:
+        return InvalidState("二次方配捐轮尚未结束：请先结束本轮，确定各项目的配捐", "close the quadratic round first: it "
+                            "fixes each project's match", "project")
+    return None
+
 
 def settle_project(session: Session, actor: User, book: Book, project_code: str, date=None,
                    publish_root: Path | None = None, store=None) -> Project:
@@ -665,23 +707,13 @@ def settle_project(session: Session, actor: User, book: Book, project_code: str,
     lock_book(session, book)
     project = get_project(session, book, project_code)
     session.refresh(project)
-    if project.status != "open":
-        raise InvalidState(f"项目 {project.code} 已结算（{project.status}）", f"project {project.code} is already settled "
-                           f"({project.status})", "project")
+    refusal = settle_refusal(session, project, date)
+    if refusal is not None:
+        raise refusal
     pool = project.pool
     session.refresh(pool)
     figures = progress(session, project)
-    reached = figures.raised_fen >= project.goal_fen
-    if not reached and date <= project.deadline:
-        raise InvalidState(f"项目尚未达到目标（{fen_to_str(figures.raised_fen)} / {fen_to_str(project.goal_fen)}），"
-                           f"截止日 {project.deadline} 之后才能结算",
-                           f"the project has not reached its goal ({fen_to_str(figures.raised_fen)} of "
-                           f"{fen_to_str(project.goal_fen)}); it can be settled after its deadline, {project.deadline}",
-                           "project")
-    funded = reached or project.funding_mode == "keep_what_you_raise"
-    if funded and rule_of(project.rule).kind == "quadratic" and project.round_closed_at is None:
-        raise InvalidState("二次方配捐轮尚未结束：请先结束本轮，确定各项目的配捐", "close the quadratic round first: it "
-                           "fixes each project's match", "project")
+    funded = figures.raised_fen >= project.goal_fen or project.funding_mode == "keep_what_you_raise"
     pending = list(session.scalars(select(Match).where(Match.project_id == project.id, Match.status == "pending")
                                    .order_by(Match.id)))
     now = utcnow()
@@ -874,17 +906,28 @@ def _canonical(doc: dict) -> bytes:
     return json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+def _progress_files(book: Book, project: Project, doc: dict, signer) -> dict[str, bytes]:
+    body = _canonical(doc)
+    base = f"{book.code}/projects/{project.code}"
+    signature = signer.sign(project_message(book.code, project.code, hashlib.sha256(body).hexdigest()))
+    return {f"{base}/progress.json": body, f"{base}/progress.sig": (signature + "\n").encode()}
+
+
 def public_documents(session: Session, book: Book, project: Project, store=None) -> dict[str, bytes]:
     """Path under the publications folder -> bytes: the project's progress.json (and its .sig: the book's key signs
     ``project:BOOK:CODE:SHA256``), its expenses' public voucher pages, and each receipt's document (and its .sig:
     ``receipt:BOOK:RECEIPT:SHA256``). The public site shows neither unless its signature holds."""
     lock_book(session, book)  # (hfund) what is computed here is what funder_docs.anchor records as newest
     doc = progress_doc(session, book, project)
-    body = _canonical(doc)
-    base = f"{book.code}/projects/{project.code}"
     signer = keys_for(session).signer(book.code)
-    signature = signer.sign(project_message(book.code, project.code, hashlib.sha256(body).hexdigest()))
-    files = {f"{base}/progress.json": body, f"{base}/progress.sig": (signature + "\n").encode()}
+    files = _progress_files(book, project, doc, signer)
+    if rule_of(project.rule).kind == "quadratic":
+        # A gift to one project of a quadratic round moves every other project's estimate: their pages are
+        # rewritten too, so no public page shows an estimate the round has left behind.
+        for other in round_projects(session, project.rule):
+            if other.id != project.id:
+                files.update(_progress_files(book, other, progress_doc(session, book, other), signer))
+    base = f"{book.code}/projects/{project.code}"
     if store is not None:
         for e in doc["expenses"]:
             for page in e["vouchers"]:

@@ -49,7 +49,7 @@ def test_the_pool_page_closes_the_round_and_publishes_the_pools_account(round_, 
     with back_office(db_url, tmp_path, PUBLICATIONS_DIR=str(f.root)) as app:
         fm, t1 = SignedIn(app, "fm1"), SignedIn(app, "t1")
         page = fm.get(POOL_PAGE).text
-        assert 'data-testid="close-round-v2"' in page and "1,000.00" in text_of(fm.get(POOL_PAGE))
+        assert 'data-testid="close-round-v2"' in page and "不可撤销" in text_of(fm.get(POOL_PAGE))
         assert 'data-testid="close-round-v1"' not in page  # a ratio rule has no round
         assert 'data-testid="publish-pool"' in page
         assert t1.get(POOL_PAGE).status_code == 200 and 'data-testid="close-round-v2"' not in t1.get(POOL_PAGE).text
@@ -60,7 +60,7 @@ def test_the_pool_page_closes_the_round_and_publishes_the_pools_account(round_, 
         assert closed.status_code == 302
         assert _matches(f) == {"Q1": (60000, {"pending"}), "Q2": (0, {"pending"})}
         after = fm.get(POOL_PAGE)
-        assert "本轮已结束：600.00 已分给 2 个项目" in text_of(after)
+        assert "本轮已结束：600.00 已分配给各项目，配捐额就此确定；400.00 留在配捐池" in text_of(after)
         assert 'data-testid="close-round-v2"' not in after.text  # closed: no project of the round is open to it
         assert fm.post(f"{POOL_PAGE}/rounds/2/close", {}, page=POOL_PAGE).status_code == 302  # refused in words
         assert _matches(f)["Q1"] == (60000, {"pending"})

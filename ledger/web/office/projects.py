@@ -2,6 +2,7 @@
 it is saved), settling, the receipt PDF, and the pool manager's view. Thin: the rules are in services/projects.py."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 from pathlib import Path
@@ -97,7 +98,11 @@ def _project_page(here, project_code: str, preview=None, form=None, status: int 
                                               None if english else project.pool.funder).split("\n"),
         estimate=projects.quadratic_estimate(here.session, project) if project.status == "open" else None,
         donations=donations, preview=preview, form=form or {}, reasons=matching.REASONS,
-        channels=projects.CHANNELS,
+        channels=projects.CHANNELS, channel_names=projects.CHANNEL_NAMES, english=english, today=dt.date.today().isoformat(),
+        # the service refuses to settle before the deadline a project short of its goal: no button then
+        may_settle=projects.settle_refusal(here.session, project, dt.date.today()) is None,
+        # the receipt just recorded (the redirect after saving names it), if it is one of this project's
+        recorded=next((d["receipt"] for d in donations or () if d["receipt"] == request.args.get("receipt")), None),
         # a key per form: "save" pressed twice, or the browser resending, records the gift once
         donation_key=(form or {}).get("idempotency_key") or uuid.uuid4().hex), status
 
@@ -138,7 +143,8 @@ def project_donate(code: str, project_code: str):
                                   form.get("channel", ""), form.get("phone", ""), **common)
         flash(_("Donation recorded: receipt %(code)s. Its entry waits for approval.", code=result.donation.receipt_code),
               "success")
-        return redirect(url_for("office.project_page", code=code, project_code=project_code))
+        return redirect(url_for("office.project_page", code=code, project_code=project_code,
+                                receipt=result.donation.receipt_code))
     except LedgerError as e:
         flash(say(e), "error")
         return _project_page(here, project_code, form=form, status=422)
@@ -151,7 +157,9 @@ def project_settle(code: str, project_code: str):
     try:
         project = here.uow.run(projects.settle_project, here.book, project_code, parse_date_arg(request.form.get("date")),
                                publish_root=_root(), store=here.uow.store)
-        flash(_("The project is settled: %(status)s.", status=project.status), "success")
+        flash(_("The project is settled as funded: its matches are paid into its fund.") if project.status == "funded"
+              else _("The project is settled: it missed its goal, every donor is refunded and its matches go back to the pool."),
+              "success")
     except LedgerError as e:
         flash_error(e)
     return redirect(url_for("office.project_page", code=code, project_code=project_code))
@@ -205,9 +213,10 @@ def _pool_page(here, pool, form=None, error: LedgerError | None = None, opened: 
         rule = projects.rule_of(row)
         refusal = projects.close_round_refusal(here.session, pool, row) if row.kind == "quadratic" else None
         versions.append({"row": row, "rule": rule, "projects": pinned.get(row.id, []),
+                         # a quadratic round closes while it has open projects (close_round refuses otherwise)
+                         "round": projects.round_projects(here.session, row) if row.kind == "quadratic" else [],
                          "explainer": matching.explain(rule, "zh_CN", pool.funder).split("\n"),
                          "explainer_en": matching.explain(rule, "en").split("\n"),
-                         "round_open": row.kind == "quadratic" and bool(projects.round_projects(here.session, row)),
                          "may_close": row.kind == "quadratic" and refusal is None,
                          "close_refusal": say(refusal) if refusal is not None else None})
     next_version = max((v["row"].version for v in versions), default=0) + 1
@@ -229,16 +238,17 @@ def pool_page(code: str, pool_code: str):
 @bp.route("/books/<code>/pools/<pool_code>/rounds/<int:version>/close", methods=["POST"])
 @login_required
 def pool_round_close(code: str, pool_code: str, version: int):
-    """Close a quadratic round: its pool shared among its open projects, each gift's part a pending match."""
+    """Close a quadratic round: each project's estimate becomes its fixed (pending) match; their pages rewritten."""
     here = _fund_seat(code, Action.MANAGE_MATCHING)
     try:
-        result = here.uow.run(projects.close_round, here.book, pool_code, version)
-        flash(_("The round is closed: %(shared)s shared among %(n)s projects; each project posts its match when it "
-                "is settled.", shared=money(result.pool_fen - result.unallocated_fen), n=len(result.projects)),
+        result = here.uow.run(projects.close_round, here.book, pool_code, version, publish_root=_root(),
+                              store=here.uow.store)
+        flash(_("The round is closed: %(amount)s shared among its projects, now fixed; %(left)s stays in the pool.",
+                amount=money(sum(p.match_fen for p in result.projects.values())), left=money(result.unallocated_fen)),
               "success")
     except LedgerError as e:
         flash_error(e)
-    return redirect(url_for("office.pool_page", code=code, pool_code=pool_code))
+    return redirect(url_for("office.pool_page", code=code, pool_code=pool_code) + f"#rule-v{version}")
 
 
 @bp.route("/books/<code>/pools/<pool_code>/publish", methods=["POST"])
