@@ -538,6 +538,16 @@ def refund_donation(session: Session, actor: User, book: Book, receipt_code: str
     if left <= 0 or amount > left:
         raise InvalidInput(f"退款额不能超过尚未退还的 {fen_to_str(left)}", f"the refund cannot exceed what is left of the "
                            f"donation, {fen_to_str(left)}", "amount")
+    if project.status == "funded" and project.funding_mode == "all_or_nothing":
+        # 套捐: a large gift carries the project over its goal, the matches are paid, and the gift comes back
+        raised = progress(session, project).raised_fen
+        if raised - amount < project.goal_fen:
+            raise InvalidState(
+                f"项目已按达到目标 {fen_to_str(project.goal_fen)} 结算，配捐已拨付：退还 {fen_to_str(amount)} 会使筹款"
+                f"（现 {fen_to_str(raised)}）低于目标，达到目标所靠的捐款不能再退",
+                f"the project was settled as having reached its goal of {fen_to_str(project.goal_fen)} and its matches "
+                f"were paid: refunding {fen_to_str(amount)} would take what it raised ({fen_to_str(raised)}) below the "
+                "goal, and the gifts that reached it cannot be taken back", "amount")
     pool = project.pool
     session.refresh(pool)
     match_row = match_of(session, donation)

@@ -342,3 +342,23 @@ def test_cli_lists_projects_and_the_pool(fund, db_url, monkeypatch, tmp_path):
     rule.write_text(json.dumps(dict(RULE, ratio="1:2")))  # version 1 again, another rule: refused
     refused = runner.invoke(main, ["projects", "rule", "--book", "CF", "--pool", "GOV", "--rule", str(rule), "--as", "fm1"])
     assert refused.exit_code == 1 and "version" in refused.output
+
+
+def test_a_gift_that_carried_an_all_or_nothing_project_over_its_goal_cannot_come_back_once_matched(fund):
+    """套捐: a large gift takes the project over its goal, it is settled and the matches are paid, then the gift is
+    refunded, leaving the pool's money with a project that never reached its goal. A refund that keeps the project at
+    its goal is still given."""
+    f = fund
+    _project(f, "P9", "1000.00")
+    f.donate("P9", "A", "200.00")
+    big, _ = f.donate("P9", "B", "900.00")
+    with f.tx() as s:
+        project = projects.settle_project(s, f.u(s, "fm1"), f.book(s), "P9", D(2026, 3, 20))
+        f.approve(s, project.settle_entry_id)
+    with f.tx() as s, pytest.raises(InvalidState, match="below the goal") as refused:
+        projects.refund_donation(s, f.u(s, "t1"), f.book(s), big, "捐款人要求退回", date=D(2026, 3, 22))
+    assert "低于目标" in refused.value.message("zh_CN")
+    with f.tx() as s:  # 100.00 of it keeps 1,000.00 raised: given back, its match clawed back
+        projects.refund_donation(s, f.u(s, "t1"), f.book(s), big, "多付了 100 元", amount_fen=to_fen("100.00"),
+                                 date=D(2026, 3, 22))
+        assert projects.progress(s, projects.get_project(s, f.book(s), "P9")).raised_fen == to_fen("1000.00")
