@@ -29,12 +29,12 @@ from ledger.services.verify import verify_book
 
 from ..conftest import SignedIn
 
-pytestmark = pytest.mark.xdist_group("demo_compound")  # one worker builds it once for the module
+pytestmark = pytest.mark.xdist_group("demo_compound")  # meant for one worker (see the note on loadgroup in pytest.ini)
 
 TODAY = dt.date(2026, 12, 2)  # fixed, so the months are 2025-01 .. 2026-12 and the figures repeat
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # not "module": xdist interleaves other modules, which rebuilds a module fixture
 def compound(sqlite_template, tmp_path_factory):
     folder = tmp_path_factory.mktemp("compound")
     path = folder / "demo.sqlite3"

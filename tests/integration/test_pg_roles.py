@@ -47,7 +47,7 @@ def _connect(url: str) -> psycopg.Connection:
     return psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # not "module": xdist interleaves other modules, which rebuilds a module fixture
 def roles_db(pg_template, tmp_path_factory):
     """A migrated database, the two roles made by `ledger db roles` as its owner, and the demo loaded, vouchers and
     publications included, by the back office's role."""
